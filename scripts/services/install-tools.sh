@@ -49,11 +49,20 @@ printf '#!/bin/sh\nexit 101\n' > "$POLICY"
 chmod 755 "$POLICY"
 
 # Several engineers' set-up scripts may run apt at once; apt's own lock would make one fail.
-(
-  flock 9
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-) 9>/tmp/marquee-apt.lock
+# Quiet on success; on failure show apt's own words.
+apt_log="$(mktemp)"
+if ! (
+  # (set -e does not apply inside an if condition: chain explicitly)
+  flock 9 &&
+    apt-get update -qq &&
+    apt-get install -y -qq --no-install-recommends "${packages[@]}"
+) 9>/tmp/marquee-apt.lock >"$apt_log" 2>&1; then
+  echo "install-tools: apt-get failed:" >&2
+  tail -n 30 "$apt_log" >&2
+  rm -f "$apt_log"
+  exit 1
+fi
+rm -f "$apt_log"
 
 # Belt and braces: if a service got started anyway (no policy-rc.d honoured), stop it.
 for svc in nginx prometheus prometheus-node-exporter; do

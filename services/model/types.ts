@@ -40,6 +40,8 @@ export interface EvalMetrics {
   precisionAt20?: number;
   recallAt20?: number;
   ndcgAt20?: number;
+  /** How many held-out users the ranking metrics average over (a sample when the test set is large). */
+  rankingUsers?: number;
 }
 
 export interface Manifest {

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Start a local Prometheus (non-daemon process, generated config, state in var/prometheus/).
+# Options are passed through; see services/core/localstack/cli.ts. Starting a running one applies the new
+# targets (reload).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+exec node_modules/.bin/tsx services/core/localstack/cli.ts prometheus start "$@"

@@ -1,0 +1,169 @@
+// Renders nginx.conf for the inference load balancer. One renderer for both places NGINX runs:
+// production (nginx/nginx.conf, generated from PRODUCTION_NGINX in topology.ts) and the local
+// processes the tests start, so both share the same proxy, failover and logging settings.
+
+/** Upstream servers (`host:port`) of each track. */
+export interface Upstreams {
+  stable: string[];
+  canary: string[];
+}
+
+/** Share of traffic per track, e.g. { stable: 4, canary: 1 } for 80 % / 20 %. */
+export interface TrackWeights {
+  stable: number;
+  canary: number;
+}
+
+export const DEFAULT_WEIGHTS: TrackWeights = { stable: 4, canary: 1 };
+
+export interface NginxConfOptions {
+  listen: number | string; // port, or `host:port`
+  upstreams: Upstreams;
+  weights?: TrackWeights;
+  workerProcesses?: number | 'auto';
+  /** `user` directive; omitted when undefined (the master's build-time default applies). */
+  user?: string;
+  pidFile: string;
+  errorLog: string;
+  accessLog: string;
+  /** Directory for client-body/proxy temp files; omitted when undefined (build-time defaults). */
+  tempDir?: string;
+  /**
+   * DNS server to re-resolve upstream host names at run time (`resolve` servers, NGINX >= 1.27.3),
+   * e.g. Docker's 127.0.0.11: a recreated container's new address is picked up without a reload,
+   * and a stopped one does not stop NGINX from starting. Omit for fixed addresses.
+   */
+  dnsResolver?: string;
+  /** Echoed by /nginx-health, so a caller can tell when a reload has taken effect. */
+  generation?: number;
+  header?: string;
+}
+
+export interface WeightedServer {
+  address: string;
+  track: 'stable' | 'canary';
+  weight: number;
+}
+
+// Passive failover: a server that fails 3 times within 10 s is skipped for 10 s.
+const MAX_FAILS = 3;
+const FAIL_TIMEOUT = '10s';
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Per-server integer weights whose per-track sums are in exactly the `weights` ratio.
+ * A track with weight 0 (or no servers) gets no servers at all: NGINX has no weight=0.
+ */
+export function weightedServers(upstreams: Upstreams, weights: TrackWeights = DEFAULT_WEIGHTS): WeightedServer[] {
+  for (const track of ['stable', 'canary'] as const) {
+    const w = weights[track];
+    if (!Number.isInteger(w) || w < 0) throw new Error(`weight of ${track} must be a non-negative integer, got ${w}`);
+    for (const a of upstreams[track]) {
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(a)) throw new Error(`upstream '${a}' (${track}) is not host:port`);
+    }
+  }
+  const stable = weights.stable > 0 ? upstreams.stable : [];
+  const canary = weights.canary > 0 ? upstreams.canary : [];
+  if (stable.length === 0 && canary.length === 0) {
+    throw new Error('no upstream server would receive traffic (empty lists or zero weights)');
+  }
+  // Track total = per-server weight × server count; cross-multiplying by the other track's
+  // count makes both totals proportional to the track weights, then reduce by the common divisor.
+  let ws = stable.length && canary.length ? weights.stable * canary.length : 1;
+  let wc = stable.length && canary.length ? weights.canary * stable.length : 1;
+  const g = gcd(ws, wc);
+  ws /= g;
+  wc /= g;
+  return [
+    ...stable.map((address) => ({ address, track: 'stable' as const, weight: ws })),
+    ...canary.map((address) => ({ address, track: 'canary' as const, weight: wc })),
+  ];
+}
+
+export function renderNginxConf(o: NginxConfOptions): string {
+  const weights = o.weights ?? DEFAULT_WEIGHTS;
+  const servers = weightedServers(o.upstreams, weights);
+  const share = (track: 'stable' | 'canary') => servers.filter((s) => s.track === track).reduce((n, s) => n + s.weight, 0);
+  const total = share('stable') + share('canary');
+  const pct = (track: 'stable' | 'canary') => `${((100 * share(track)) / total).toFixed(1)} %`;
+  const temp = o.tempDir
+    ? ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+        .map((k) => `    ${k}_temp_path ${o.tempDir}/${k};`)
+        .join('\n') + '\n'
+    : '';
+  const serverLines = servers
+    .map(
+      (s) =>
+        `        server ${s.address} weight=${s.weight} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}${o.dnsResolver ? ' resolve' : ''}; # ${s.track}`,
+    )
+    .join('\n');
+  const health = `ok${o.generation === undefined ? '' : ` generation=${o.generation}`}\\n`;
+  return `${o.header ? o.header.replace(/^/gm, '# ') + '\n' : ''}${o.user ? `user ${o.user};\n` : ''}worker_processes ${o.workerProcesses ?? 'auto'};
+error_log ${o.errorLog} warn;
+pid ${o.pidFile};
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    server_tokens off;
+    default_type application/octet-stream;
+${temp}${o.dnsResolver ? `    resolver ${o.dnsResolver} valid=5s ipv6=off;\n    resolver_timeout 2s;\n` : ''}
+    # Keep the caller's X-Request-Id (the simulator's, or a client's); otherwise mint one.
+    map $http_x_request_id $marquee_request_id {
+        default $http_x_request_id;
+        ""      $request_id;
+    }
+
+    # Which replica answered, how long the connect and the response took, and the track it
+    # reported (X-Serving-Track): enough to audit the canary split and failovers from the log.
+    log_format marquee '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
+                       'rid=$marquee_request_id upstream=$upstream_addr ustatus=$upstream_status '
+                       'track=$upstream_http_x_serving_track rt=$request_time '
+                       'uct=$upstream_connect_time urt=$upstream_response_time';
+    access_log ${o.accessLog} marquee;
+
+    # Traffic share: stable ${pct('stable')}, canary ${pct('canary')} (track weights ${weights.stable}:${weights.canary}).
+    upstream inference {
+        # Shared memory: the round-robin position and failure counts are common to all workers,
+        # so the split is exact across workers, not per worker.
+        zone inference 64k;
+${serverLines}
+        keepalive 32;
+    }
+
+    server {
+        listen ${o.listen};
+
+        location = /nginx-health {
+            access_log off;
+            default_type text/plain;
+            return 200 "${health}";
+        }
+
+        location / {
+            proxy_pass http://inference;
+            # Upstream keepalive needs HTTP/1.1 and no "Connection: close" from the client.
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Request-Id $marquee_request_id;
+            # Exactly one X-Request-Id in every answer, also on NGINX's own 502/504.
+            proxy_hide_header X-Request-Id;
+            add_header X-Request-Id $marquee_request_id always;
+
+            # Fail fast and try the next replica: the simulator gives up after 600 ms.
+            proxy_connect_timeout 100ms;
+            proxy_send_timeout 500ms;
+            proxy_read_timeout 500ms;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_next_upstream_tries 3;
+            proxy_next_upstream_timeout 1s;
+        }
+    }
+}
+`;
+}

@@ -1,0 +1,187 @@
+// A local NGINX in front of local inference processes, for tests and local runs: renders the
+// config with the production renderer, runs `nginx -g 'daemon off;'` with every path (pid,
+// logs, temp files) inside one directory, waits for /nginx-health, reloads on new upstreams.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_WEIGHTS, renderNginxConf, type TrackWeights, type Upstreams } from './nginx-conf.ts';
+import { childPids, findBinary, freePort, pidAlive, runCommand, stopPid, tailFile, waitForExit, waitForHttp } from './process.ts';
+
+export type { TrackWeights, Upstreams } from './nginx-conf.ts';
+
+export interface StartNginxOptions {
+  /** Listen port; 0 picks a free one. */
+  port: number;
+  host?: string; // default 127.0.0.1
+  upstreams: Upstreams;
+  weights?: TrackWeights; // default stable 4 : canary 1
+  workerProcesses?: number; // default 1
+  /** Working directory (config, pid, logs, temp); default a new temp dir, removed on stop. */
+  dir?: string;
+  /** Let NGINX outlive this process (shell scripts); stop it later with attachNginx(dir).stop(). */
+  detached?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface LocalNginx {
+  port: number;
+  url: string;
+  dir: string;
+  pid: number;
+  accessLog: string;
+  errorLog: string;
+  /** Swap the upstream servers (and optionally the weights; default: keep them) without dropping requests. */
+  reload(upstreams: Upstreams, weights?: TrackWeights): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface NginxState {
+  host: string;
+  port: number;
+  generation: number;
+  upstreams: Upstreams;
+  weights: TrackWeights;
+  workerProcesses: number;
+  ownsDir: boolean;
+}
+
+function pathsIn(dir: string) {
+  return {
+    conf: join(dir, 'nginx.conf'),
+    next: join(dir, 'nginx.conf.next'),
+    pid: join(dir, 'nginx.pid'),
+    state: join(dir, 'state.json'),
+    logs: join(dir, 'logs'),
+    errorLog: join(dir, 'logs', 'error.log'),
+    accessLog: join(dir, 'logs', 'access.log'),
+    out: join(dir, 'logs', 'nginx.out'),
+    temp: join(dir, 'temp'),
+  };
+}
+
+function renderLocal(dir: string, s: NginxState): string {
+  const p = pathsIn(dir);
+  return renderNginxConf({
+    header: 'Local NGINX started by services/core/localstack/nginx.ts (same renderer as nginx/nginx.conf).',
+    listen: `${s.host}:${s.port}`,
+    upstreams: s.upstreams,
+    weights: s.weights,
+    workerProcesses: s.workerProcesses,
+    // As root, workers would otherwise run as nobody and could not enter the 0700 temp dir.
+    user: process.getuid?.() === 0 ? 'root' : undefined,
+    pidFile: p.pid,
+    errorLog: p.errorLog,
+    accessLog: p.accessLog,
+    tempDir: p.temp,
+    generation: s.generation,
+  });
+}
+
+function baseArgs(dir: string, conf: string): string[] {
+  // -e: the error log before the config is read (else the build-time /var/log/nginx/error.log).
+  return ['-p', dir, '-c', conf, '-e', pathsIn(dir).errorLog, '-g', 'daemon off;'];
+}
+
+/** Writes the config for `s` after `nginx -t` accepts it; a rejected config leaves the old one. */
+async function writeCheckedConf(nginx: string, dir: string, s: NginxState): Promise<void> {
+  const p = pathsIn(dir);
+  writeFileSync(p.next, renderLocal(dir, s));
+  const { code, output } = await runCommand(nginx, ['-t', '-q', ...baseArgs(dir, p.next)]);
+  if (code !== 0) throw new Error(`nginx rejected the generated config (${p.next}):\n${output.trim()}`);
+  renameSync(p.next, p.conf);
+  writeFileSync(p.state, JSON.stringify(s, null, 2));
+}
+
+interface NginxHandle extends LocalNginx {
+  ready(): Promise<void>;
+}
+
+function handle(nginx: string, dir: string, state: NginxState, pid: number, readyTimeoutMs: number, onStop?: () => void): NginxHandle {
+  const p = pathsIn(dir);
+  const url = `http://${state.host}:${state.port}`;
+  const waitGeneration = (generation: number) =>
+    waitForHttp(`${url}/nginx-health`, {
+      timeoutMs: readyTimeoutMs,
+      what: 'nginx',
+      accept: (status, body) => status === 200 && body.includes(`generation=${generation}`),
+      died: () => (pidAlive(pid) ? undefined : tailFile(p.errorLog) || tailFile(p.out) || 'no log'),
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${tailFile(p.errorLog)}`);
+    });
+  return {
+    port: state.port,
+    url,
+    dir,
+    pid,
+    accessLog: p.accessLog,
+    errorLog: p.errorLog,
+    ready: () => waitGeneration(state.generation),
+    async reload(upstreams, weights) {
+      const next: NginxState = { ...state, upstreams, weights: weights ?? state.weights, generation: state.generation + 1 };
+      await writeCheckedConf(nginx, dir, next);
+      Object.assign(state, next);
+      const oldWorkers = childPids(pid);
+      process.kill(pid, 'SIGHUP');
+      await waitGeneration(state.generation);
+      // Old workers finish their in-flight requests and close their idle keepalive connections;
+      // until they have gone a client could still reuse a connection to the old config.
+      await waitForExit(oldWorkers, readyTimeoutMs);
+    },
+    async stop() {
+      await stopPid(pid, 'SIGTERM', 5000);
+      onStop?.();
+      if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
+  const nginx = findBinary('nginx');
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'marquee-nginx-'));
+  const p = pathsIn(dir);
+  mkdirSync(p.logs, { recursive: true });
+  mkdirSync(p.temp, { recursive: true });
+  const host = o.host ?? '127.0.0.1';
+  const state: NginxState = {
+    host,
+    port: o.port || (await freePort(host)),
+    generation: 1,
+    upstreams: o.upstreams,
+    weights: o.weights ?? DEFAULT_WEIGHTS,
+    workerProcesses: o.workerProcesses ?? 1,
+    ownsDir: o.dir === undefined,
+  };
+  await writeCheckedConf(nginx, dir, state);
+
+  const out = openSync(p.out, 'a');
+  const child = spawn(nginx, baseArgs(dir, p.conf), { stdio: ['ignore', out, out], detached: o.detached ?? false });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error(`could not start ${nginx}`);
+  const pid = child.pid;
+  // Never leave an orphan NGINX holding the port when the test process dies without stop().
+  const killOnExit = () => {
+    for (const p of [...childPids(pid), pid]) if (pidAlive(p)) process.kill(p, 'SIGKILL');
+  };
+  if (o.detached) child.unref();
+  else process.once('exit', killOnExit);
+
+  const h = handle(nginx, dir, state, pid, o.readyTimeoutMs ?? 15_000, () => process.removeListener('exit', killOnExit));
+  try {
+    await h.ready();
+  } catch (err) {
+    await h.stop();
+    throw err;
+  }
+  return h;
+}
+
+/** The NGINX running from `dir` (started detached), or undefined when none is running there. */
+export function attachNginx(dir: string, readyTimeoutMs = 15_000): LocalNginx | undefined {
+  const p = pathsIn(dir);
+  if (!existsSync(p.state) || !existsSync(p.pid)) return undefined;
+  const pid = Number(readFileSync(p.pid, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
+  const state = JSON.parse(readFileSync(p.state, 'utf8')) as NginxState;
+  return handle(findBinary('nginx'), dir, state, pid, readyTimeoutMs);
+}

@@ -1,0 +1,147 @@
+// A local Prometheus for tests and local runs: renders prometheus.yml with the production
+// renderer, keeps its TSDB in a temp directory, waits for /-/ready, and reloads new targets
+// through the lifecycle API (POST /-/reload).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderPrometheusYml, type ScrapeTarget } from './prometheus-conf.ts';
+import { findBinary, freePort, pidAlive, stopPid, tailFile, waitForHttp } from './process.ts';
+
+export type { ScrapeTarget } from './prometheus-conf.ts';
+
+export interface StartPrometheusOptions {
+  /** Listen port; 0 picks a free one. */
+  port: number;
+  host?: string; // default 127.0.0.1
+  targets: ScrapeTarget[];
+  scrapeIntervalMs: number;
+  /** Working directory (config, TSDB, log); default a new temp dir, removed on stop. */
+  dir?: string;
+  /** Let Prometheus outlive this process (shell scripts); stop it later with attachPrometheus(dir).stop(). */
+  detached?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface LocalPrometheus {
+  url: string;
+  port: number;
+  dir: string;
+  pid: number;
+  /** Replace the scrape targets; resolves once Prometheus has applied the new config. */
+  reloadTargets(targets: ScrapeTarget[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface PrometheusState {
+  host: string;
+  port: number;
+  scrapeIntervalMs: number;
+  targets: ScrapeTarget[];
+  ownsDir: boolean;
+}
+
+function pathsIn(dir: string) {
+  return {
+    conf: join(dir, 'prometheus.yml'),
+    data: join(dir, 'data'),
+    log: join(dir, 'prometheus.log'),
+    pid: join(dir, 'prometheus.pid'),
+    state: join(dir, 'state.json'),
+  };
+}
+
+function writeConf(dir: string, s: PrometheusState): void {
+  const p = pathsIn(dir);
+  writeFileSync(
+    p.conf,
+    renderPrometheusYml({
+      header: 'Local Prometheus started by services/core/localstack/prometheus.ts (same renderer as monitoring/prometheus.yml).',
+      scrapeIntervalMs: s.scrapeIntervalMs,
+      targets: s.targets,
+      self: `${s.host}:${s.port}`,
+    }),
+  );
+  writeFileSync(p.state, JSON.stringify(s, null, 2));
+}
+
+function handle(dir: string, state: PrometheusState, pid: number, onStop?: () => void): LocalPrometheus {
+  const url = `http://${state.host}:${state.port}`;
+  return {
+    url,
+    port: state.port,
+    dir,
+    pid,
+    async reloadTargets(targets) {
+      writeConf(dir, { ...state, targets });
+      state.targets = targets;
+      const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new Error(`Prometheus refused the reload (HTTP ${res.status}): ${(await res.text()).trim()}`);
+    },
+    async stop() {
+      await stopPid(pid, 'SIGTERM', 10_000);
+      onStop?.();
+      if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalPrometheus> {
+  const prometheus = findBinary('prometheus');
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'marquee-prometheus-'));
+  const p = pathsIn(dir);
+  mkdirSync(p.data, { recursive: true });
+  const host = o.host ?? '127.0.0.1';
+  const state: PrometheusState = {
+    host,
+    port: o.port || (await freePort(host)),
+    scrapeIntervalMs: o.scrapeIntervalMs,
+    targets: o.targets,
+    ownsDir: o.dir === undefined,
+  };
+  writeConf(dir, state);
+
+  const log = openSync(p.log, 'a');
+  const child = spawn(
+    prometheus,
+    [
+      `--config.file=${p.conf}`,
+      `--storage.tsdb.path=${p.data}`,
+      `--web.listen-address=${host}:${state.port}`,
+      '--web.enable-lifecycle',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', log, log], detached: o.detached ?? false },
+  );
+  closeSync(log);
+  if (child.pid === undefined) throw new Error(`could not start ${prometheus}`);
+  const pid = child.pid;
+  writeFileSync(p.pid, String(pid));
+  const killOnExit = () => {
+    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  };
+  if (o.detached) child.unref();
+  else process.once('exit', killOnExit);
+
+  const h = handle(dir, state, pid, () => process.removeListener('exit', killOnExit));
+  try {
+    await waitForHttp(`${h.url}/-/ready`, {
+      timeoutMs: o.readyTimeoutMs ?? 30_000,
+      what: 'prometheus',
+      died: () => (pidAlive(pid) ? undefined : tailFile(p.log) || 'no log'),
+    });
+  } catch (err) {
+    await h.stop();
+    throw new Error(`${(err as Error).message}\n${tailFile(p.log)}`);
+  }
+  return h;
+}
+
+/** The Prometheus running from `dir` (started detached), or undefined when none is running there. */
+export function attachPrometheus(dir: string): LocalPrometheus | undefined {
+  const p = pathsIn(dir);
+  if (!existsSync(p.state) || !existsSync(p.pid)) return undefined;
+  const pid = Number(readFileSync(p.pid, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
+  return handle(dir, JSON.parse(readFileSync(p.state, 'utf8')) as PrometheusState, pid);
+}

@@ -1,0 +1,111 @@
+// Real NGINX in front of two tiny node:http servers: the weighted split, failover when the canary
+// is down, X-Request-Id handling, and a reload that moves all traffic to one track.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNginx, attachNginx, type LocalNginx } from '../nginx.ts';
+
+function backend(track: string): Promise<{ server: Server; address: string }> {
+  const server = createServer((req, res) => {
+    res.setHeader('X-Serving-Track', track);
+    res.setHeader('X-Request-Id', String(req.headers['x-request-id'] ?? ''));
+    res.end(JSON.stringify({ track, requestId: req.headers['x-request-id'] ?? null }));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
+}
+
+const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+
+async function hit(url: string, n: number): Promise<{ tracks: Record<string, number>; statuses: Record<number, number> }> {
+  const tracks: Record<string, number> = {};
+  const statuses: Record<number, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${url}/recommend/${i}`);
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    const track = res.headers.get('x-serving-track') ?? 'none';
+    tracks[track] = (tracks[track] ?? 0) + 1;
+    await res.arrayBuffer();
+  }
+  return { tracks, statuses };
+}
+
+describe('local NGINX (startNginx)', () => {
+  let stable: { server: Server; address: string };
+  let canary: { server: Server; address: string };
+  let nginx: LocalNginx;
+
+  beforeAll(async () => {
+    stable = await backend('stable');
+    canary = await backend('canary');
+    nginx = await startNginx({ port: 0, upstreams: { stable: [stable.address], canary: [canary.address] } });
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await close(stable.server);
+    await close(canary.server).catch(() => {});
+  });
+
+  it('answers its own health check', async () => {
+    const res = await fetch(`${nginx.url}/nginx-health`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^ok generation=1/);
+  });
+
+  it('splits traffic about 4:1 between stable and canary', async () => {
+    const { tracks, statuses } = await hit(nginx.url, 500);
+    expect(statuses).toEqual({ 200: 500 });
+    const stableShare = tracks.stable / 500;
+    expect(stableShare).toBeGreaterThanOrEqual(0.7);
+    expect(stableShare).toBeLessThanOrEqual(0.9);
+    expect(tracks.canary).toBeGreaterThan(0);
+  });
+
+  it('passes a caller X-Request-Id through and mints one when absent', async () => {
+    const given = await fetch(`${nginx.url}/recommend/1`, { headers: { 'X-Request-Id': 'req-abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('req-abc-123');
+    expect(((await given.json()) as { requestId: string }).requestId).toBe('req-abc-123');
+
+    const minted = await fetch(`${nginx.url}/recommend/1`);
+    const id = minted.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(((await minted.json()) as { requestId: string }).requestId).toBe(id);
+  });
+
+  it('logs the upstream address and timings', async () => {
+    const { readFileSync } = await import('node:fs');
+    const log = readFileSync(nginx.accessLog, 'utf8');
+    expect(log).toContain(`upstream=${stable.address}`);
+    expect(log).toMatch(/rid=[0-9a-z-]+ .*track=(stable|canary) rt=\d+\.\d+ uct=[\d.]+ urt=[\d.]+/);
+  });
+
+  it('can be found again from its directory while it runs (how the CLI stops a detached one)', () => {
+    expect(attachNginx(nginx.dir)?.pid).toBe(nginx.pid);
+  });
+
+  it('fails over to stable with no errors when the canary is down', async () => {
+    await close(canary.server);
+    const { tracks, statuses } = await hit(nginx.url, 200);
+    expect(statuses).toEqual({ 200: 200 });
+    expect(tracks).toEqual({ stable: 200 });
+  });
+
+  it('reloads new upstreams: promote moves all traffic to the new stable', async () => {
+    canary = await backend('canary');
+    await nginx.reload({ stable: [canary.address], canary: [] });
+    expect(await (await fetch(`${nginx.url}/nginx-health`)).text()).toMatch(/generation=2/);
+    const { tracks } = await hit(nginx.url, 50);
+    expect(tracks).toEqual({ canary: 50 });
+  });
+
+  it('reloads new weights, and refuses an upstream list with nobody to serve', async () => {
+    await nginx.reload({ stable: [stable.address], canary: [canary.address] }, { stable: 1, canary: 1 });
+    const { tracks } = await hit(nginx.url, 100);
+    expect(tracks.stable).toBeGreaterThanOrEqual(40);
+    expect(tracks.canary).toBeGreaterThanOrEqual(40);
+    await expect(nginx.reload({ stable: [], canary: [] })).rejects.toThrow(/no upstream server/);
+    // the running config is untouched
+    expect(await (await fetch(`${nginx.url}/nginx-health`)).text()).toMatch(/generation=3/);
+  });
+});

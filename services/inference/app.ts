@@ -1,0 +1,167 @@
+// The inference HTTP app: GET /recommend/:userId, /metrics, /healthz, /readyz. Pure of env and
+// I/O set-up (main.ts does that), so tests build it with a hand-made model and listen on port 0.
+//
+// The /recommend path is kept minimal: parse the id without allocating, take the answer from the
+// recommender's cache, write the headers straight onto node's response (no res.send: no ETag, no
+// content-type sniffing) and count the request in pre-bound metric series.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../core/logger.ts';
+import { silentLogger } from '../core/logger.ts';
+import { createMetrics, type ServiceMetrics } from './metrics.ts';
+import type { ProvenanceRow } from './provenance-recorder.ts';
+import type { Recommender } from './recommender.ts';
+import { parseUserId, userIdError } from './user-id.ts';
+
+export const RECOMMEND_ROUTE = '/recommend/:userId';
+export const UNMATCHED_ROUTE = 'unmatched';
+const TEXT = 'text/plain; charset=utf-8';
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const T0 = Symbol('request start');
+
+export type Track = 'stable' | 'canary';
+
+export interface AppOptions {
+  /** Absent until the model is loaded (then /readyz and /recommend answer 503); see setModel. */
+  recommender?: Recommender;
+  version?: string;
+  track: Track;
+  /** Provenance: gets one row per served /recommend request. */
+  recorder?: { record(row: ProvenanceRow): void };
+  registry: Registry;
+  /** Test-only latency added to /recommend (INFERENCE_TEST_DELAY_MS). */
+  testDelayMs?: number;
+  logger?: Logger;
+}
+
+export type InferenceApp = Express & {
+  /** Installs the loaded model; /readyz turns 200 and model_info is set. */
+  setModel(recommender: Recommender, version: string): void;
+  readonly metrics: ServiceMetrics;
+};
+
+type Timed = IncomingMessage & { [T0]?: number };
+
+export function createApp(opts: AppOptions): InferenceApp {
+  const { track, recorder } = opts;
+  const log = opts.logger ?? silentLogger;
+  const delay = opts.testDelayMs ?? 0;
+  const metrics = createMetrics(opts.registry, track);
+  const ok = metrics.series('GET', RECOMMEND_ROUTE, 200);
+  let recommender: Recommender | undefined;
+  let version = '';
+
+  const setModel = (r: Recommender, v: string) => {
+    recommender = r;
+    version = v;
+    metrics.setModel(v);
+  };
+  if (opts.recommender) setModel(opts.recommender, opts.version ?? 'unknown');
+
+  const requestIdOf = (req: IncomingMessage): string => {
+    const incoming = req.headers['x-request-id'];
+    return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  };
+
+  const elapsed = (req: IncomingMessage) => performance.now() - ((req as Timed)[T0] ?? performance.now());
+
+  /** Plain-text answer with the service headers; counts it under `route`. */
+  const sendText = (req: IncomingMessage, res: ServerResponse, route: string, status: number, body: string, requestId?: string) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.statusCode = status;
+    res.setHeader('Content-Type', TEXT);
+    if (version) res.setHeader('X-Model-Version', version);
+    res.setHeader('X-Serving-Track', track);
+    res.setHeader('X-Request-Id', requestId ?? requestIdOf(req));
+    res.end(body);
+    metrics.series(req.method ?? 'GET', route, status).observe(elapsed(req) / 1000);
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // First in the chain, so durations cover routing as well as the handler.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    (req as Timed)[T0] = performance.now();
+    next();
+  });
+
+  app.get(RECOMMEND_ROUTE, (req: Request<{ userId: string }>, res: Response) => {
+    const requestId = requestIdOf(req);
+    const raw = req.params.userId;
+    const userId = parseUserId(raw);
+    if (userId === 0) return sendText(req, res, RECOMMEND_ROUTE, 400, userIdError(raw), requestId);
+    const model = recommender;
+    if (!model) return sendText(req, res, RECOMMEND_ROUTE, 503, 'model not loaded yet', requestId);
+    let body: string;
+    try {
+      body = model.recommend(userId);
+    } catch (err) {
+      // Never an error for the caller: a failing ranking falls back to the popularity list.
+      log.error('ranking failed; served the cold-start list', { userId, error: err as Error });
+      body = model.coldStart;
+    }
+    const servedVersion = version;
+    const finish = () => {
+      res.statusCode = 200;
+      res.setHeader('Content-Type', TEXT);
+      res.setHeader('X-Model-Version', servedVersion);
+      res.setHeader('X-Serving-Track', track);
+      res.setHeader('X-Request-Id', requestId);
+      res.end(body);
+      const ms = elapsed(req);
+      (req.method === 'GET' ? ok : metrics.series(req.method, RECOMMEND_ROUTE, 200)).observe(ms / 1000);
+      recorder?.record({
+        requestId,
+        version: servedVersion,
+        userId,
+        servedAt: Date.now(),
+        track,
+        status: 200,
+        latencyMs: ms,
+        result: body,
+      });
+    };
+    if (delay > 0) setTimeout(finish, delay);
+    else finish();
+  });
+
+  app.get('/healthz', (req, res) => sendText(req, res, '/healthz', 200, 'ok'));
+
+  app.get('/readyz', (req, res) =>
+    recommender
+      ? sendText(req, res, '/readyz', 200, `ready version=${version}`)
+      : sendText(req, res, '/readyz', 503, 'model not loaded yet'),
+  );
+
+  app.get('/metrics', async (req, res) => {
+    const text = await opts.registry.metrics();
+    res.statusCode = 200;
+    res.setHeader('Content-Type', opts.registry.contentType);
+    res.setHeader('X-Serving-Track', track);
+    res.end(text);
+    metrics.series(req.method, '/metrics', 200).observe(elapsed(req) / 1000);
+  });
+
+  app.use((req: Request, res: Response) => sendText(req, res, UNMATCHED_ROUTE, 404, 'not found'));
+
+  // Malformed URLs (bad percent-encoding) and anything unexpected: a 4xx with a one-line reason,
+  // never a 500 page or a crash.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; statusCode?: number; message?: string };
+    const given = e?.status ?? e?.statusCode;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 400;
+    if (status === 400 && given !== 400) log.warn('unexpected error answered 400', { path: req.path, error: e?.message });
+    const route = req.route?.path ?? (req.path.startsWith('/recommend/') ? RECOMMEND_ROUTE : UNMATCHED_ROUTE);
+    const reason = given === 400 && /decode param/.test(e?.message ?? '') ? 'malformed percent-encoding in the URL' : 'bad request';
+    sendText(req, res, route, status, reason);
+  });
+
+  return Object.assign(app, { setModel, metrics });
+}

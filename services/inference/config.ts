@@ -1,0 +1,62 @@
+// The inference service's environment, validated once at start-up (see docs/architecture.md).
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { env, loadConfig } from '../core/config.ts';
+import { mysqlEnvShape, type MysqlSettings } from '../core/db/connection.ts';
+
+export const inferenceEnvShape = {
+  /** 0 picks a free port (tests); the actual one is logged. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  HOST: env.string('0.0.0.0'),
+  /** Folder of a model artifact (or a symlink to one), relative to the repo root unless absolute. */
+  MODEL_PATH: env.string('models/current'),
+  TRACK: z.enum(['stable', 'canary']).default('stable'),
+  PROVENANCE: z.enum(['on', 'off']).default('off'),
+  PROVENANCE_BATCH_SIZE: env.int(500, 1),
+  PROVENANCE_FLUSH_MS: env.int(1000, 10),
+  PROVENANCE_BUFFER_MAX: env.int(100_000, 1),
+  /** Answers kept per process (one per known user); each is ~0.5 KB. */
+  RECOMMEND_CACHE_SIZE: env.int(50_000, 0),
+  /** Test-only: extra latency added to every /recommend response. */
+  INFERENCE_TEST_DELAY_MS: env.int(0, 0),
+  ...mysqlEnvShape,
+};
+
+export interface InferenceConfig {
+  port: number;
+  host: string;
+  modelPath: string;
+  track: 'stable' | 'canary';
+  provenance: { enabled: boolean; batchSize: number; flushMs: number; bufferMax: number; mysql: MysqlSettings };
+  cacheSize: number;
+  testDelayMs: number;
+}
+
+/** Reads the config from `env`; throws ConfigError naming each bad variable. */
+export function loadInferenceConfig(
+  source: Record<string, string | undefined> = process.env,
+  repoRoot = process.cwd(),
+): InferenceConfig {
+  const c = loadConfig(inferenceEnvShape, source);
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    modelPath: isAbsolute(c.MODEL_PATH) ? c.MODEL_PATH : resolve(repoRoot, c.MODEL_PATH),
+    track: c.TRACK,
+    provenance: {
+      enabled: c.PROVENANCE === 'on',
+      batchSize: c.PROVENANCE_BATCH_SIZE,
+      flushMs: c.PROVENANCE_FLUSH_MS,
+      bufferMax: c.PROVENANCE_BUFFER_MAX,
+      mysql: {
+        host: c.MYSQL_HOST,
+        port: c.MYSQL_PORT,
+        user: c.MYSQL_USER,
+        password: c.MYSQL_PASSWORD,
+        database: c.MYSQL_DATABASE,
+      },
+    },
+    cacheSize: c.RECOMMEND_CACHE_SIZE,
+    testDelayMs: c.INFERENCE_TEST_DELAY_MS,
+  };
+}

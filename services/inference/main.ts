@@ -1,0 +1,112 @@
+// The inference service process: env -> listen (healthz at once) -> load the model (readyz) ->
+// serve; SIGTERM/SIGINT stop accepting, drain in-flight requests, flush provenance, exit 0.
+//   tsx services/inference/main.ts        (config from env: see config.ts)
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { realpathSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { exitOnConfigError } from '../core/config.ts';
+import { createPool } from '../core/db/connection.ts';
+import { migrate } from '../core/db/migrate.ts';
+import { createLogger } from '../core/logger.ts';
+import { loadArtifact, topNForUser } from '../model/index.ts';
+import { createApp } from './app.ts';
+import { loadInferenceConfig, type InferenceConfig } from './config.ts';
+import { createProvenanceMetrics } from './metrics.ts';
+import { mysqlRowSink, ProvenanceRecorder } from './provenance-recorder.ts';
+import { createRecommender } from './recommender.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** In-flight requests get this long to finish after a stop signal. */
+const DRAIN_MS = 10_000;
+/** Buffered provenance rows get this long to reach MySQL after the drain. */
+const FLUSH_MS = 5_000;
+
+const log = createLogger('inference');
+
+let config: InferenceConfig;
+try {
+  config = loadInferenceConfig(process.env, REPO_ROOT);
+} catch (err) {
+  exitOnConfigError(err, 'inference');
+}
+
+const registry = new Registry();
+let recorder: ProvenanceRecorder | undefined;
+if (config.provenance.enabled) {
+  const p = config.provenance;
+  recorder = new ProvenanceRecorder({
+    sink: mysqlRowSink(createPool(p.mysql)),
+    metrics: createProvenanceMetrics(registry),
+    batchSize: p.batchSize,
+    flushMs: p.flushMs,
+    bufferMax: p.bufferMax,
+    logger: log.child('provenance'),
+  });
+  recorder.start();
+  // Best effort: the reccom table may be missing on a fresh database. MySQL being down must not
+  // stop serving, so failures are only logged (rows stay buffered until the table is there).
+  migrate(p.mysql).then(
+    (applied) => applied.length && log.info('applied migrations', { applied }),
+    (err: Error) => log.warn('could not apply migrations; provenance rows stay buffered', { error: err.message }),
+  );
+}
+
+const app = createApp({ track: config.track, registry, recorder, testDelayMs: config.testDelayMs, logger: log });
+const server: Server = app.listen(config.port, config.host);
+server.on('listening', () => {
+  const { port } = server.address() as AddressInfo;
+  log.info('listening', { host: config.host, port, track: config.track });
+});
+server.on('error', (err) => {
+  log.error('server error', { error: err });
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('stopping: draining in-flight requests', { signal });
+  const closed = new Promise<boolean>((done) => server.close(() => done(true)));
+  // Idle keep-alive connections would hold close() open; drop each as soon as it goes idle.
+  server.closeIdleConnections();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const drained = await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS).unref())]);
+  clearInterval(idle);
+  if (!drained) {
+    log.warn('drain timed out; closing remaining connections', { afterMs: DRAIN_MS });
+    server.closeAllConnections();
+  }
+  if (recorder) {
+    const { left } = await recorder.close(FLUSH_MS);
+    log.info('provenance flushed', { unwritten: left });
+  }
+  log.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  const started = performance.now();
+  const { model, manifest } = await loadArtifact(config.modelPath);
+  const recommender = createRecommender(model, { cacheSize: config.cacheSize, rank: topNForUser });
+  app.setModel(recommender, manifest.version);
+  log.info('model loaded; ready', {
+    version: manifest.version,
+    path: realpathSync(config.modelPath),
+    users: model.userIds.length,
+    items: model.itemIds.length,
+    loadMs: Math.round(performance.now() - started),
+  });
+} catch (err) {
+  // A replica without a model cannot do its job: say why and let the supervisor see the failure
+  // (unless it is already stopping, when shutdown() decides the exit).
+  if (!stopping) {
+    log.error('cannot load the model', { path: config.modelPath, error: err as Error });
+    process.exit(1);
+  }
+}

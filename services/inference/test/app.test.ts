@@ -1,0 +1,231 @@
+import fc from 'fast-check';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type InferenceApp } from '../app.ts';
+import type { ProvenanceRow } from '../provenance-recorder.ts';
+import { createRecommender } from '../recommender.ts';
+import { listen, rank, tinyModel } from './fixtures.ts';
+
+const ids = (from: number, to: number) =>
+  Array.from({ length: Math.abs(to - from) + 1 }, (_, k) => `m${from < to ? from + k : from - k}`).join(',');
+
+describe('inference app with a loaded model', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  let app: InferenceApp;
+  const rows: ProvenanceRow[] = [];
+
+  beforeAll(async () => {
+    const model = tinyModel();
+    app = createApp({
+      recommender: createRecommender(model, { cacheSize: 10, rank }),
+      version: 'v7',
+      track: 'canary',
+      registry: new Registry(),
+      recorder: { record: (row) => rows.push(row) },
+    });
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+
+  const get = (path: string, init?: RequestInit) => fetch(server.url + path, init);
+
+  it('answers a known user with 20 unseen ids, best first, as bare comma-separated text', async () => {
+    const res = await get('/recommend/20');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const body = await res.text();
+    expect(body).toBe(ids(29, 10));
+    expect(body.split(',')).toHaveLength(20);
+    expect(body).not.toMatch(/[\s]/);
+  });
+
+  it('excludes the movies the user has already seen', async () => {
+    const body = await (await get('/recommend/10')).text();
+    const list = body.split(',');
+    expect(list).not.toContain('m29');
+    expect(list).not.toContain('m27');
+    expect(list.slice(0, 3)).toEqual(['m28', 'm26', 'm25']);
+    expect(list).toHaveLength(20);
+  });
+
+  it('answers an unknown user with the popularity ranking, never an error', async () => {
+    for (const id of ['99', '1', '2147483647']) {
+      const res = await get(`/recommend/${id}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(ids(0, 19));
+    }
+  });
+
+  it('sets the version, track and request-id headers', async () => {
+    const res = await get('/recommend/20', { headers: { 'X-Request-Id': 'abc-123.x:y_z' } });
+    expect(res.headers.get('x-model-version')).toBe('v7');
+    expect(res.headers.get('x-serving-track')).toBe('canary');
+    expect(res.headers.get('x-request-id')).toBe('abc-123.x:y_z');
+    await res.text();
+  });
+
+  it('replaces a missing or insane X-Request-Id with a generated one', async () => {
+    for (const headers of [{}, { 'X-Request-Id': 'x'.repeat(65) }, { 'X-Request-Id': 'a b;c' }] as Record<string, string>[]) {
+      const res = await get('/recommend/20', { headers });
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      await res.text();
+    }
+  });
+
+  it.each([
+    'abc',
+    '0',
+    '00',
+    '-3',
+    '1.5',
+    '1e3',
+    '+5',
+    '0x10',
+    '%20',
+    '99999999999999999999',
+    '2147483648',
+    '%00',
+    '%0A7',
+    '%E0%A4%A',
+    '%zz',
+    '%',
+    '１２', // full-width digits
+  ])('refuses userId %j with a one-line 400', async (bad) => {
+    const res = await get(`/recommend/${bad}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('x-serving-track')).toBe('canary');
+    const body = await res.text();
+    expect(body.length).toBeGreaterThan(10);
+    expect(body).not.toMatch(/[\r\n]/);
+  });
+
+  it('accepts a percent-encoded valid id', async () => {
+    const res = await get('/recommend/%32%30');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(ids(29, 10));
+  });
+
+  it.each([['GET', '/'], ['GET', '/recommend'], ['GET', '/recommend/'], ['GET', '/recommend/1/2'], ['POST', '/recommend/20'], ['GET', '/nope']])(
+    '%s %s is 404',
+    async (method, path) => {
+      const res = await get(path, { method });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toBe('not found');
+    },
+  );
+
+  it('never answers 500, whatever the path segment', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), async (s) => {
+        // Both the encoded form and raw text with stray % signs reach the router.
+        for (const seg of [encodeURIComponent(s), s.replace(/[/?#\\\s]/g, '%')]) {
+          const res = await get(`/recommend/${seg}`);
+          await res.arrayBuffer();
+          expect([200, 400, 404]).toContain(res.status);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('/healthz and /readyz are 200', async () => {
+    expect((await get('/healthz')).status).toBe(200);
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toBe('ready version=v7');
+  });
+
+  it('records one provenance row per served request', async () => {
+    rows.length = 0;
+    await (await get('/recommend/10', { headers: { 'X-Request-Id': 'prov-1' } })).text();
+    await (await get('/recommend/abc')).text();
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({ requestId: 'prov-1', version: 'v7', userId: 10, track: 'canary', status: 200 });
+    expect(row.result.split(',')[0]).toBe('m28');
+    expect(row.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(row.servedAt - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('exports the request histogram by route pattern and track, the counter, model_info and default metrics', async () => {
+    await (await get('/recommend/20')).text();
+    await (await get('/no/such/page')).text();
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const labels = 'method="GET",route="/recommend/:userId",status_code="200",track="canary"';
+    expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(text).toMatch(new RegExp(`http_request_duration_seconds_bucket\\{${labels},le="0.001"\\} \\d+`));
+    expect(text).toMatch(new RegExp(`http_request_duration_seconds_bucket\\{${labels},le="\\+Inf"\\} \\d+`));
+    expect(text).toMatch(new RegExp(`http_request_duration_seconds_count\\{${labels}\\} \\d+`));
+    expect(text).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404",track="canary"\} [1-9]/);
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/recommend\/:userId",status_code="400",track="canary"\} [1-9]/);
+    expect(text).toContain('model_info{version="v7",track="canary"} 1');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    // Raw paths never become label values.
+    expect(text).not.toContain('route="/recommend/20"');
+    expect(text).not.toContain('/no/such/page');
+  });
+
+  it('histogram buckets are cumulative and end at the count', async () => {
+    const text = await (await get('/metrics')).text();
+    const series = [...text.matchAll(/^http_request_duration_seconds_bucket\{method="GET",route="\/recommend\/:userId",status_code="200",track="canary",le="([^"]+)"\} (\d+)$/gm)];
+    const values = series.map((m) => Number(m[2]));
+    expect(values.length).toBe(23);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
+    const count = Number(/^http_request_duration_seconds_count\{method="GET",route="\/recommend\/:userId",status_code="200",track="canary"\} (\d+)$/m.exec(text)![1]);
+    expect(values[values.length - 1]).toBe(count);
+    expect(count).toBeGreaterThan(5);
+  });
+});
+
+describe('inference app before the model is loaded', () => {
+  it('is alive but not ready, and becomes ready on setModel', async () => {
+    const app = createApp({ track: 'stable', registry: new Registry() });
+    const server = await listen(app);
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      const early = await fetch(`${server.url}/recommend/20`);
+      expect(early.status).toBe(503);
+      expect(await early.text()).toBe('model not loaded yet');
+
+      app.setModel(createRecommender(tinyModel(), { cacheSize: 0, rank }), 'sample');
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      const res = await fetch(`${server.url}/recommend/20`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-model-version')).toBe('sample');
+      expect(res.headers.get('x-serving-track')).toBe('stable');
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toContain('model_info{version="sample",track="stable"} 1');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('inference app when ranking fails', () => {
+  it('serves the cold-start list with 200 instead of an error', async () => {
+    const app = createApp({
+      track: 'stable',
+      version: 'v1',
+      registry: new Registry(),
+      recommender: createRecommender(tinyModel(), {
+        cacheSize: 10,
+        rank: () => {
+          throw new Error('corrupt factors');
+        },
+      }),
+    });
+    const server = await listen(app);
+    try {
+      const res = await fetch(`${server.url}/recommend/20`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(ids(0, 19));
+    } finally {
+      await server.close();
+    }
+  });
+});

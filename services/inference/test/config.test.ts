@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/config.ts';
+import { loadInferenceConfig } from '../config.ts';
+
+describe('loadInferenceConfig', () => {
+  it('has the documented defaults, MODEL_PATH relative to the repo root', () => {
+    const c = loadInferenceConfig({}, '/repo');
+    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0 });
+    expect(c.provenance).toMatchObject({ enabled: false, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
+  });
+
+  it('reads every variable', () => {
+    const c = loadInferenceConfig(
+      {
+        PORT: '9001',
+        HOST: '127.0.0.1',
+        MODEL_PATH: '/abs/models/7',
+        TRACK: 'canary',
+        PROVENANCE: 'on',
+        PROVENANCE_BATCH_SIZE: '50',
+        PROVENANCE_FLUSH_MS: '250',
+        PROVENANCE_BUFFER_MAX: '1000',
+        RECOMMEND_CACHE_SIZE: '0',
+        INFERENCE_TEST_DELAY_MS: '300',
+        MYSQL_HOST: 'db',
+        MYSQL_PORT: '3307',
+        MYSQL_PASSWORD: 's3cret',
+        MYSQL_DATABASE: 'marquee',
+      },
+      '/repo',
+    );
+    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', cacheSize: 0, testDelayMs: 300 });
+    expect(c.provenance).toEqual({
+      enabled: true,
+      batchSize: 50,
+      flushMs: 250,
+      bufferMax: 1000,
+      mysql: { host: 'db', port: 3307, user: 'root', password: 's3cret', database: 'marquee' },
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['TRACK', 'beta'],
+    ['PROVENANCE', 'yes please'],
+    ['PROVENANCE_BATCH_SIZE', '0'],
+    ['INFERENCE_TEST_DELAY_MS', '-1'],
+    ['MYSQL_PORT', 'x'],
+  ])('refuses %s=%j with an error naming it', (name, value) => {
+    let caught: unknown;
+    try {
+      loadInferenceConfig({ [name]: value, MYSQL_PASSWORD: 'hunter2' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toContain(name);
+    expect((caught as Error).message).not.toContain('hunter2');
+  });
+});

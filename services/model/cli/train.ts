@@ -1,0 +1,154 @@
+// `npm run train -- --ratings FILE (--test FILE | --holdout 0.2) --out DIR [options] [--json]`
+// Progress goes to stderr; the metrics to stdout (with --json, the last stdout line is one JSON object).
+// Exit codes: 0 done, 2 usage error, 1 training failed.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { parseArgs, UsageError } from '../../core/args.ts';
+import { MAX_THREADS } from '../params.ts';
+import { runTraining } from '../run-training.ts';
+import type { TrainParams } from '../types.ts';
+
+const USAGE = `usage: npm run train -- --ratings FILE (--test FILE | --holdout FRACTION) --out DIR
+         [--factors N] [--epochs N] [--lr X] [--reg X] [--seed N] [--threads N|auto]
+         [--rating-min X] [--rating-max X] [--version V] [--json]
+  --ratings     training ratings: clean CSV (user_id,movie_id,rating,timestamp), MovieLens u.data or ratings.csv
+  --test        separate test ratings file
+  --holdout     fraction of --ratings held out for testing (seeded by --seed), e.g. 0.2
+  --out         model folder to write (model.bin + manifest.json)
+  --threads     SGD threads (default 1 = reproducible; 'auto' = one per core, Hogwild)
+  --version     version recorded in the manifest (default: the --out folder's name)
+  --json        print the result as one JSON line on stdout`;
+
+const SPEC = {
+  ratings: 'string',
+  test: 'string',
+  holdout: 'string',
+  out: 'string',
+  factors: 'string',
+  epochs: 'string',
+  lr: 'string',
+  reg: 'string',
+  seed: 'string',
+  threads: 'string',
+  'rating-min': 'string',
+  'rating-max': 'string',
+  version: 'string',
+  json: 'boolean',
+  help: 'boolean',
+} as const;
+
+/** A numeric flag: `what` completes the message "--flag must be ...". */
+const numberArg = (what: string, ok: (v: number) => boolean = () => true) =>
+  z
+    .string()
+    .refine((t) => t.trim() !== '' && Number.isFinite(Number(t)) && ok(Number(t)), `must be ${what}`)
+    .transform(Number);
+const intArg = (what: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  numberArg(what, (v) => Number.isInteger(v) && v >= min && v <= max);
+
+const argsSchema = z
+  .object({
+    ratings: z.string({ error: 'is required (--ratings FILE)' }).min(1),
+    test: z.string().min(1).optional(),
+    holdout: numberArg('a fraction between 0 and 1 (exclusive)', (v) => v > 0 && v < 1).optional(),
+    out: z.string({ error: 'is required (--out DIR)' }).min(1),
+    factors: intArg('an integer >= 1', 1).optional(),
+    epochs: intArg('an integer >= 0', 0).optional(),
+    lr: numberArg('a positive number', (v) => v > 0).optional(),
+    reg: numberArg('a number >= 0', (v) => v >= 0).optional(),
+    seed: intArg('an integer in 0..4294967295', 0, 2 ** 32 - 1).optional(),
+    threads: z
+      .string()
+      .refine((t) => t === 'auto' || (/^[0-9]+$/.test(t) && Number(t) >= 1 && Number(t) <= MAX_THREADS), `must be 'auto' or an integer in 1..${MAX_THREADS}`)
+      .transform((t) => (t === 'auto' ? t : Number(t)))
+      .optional(),
+    'rating-min': numberArg('a number').optional(),
+    'rating-max': numberArg('a number').optional(),
+    version: z.string().min(1).optional(),
+    json: z.boolean().optional(),
+  })
+  .refine((a) => (a.test === undefined) !== (a.holdout === undefined), { message: 'give exactly one of --test FILE or --holdout FRACTION' });
+
+type Args = z.infer<typeof argsSchema>;
+
+function parse(argv: string[]): Args | 'help' {
+  const raw = parseArgs(argv, SPEC);
+  if (raw.help) return 'help';
+  const parsed = argsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')} ${i.message}` : i.message)).join('; '));
+  }
+  return parsed.data;
+}
+
+function paramsFrom(a: Args): Partial<TrainParams> {
+  return {
+    factors: a.factors,
+    epochs: a.epochs,
+    lr: a.lr,
+    reg: a.reg,
+    seed: a.seed,
+    threads: a.threads === 'auto' ? Math.min(availableParallelism(), MAX_THREADS) : a.threads,
+    ratingMin: a['rating-min'],
+    ratingMax: a['rating-max'],
+  };
+}
+
+async function main(): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`train: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const result = await runTraining({
+    ratings: args.ratings,
+    test: args.test,
+    holdout: args.holdout,
+    out: args.out,
+    params: paramsFrom(args),
+    version: args.version,
+    onProgress: (msg) => process.stderr.write(`${msg}\n`),
+  });
+  const m = result.metrics;
+  const summary = {
+    rmse: m.rmse,
+    mae: m.mae,
+    precision_at_20: m.precisionAt20 ?? null,
+    recall_at_20: m.recallAt20 ?? null,
+    ndcg_at_20: m.ndcgAt20 ?? null,
+    train_seconds: result.trainSeconds,
+    n_train: result.nTrain,
+    n_test: result.nTest,
+    artifact: args.out,
+    model_md5: result.manifest.artifact.md5,
+    version: result.manifest.version,
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
+    process.stdout.write(
+      `RMSE ${f(summary.rmse)}  MAE ${f(summary.mae)}  P@20 ${f(summary.precision_at_20)}  R@20 ${f(summary.recall_at_20)}  nDCG@20 ${f(summary.ndcg_at_20)}\n` +
+        `trained on ${summary.n_train} ratings in ${summary.train_seconds.toFixed(2)} s, tested on ${summary.n_test}; ` +
+        `model ${summary.version} written to ${summary.artifact}\n`,
+    );
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`train: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

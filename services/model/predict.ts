@@ -1,0 +1,148 @@
+// Scoring with a trained model: single predictions (with Surprise's fallbacks for unknown
+// users and items) and the top-N ranking of one user's unseen items.
+import type { Model } from './types.ts';
+
+interface Lookups {
+  items: Map<string, number>;
+  /** Scratch marks for topNForUser's seen filter; always all-zero between calls. */
+  marks: Uint8Array;
+}
+
+const lookups = new WeakMap<Model, Lookups>();
+
+function lookupsOf(model: Model): Lookups {
+  let l = lookups.get(model);
+  if (!l) {
+    const items = new Map<string, number>();
+    for (let i = 0; i < model.itemIds.length; i++) items.set(model.itemIds[i], i);
+    l = { items, marks: new Uint8Array(model.itemIds.length) };
+    lookups.set(model, l);
+  }
+  return l;
+}
+
+/** Dense index of a raw user id, or -1. Binary search: userIds are ascending in every model we build. */
+export function userIndexOf(model: Model, user: number): number {
+  const ids = model.userIds;
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid];
+    if (v === user) return mid;
+    if (v < user) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Dense index of a movie id, or -1. */
+export function itemIndexOf(model: Model, item: string): number {
+  return lookupsOf(model).items.get(item) ?? -1;
+}
+
+/** Unclipped score of dense (u, i): mean + b_u + b_i + q_i·p_u. */
+export function scoreDense(model: Model, u: number, i: number): number {
+  const k = model.params.factors;
+  const P = model.userFactors;
+  const Q = model.itemFactors;
+  let dot = 0;
+  for (let f = 0, pu = u * k, qi = i * k; f < k; f++) dot += P[pu + f] * Q[qi + f];
+  return model.globalMean + model.userBias[u] + model.itemBias[i] + dot;
+}
+
+/** Predicted rating clipped to [ratingMin, ratingMax]; an unknown user or item contributes no bias or factors. */
+export function predict(model: Model, user: number, item: string): number {
+  const u = userIndexOf(model, user);
+  const i = itemIndexOf(model, item);
+  let est: number;
+  if (u >= 0 && i >= 0) est = scoreDense(model, u, i);
+  else est = model.globalMean + (u >= 0 ? model.userBias[u] : 0) + (i >= 0 ? model.itemBias[i] : 0);
+  return Math.min(model.params.ratingMax, Math.max(model.params.ratingMin, est));
+}
+
+/**
+ * The n best items for dense user `userIndex` that the user has not seen, best first.
+ * Ranks by b_i + q_i·p_u (the user's mean and bias do not change the order) with a
+ * bounded min-heap, so the cost is one pass over the item matrix.
+ */
+export function topNForUser(model: Model, userIndex: number, n: number): Uint32Array {
+  const nUsers = model.userIds.length;
+  if (!Number.isInteger(userIndex) || userIndex < 0 || userIndex >= nUsers) {
+    throw new RangeError(`user index ${userIndex} is outside 0..${nUsers - 1}`);
+  }
+  const k = model.params.factors;
+  const nItems = model.itemIds.length;
+  const P = model.userFactors;
+  const Q = model.itemFactors;
+  const bias = model.itemBias;
+  const marks = lookupsOf(model).marks;
+  const seenFrom = model.seenOffsets[userIndex];
+  const seenTo = model.seenOffsets[userIndex + 1];
+  for (let s = seenFrom; s < seenTo; s++) marks[model.seenItems[s]] = 1;
+
+  const cap = Math.max(0, Math.min(n, nItems));
+  const heapScore = new Float64Array(cap);
+  const heapItem = new Uint32Array(cap);
+  let size = 0;
+  const pu = userIndex * k;
+  const k4 = k - (k % 4);
+  for (let i = 0; i < nItems; i++) {
+    if (marks[i] === 1) continue;
+    const qi = i * k;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let f = 0;
+    for (; f < k4; f += 4) {
+      d0 += P[pu + f] * Q[qi + f];
+      d1 += P[pu + f + 1] * Q[qi + f + 1];
+      d2 += P[pu + f + 2] * Q[qi + f + 2];
+      d3 += P[pu + f + 3] * Q[qi + f + 3];
+    }
+    for (; f < k; f++) d0 += P[pu + f] * Q[qi + f];
+    const score = bias[i] + (d0 + d1 + (d2 + d3));
+    if (size < cap) {
+      // Sift up.
+      let c = size++;
+      while (c > 0) {
+        const parent = (c - 1) >> 1;
+        if (!worse(score, i, heapScore[parent], heapItem[parent])) break;
+        heapScore[c] = heapScore[parent];
+        heapItem[c] = heapItem[parent];
+        c = parent;
+      }
+      heapScore[c] = score;
+      heapItem[c] = i;
+    } else if (cap > 0 && worse(heapScore[0], heapItem[0], score, i)) {
+      // Replace the worst kept item and sift down.
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const m = r < size && worse(heapScore[r], heapItem[r], heapScore[l], heapItem[l]) ? r : l;
+        if (!worse(heapScore[m], heapItem[m], score, i)) break;
+        heapScore[c] = heapScore[m];
+        heapItem[c] = heapItem[m];
+        c = m;
+      }
+      heapScore[c] = score;
+      heapItem[c] = i;
+    }
+  }
+  for (let s = seenFrom; s < seenTo; s++) marks[model.seenItems[s]] = 0;
+
+  const order = Array.from({ length: size }, (_, j) => j).sort((a, b) =>
+    worse(heapScore[a], heapItem[a], heapScore[b], heapItem[b]) ? 1 : -1,
+  );
+  const out = new Uint32Array(size);
+  for (let j = 0; j < size; j++) out[j] = heapItem[order[j]];
+  return out;
+}
+
+/** Ranking order: higher score first, then lower index, so results are deterministic under ties. */
+function worse(scoreA: number, itemA: number, scoreB: number, itemB: number): boolean {
+  return scoreA < scoreB || (scoreA === scoreB && itemA > itemB);
+}

@@ -1,0 +1,116 @@
+// Ratings file readers: the project's clean CSV, MovieLens u.data and MovieLens ratings.csv.
+// Bad rows are counted and reported with file, line and reason, then skipped; they never
+// stop a read. The file is streamed, so its size is not bounded by the string length limit.
+import { createReadStream } from 'node:fs';
+
+export interface RatingRow {
+  user: number;
+  item: string;
+  rating: number;
+}
+
+export interface RowError {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export type RatingsFormat = 'clean' | 'udata' | 'mlcsv';
+
+export interface ReadOptions {
+  format?: 'auto' | RatingsFormat;
+  ratingMin?: number;
+  ratingMax?: number;
+}
+
+export interface ReadResult {
+  rows: RatingRow[];
+  bad: number;
+  /** The first MAX_ROW_ERRORS bad rows; `bad` counts all of them. */
+  errors: RowError[];
+}
+
+export const MAX_ROW_ERRORS = 100;
+const CLEAN_HEADER = 'user_id,movie_id,rating,timestamp';
+const MLCSV_HEADER = 'userId,movieId,rating,timestamp';
+const MAX_USER_ID = 2 ** 31 - 1; // user ids are stored as Int32
+const DIGITS = /^[0-9]+$/;
+
+/** The format a first line reveals, and whether that line is a header to skip; undefined if unknown. */
+export function detectFormat(firstLine: string): { format: RatingsFormat; header: boolean } | undefined {
+  const line = firstLine.replace(/^\uFEFF/, '').replace(/\r$/, '');
+  if (line.startsWith(CLEAN_HEADER)) return { format: 'clean', header: true };
+  if (line.startsWith(MLCSV_HEADER)) return { format: 'mlcsv', header: true };
+  if (line.includes('\t')) return { format: 'udata', header: false };
+  return undefined;
+}
+
+/** Parse one data line; returns the row, or the reason it is bad. */
+export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: number, ratingMax: number): RatingRow | string {
+  if (line.length === 0) return 'empty line';
+  const fields = line.split(format === 'udata' ? '\t' : ',');
+  if (fields.length !== 4) return `expected 4 fields, found ${fields.length}`;
+  const [userText, item, ratingText] = fields;
+  if (!DIGITS.test(userText)) return `user id '${clip(userText)}' is not a positive integer`;
+  const user = Number(userText);
+  if (user < 1 || user > MAX_USER_ID) return `user id ${userText} is outside 1..${MAX_USER_ID}`;
+  if (item.length === 0) return 'empty movie id';
+  const rating = ratingText.trim() === '' ? NaN : Number(ratingText);
+  if (!Number.isFinite(rating)) return `rating '${clip(ratingText)}' is not a number`;
+  if (rating < ratingMin || rating > ratingMax) return `rating ${ratingText} is outside [${ratingMin}, ${ratingMax}]`;
+  return { user, item, rating };
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}
+
+export async function readRatingsFile(path: string, opts: ReadOptions = {}): Promise<ReadResult> {
+  const ratingMin = opts.ratingMin ?? 1;
+  const ratingMax = opts.ratingMax ?? 5;
+  let format: RatingsFormat | undefined = opts.format === 'auto' ? undefined : opts.format;
+  const rows: RatingRow[] = [];
+  const errors: RowError[] = [];
+  let bad = 0;
+  let lineNo = 0;
+
+  const handle = (raw: string): void => {
+    lineNo++;
+    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (lineNo === 1) {
+      line = line.replace(/^\uFEFF/, '');
+      const detected = detectFormat(line);
+      if (!format) {
+        if (!detected) {
+          throw new Error(
+            `cannot detect the format of ratings file ${path}: its first line '${clip(line)}' is neither a ` +
+              `header (${CLEAN_HEADER} or ${MLCSV_HEADER}) nor tab-separated u.data; pass a format explicitly`,
+          );
+        }
+        format = detected.format;
+      }
+      if (detected?.header) return;
+    }
+    const parsed = parseRatingLine(line, format!, ratingMin, ratingMax);
+    if (typeof parsed === 'string') {
+      bad++;
+      if (errors.length < MAX_ROW_ERRORS) errors.push({ file: path, line: lineNo, reason: parsed });
+    } else {
+      rows.push(parsed);
+    }
+  };
+
+  let carry = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = carry + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      handle(text.slice(start, nl));
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  }
+  // A last line without a newline is still a line; a trailing newline does not add one.
+  if (carry.length > 0) handle(carry);
+  return { rows, bad, errors };
+}

@@ -1,0 +1,68 @@
+// `npm run pipeline -- --once [--from-file FILE] [--json]`: one pipeline run (collect, clean, train,
+// gate, version, publish, track, notify). Exit 0 published, 3 stopped by the gate, 1 failed, 2 bad usage/config.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs, UsageError } from '../../core/args.ts';
+import { exitOnConfigError } from '../../core/config.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createNotifiers } from '../notify/notifiers.ts';
+import { loadPipelineConfig } from '../run/config.ts';
+import { defaultDeps } from '../run/deps.ts';
+import { runPipeline } from '../run/run-pipeline.ts';
+import { exitCodeFor } from '../run/summary.ts';
+
+const USAGE = `usage: npm run pipeline -- --once [--from-file FILE] [--json]
+  --once            run the pipeline once (the worker, \`npm run worker\`, runs it on a schedule)
+  --from-file FILE  read log lines from FILE ('-' for stdin) instead of the Kafka topic
+  --json            print the run summary as JSON on stdout (logs go to stderr)
+config: see services/pipeline/README.md (DVC_REMOTE is required)`;
+
+function usage(message: string): never {
+  process.stderr.write(`pipeline: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let args;
+try {
+  args = parseArgs(process.argv.slice(2), { once: 'boolean', 'from-file': 'string', json: 'boolean', help: 'boolean' });
+} catch (err) {
+  if (err instanceof UsageError) usage(err.message);
+  throw err;
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (!args.once) usage('--once is required');
+const fromFile = typeof args['from-file'] === 'string' ? args['from-file'] : undefined;
+if (fromFile && fromFile !== '-' && !existsSync(resolve(fromFile))) usage(`--from-file ${fromFile}: no such file`);
+
+let cfg;
+try {
+  cfg = loadPipelineConfig();
+} catch (err) {
+  exitOnConfigError(err, 'pipeline');
+}
+
+const json = Boolean(args.json);
+const logger = createLogger('pipeline', {
+  file: cfg.logFile,
+  write: json ? (line) => process.stderr.write(line) : undefined,
+});
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    logger.warn('signal received: stopping at the next step boundary', { signal: sig });
+    controller.abort(new Error(`${sig} received`));
+  });
+}
+
+const summary = await runPipeline(cfg, {
+  deps: defaultDeps,
+  logger,
+  notifiers: createNotifiers(cfg.notify, logger.child('notify')),
+  fromFile: fromFile && fromFile !== '-' ? resolve(fromFile) : fromFile,
+  signal: controller.signal,
+});
+if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+process.exit(exitCodeFor(summary));

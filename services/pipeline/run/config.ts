@@ -1,0 +1,130 @@
+// The pipeline run's configuration, from the environment, validated once at start-up.
+// Relative paths resolve against the current directory; PIPELINE_WORKDIR defaults to the repo root.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, env, loadConfig } from '../../core/config.ts';
+import { mysqlEnvShape, type MysqlSettings } from '../../core/db/connection.ts';
+import type { TrainParams } from '../../model/types.ts';
+import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
+import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const optionalInt = (min: number) => z.coerce.number().int().min(min).optional();
+const optionalNumber = () => z.coerce.number().finite().optional();
+
+export const pipelineEnvShape = {
+  PIPELINE_WORKDIR: env.string(REPO_ROOT),
+  PIPELINE_LOG_FILE: env.string('var/log/pipeline.log'),
+  PIPELINE_DEAD_LETTER: env.string('var/dead-letter.log'),
+  // KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, INGEST_WINDOW_MS (how long one run reads the stream)
+  ...kafkaEnvShape,
+  /** Stop reading after this many messages (tests, bounded catch-up). */
+  INGEST_MAX_MESSAGES: optionalInt(1),
+  /** Stop reading once the topic has been quiet this long. */
+  INGEST_IDLE_MS: optionalInt(1),
+  GATE_RMSE: z.coerce.number().finite().positive().default(1.0),
+  TRAIN_HOLDOUT: z.coerce.number().gt(0).lt(1).default(0.2),
+  TRAIN_FACTORS: optionalInt(1),
+  TRAIN_EPOCHS: optionalInt(1),
+  TRAIN_LR: optionalNumber(),
+  TRAIN_REG: optionalNumber(),
+  TRAIN_SEED: optionalInt(0),
+  TRAIN_THREADS: optionalInt(1),
+  /** DVC remote: a directory (local path or mounted share). */
+  DVC_REMOTE: z.string({ error: 'required: the DVC remote directory (e.g. /srv/marquee-dvc)' }).min(1),
+  DVC_REMOTE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('storage'),
+  PIPELINE_GIT_REMOTE: env.string('origin'),
+  /** Branch to push to; default the working copy's current branch. */
+  PIPELINE_GIT_BRANCH: env.optionalString(),
+  PIPELINE_PUSH_TRIES: env.int(3, 1),
+  PIPELINE_PUSH_BACKOFF_MS: env.int(2_000, 0),
+  PIPELINE_GIT_USER_NAME: env.string('Marquee pipeline'),
+  PIPELINE_GIT_USER_EMAIL: z.email('must be an email address').default('pipeline@marquee.invalid'),
+  ...mysqlEnvShape,
+};
+
+export interface PipelineConfig {
+  workdir: string;
+  logFile: string;
+  deadLetterPath: string;
+  kafka: { brokers: string[]; topic: string; groupId: string; windowMs: number; maxMessages?: number; idleMs?: number };
+  gateRmse: number;
+  holdout: number;
+  trainParams: Partial<TrainParams>;
+  dvcRemote: { name: string; url: string };
+  git: {
+    remote: string;
+    branch?: string;
+    tries: number;
+    backoffMs: number;
+    author: { name: string; email: string };
+  };
+  mysql: MysqlSettings;
+  notify: NotifyConfig;
+}
+
+/** Runs each loader and reports every bad variable at once in one ConfigError. */
+function loadAll<A, B>(a: () => A, b: () => B): [A, B] {
+  const issues: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+      return undefined;
+    }
+  };
+  const ra = attempt(a);
+  const rb = attempt(b);
+  if (issues.length) throw new ConfigError(issues);
+  return [ra as A, rb as B];
+}
+
+export function loadPipelineConfig(source: Record<string, string | undefined> = process.env): PipelineConfig {
+  const [c, notify] = loadAll(
+    () => loadConfig(pipelineEnvShape, source),
+    () => notifyConfigFromEnv(source),
+  );
+  const trainParams: Partial<TrainParams> = {};
+  if (c.TRAIN_FACTORS !== undefined) trainParams.factors = c.TRAIN_FACTORS;
+  if (c.TRAIN_EPOCHS !== undefined) trainParams.epochs = c.TRAIN_EPOCHS;
+  if (c.TRAIN_LR !== undefined) trainParams.lr = c.TRAIN_LR;
+  if (c.TRAIN_REG !== undefined) trainParams.reg = c.TRAIN_REG;
+  if (c.TRAIN_SEED !== undefined) trainParams.seed = c.TRAIN_SEED;
+  if (c.TRAIN_THREADS !== undefined) trainParams.threads = c.TRAIN_THREADS;
+  return {
+    workdir: resolve(c.PIPELINE_WORKDIR),
+    logFile: resolve(c.PIPELINE_LOG_FILE),
+    deadLetterPath: resolve(c.PIPELINE_DEAD_LETTER),
+    kafka: {
+      brokers: splitBrokers(c.KAFKA_BROKERS),
+      topic: c.KAFKA_TOPIC,
+      groupId: c.KAFKA_GROUP_ID,
+      windowMs: c.INGEST_WINDOW_MS,
+      maxMessages: c.INGEST_MAX_MESSAGES,
+      idleMs: c.INGEST_IDLE_MS,
+    },
+    gateRmse: c.GATE_RMSE,
+    holdout: c.TRAIN_HOLDOUT,
+    trainParams,
+    dvcRemote: { name: c.DVC_REMOTE_NAME, url: resolve(c.DVC_REMOTE) },
+    git: {
+      remote: c.PIPELINE_GIT_REMOTE,
+      branch: c.PIPELINE_GIT_BRANCH,
+      tries: c.PIPELINE_PUSH_TRIES,
+      backoffMs: c.PIPELINE_PUSH_BACKOFF_MS,
+      author: { name: c.PIPELINE_GIT_USER_NAME, email: c.PIPELINE_GIT_USER_EMAIL },
+    },
+    mysql: {
+      host: c.MYSQL_HOST,
+      port: c.MYSQL_PORT,
+      user: c.MYSQL_USER,
+      password: c.MYSQL_PASSWORD,
+      database: c.MYSQL_DATABASE,
+    },
+    notify,
+  };
+}

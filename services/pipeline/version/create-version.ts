@@ -1,0 +1,109 @@
+// The "version" step: the trained artifact becomes models/<N>/, the model files and the clean data
+// snapshot are `dvc add`ed and pushed to the DVC remote, and data/version.txt becomes N.
+// Layout (what `git clone` + `dvc pull` restores):
+//   data/clean_rating.csv.dvc            the snapshot this version was trained on (history = git log)
+//   models/<N>/model.bin.dvc             every published model in the folder the release controller serves
+//   models/<N>/manifest.json.dvc
+// All changes are journalled; on any error here they are undone before the error propagates.
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Logger } from '../../core/logger.ts';
+import type { DvcOut } from './dvc-file.ts';
+import { dvcAdd, dvcPush, ensureDvcConfig } from './dvc-store.ts';
+import { workdirLayout } from './layout.ts';
+import { UndoLog } from './undo-log.ts';
+import { readVersion, writeVersion } from './version-file.ts';
+
+export interface VersionRequest {
+  workdir: string;
+  version: number;
+  /** Folder holding the trained model.bin and manifest.json. */
+  stagingDir: string;
+  remote: { name: string; url: string };
+  logger: Logger;
+}
+
+export interface Versioned {
+  version: number;
+  modelDir: string;
+  data: DvcOut;
+  model: DvcOut;
+  manifest: DvcOut;
+  /** Files to commit, relative to the working copy. */
+  paths: string[];
+  /** Objects newly copied to the DVC remote. */
+  pushedObjects: number;
+  /** Takes all of this back (and whatever publishing adds to it). */
+  undo: UndoLog;
+}
+
+export const MODEL_FILES = ['model.bin', 'manifest.json'] as const;
+
+export async function createVersion(req: VersionRequest): Promise<Versioned> {
+  const undo = new UndoLog();
+  try {
+    return await build(req, undo);
+  } catch (err) {
+    const failures = await undo.undo(req.logger);
+    if (failures.length) (err as Error).message += ` (rollback incomplete: ${failures.join('; ')})`;
+    throw err;
+  }
+}
+
+async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
+  const layout = workdirLayout(req.workdir);
+  const current = readVersion(layout.versionFile);
+  if (req.version !== current + 1) {
+    throw new Error(`version.txt says ${current}, so the next version is ${current + 1}, not ${req.version}`);
+  }
+  if (!existsSync(layout.ratings)) throw new Error(`no clean data at ${layout.ratings}`);
+  for (const f of MODEL_FILES) {
+    if (!existsSync(join(req.stagingDir, f))) throw new Error(`trained artifact is missing ${f} in ${req.stagingDir}`);
+  }
+  const modelDir = layout.modelDir(req.version);
+  if (existsSync(modelDir)) throw new Error(`${modelDir} already exists; refusing to overwrite a model folder`);
+
+  undo.action(`move ${modelDir} back to ${req.stagingDir}`, () => renameSync(modelDir, req.stagingDir));
+  renameSync(req.stagingDir, modelDir);
+
+  const model = await dvcAdd(req.workdir, join(modelDir, 'model.bin'), undo);
+  const manifest = await dvcAdd(req.workdir, join(modelDir, 'manifest.json'), undo);
+  const data = await dvcAdd(req.workdir, layout.ratings, undo);
+  checkManifest(join(modelDir, 'manifest.json'), req.version, model.out, data.out);
+  const config = ensureDvcConfig(req.workdir, req.remote, undo);
+  req.logger.info('dvc add done', { version: req.version, model_md5: model.out.md5, data_md5: data.out.md5 });
+
+  const pushedObjects = dvcPush(req.workdir, req.remote.url, [model.out, manifest.out, data.out], undo);
+  req.logger.info('dvc push done', { remote: req.remote.name, objects: pushedObjects });
+
+  undo.snapshot(layout.versionFile);
+  writeVersion(layout.versionFile, req.version);
+
+  const changed = [...model.changed, ...manifest.changed, ...data.changed, ...config, layout.versionFile];
+  return {
+    version: req.version,
+    modelDir,
+    data: data.out,
+    model: model.out,
+    manifest: manifest.out,
+    paths: [...new Set(changed.map((p) => relative(req.workdir, p)))],
+    pushedObjects,
+    undo,
+  };
+}
+
+/** The manifest must describe this version, this model file and (when it records one) this data. */
+function checkManifest(path: string, version: number, model: DvcOut, data: DvcOut): void {
+  const m = JSON.parse(readFileSync(path, 'utf8')) as {
+    version?: string;
+    artifact?: { md5?: string; size?: number };
+    data?: { md5?: string };
+  };
+  if (m.version !== String(version)) throw new Error(`manifest version is '${m.version}', expected '${version}'`);
+  if (m.artifact?.md5 !== model.md5 || m.artifact?.size !== model.size) {
+    throw new Error(`manifest artifact md5/size (${m.artifact?.md5}, ${m.artifact?.size}) do not match model.bin (${model.md5}, ${model.size})`);
+  }
+  if (m.data?.md5 && m.data.md5 !== data.md5) {
+    throw new Error(`the model was trained on data ${m.data.md5} but the snapshot is ${data.md5}`);
+  }
+}

@@ -1,0 +1,43 @@
+// Retry with exponential backoff, for operations that fail transiently (a git push over the network).
+export interface RetryOptions {
+  /** Total attempts, at least 1. */
+  tries: number;
+  /** Wait before the 2nd attempt; doubles each time after. */
+  backoffMs: number;
+  maxBackoffMs?: number;
+  onRetry?: (attempt: number, error: Error, waitMs: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class RetryError extends Error {
+  constructor(
+    readonly attempts: number,
+    readonly last: Error,
+  ) {
+    super(`failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last.message}`);
+    this.name = 'RetryError';
+  }
+}
+
+/** The wait before attempt `attempt + 1` (attempt counts from 1). */
+export function backoffDelay(attempt: number, backoffMs: number, maxBackoffMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<{ value: T; attempts: number }> {
+  if (!Number.isInteger(opts.tries) || opts.tries < 1) throw new Error(`tries must be a positive integer, got ${opts.tries}`);
+  const sleep = opts.sleep ?? realSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await fn(attempt), attempts: attempt };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (attempt >= opts.tries) throw new RetryError(attempt, error);
+      const wait = backoffDelay(attempt, opts.backoffMs, opts.maxBackoffMs);
+      opts.onRetry?.(attempt, error, wait);
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// `npm run release -- --model <version> [--window 30s]`  canary → observe → judge → promote | abort
+// `npm run release -- --status | --resume | --abort | --promote [--reason "..."]`
+// `npm run release -- --up <version> | --down`          (local orchestrator: start/stop the processes)
+// Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config.
+import { resolve } from 'node:path';
+import { parseArgs, UsageError } from '../../core/args.ts';
+import { exitOnConfigError } from '../../core/config.ts';
+import { attachNginx } from '../../core/localstack/nginx.ts';
+import { attachPrometheus } from '../../core/localstack/prometheus.ts';
+import { createLogger, type Logger } from '../../core/logger.ts';
+import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
+import { createComposeOrchestrator } from '../compose-orchestrator.ts';
+import { releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
+import { createReleaseController } from '../controller.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
+import { thresholdJudge } from '../judge.ts';
+import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
+import type { Orchestrator } from '../orchestrator.ts';
+import { createPrometheusClient } from '../prometheus-client.ts';
+import { fileStateStore, type ReleaseState } from '../state.ts';
+
+const USAGE = `usage: npm run release -- --model <version> [--window 30s]
+       npm run release -- --status | --resume | --abort [--reason text] | --promote [--reason text]
+       npm run release -- --up <version> | --down        (RELEASE_ORCHESTRATOR=local only)`;
+
+function localOrchestrator(c: ReleaseConfig, log: Logger): LocalOrchestrator {
+  const nginxDir = c.RELEASE_LOCAL_NGINX_DIR;
+  const promDir = c.RELEASE_LOCAL_PROMETHEUS_DIR;
+  return createLocalOrchestrator({
+    repoRoot: process.cwd(),
+    modelsDir: resolve(c.MODELS_DIR),
+    stateFile: resolve(c.RELEASE_LOCAL_STACK),
+    slots: defaultSlots(c.RELEASE_LOCAL_BASE_PORT),
+    logger: log.child('local'),
+    // A local NGINX / Prometheus started detached (scripts/services) follow the processes.
+    async onEndpointsChange(endpoints) {
+      if (nginxDir) {
+        const nginx = attachNginx(resolve(nginxDir));
+        if (!nginx) throw new Error(`no local NGINX running from ${nginxDir} (RELEASE_LOCAL_NGINX_DIR)`);
+        await nginx.reload(upstreamsOf(endpoints));
+      }
+      if (promDir) {
+        const prometheus = attachPrometheus(resolve(promDir));
+        if (!prometheus) throw new Error(`no local Prometheus running from ${promDir} (RELEASE_LOCAL_PROMETHEUS_DIR)`);
+        await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
+      }
+    },
+  });
+}
+
+function describe(s: ReleaseState | null): string {
+  if (!s) return 'no release recorded';
+  const lines = [
+    `release ${s.id}: ${s.stableVersion} → ${s.version}`,
+    `  phase: ${s.phase}${s.outcome ? ` (${s.outcome})` : ''}, window ${formatDuration(s.windowMs)}, started ${s.startedAt}`,
+  ];
+  if (s.observeStartedAt && s.phase === 'observing') {
+    const left = Date.parse(s.observeStartedAt) + s.windowMs - Date.now();
+    lines.push(`  observing since ${s.observeStartedAt}, ${left > 0 ? `${formatDuration(left)} left` : 'window over'}`);
+  }
+  if (s.decision) lines.push(`  decision (${s.decision.by}): ${s.decision.verdict} — ${s.decision.reasons.join('; ')}`);
+  if (s.lastError) lines.push(`  last error while ${s.lastError.phase}: ${s.lastError.message}`);
+  if (s.reportDir) lines.push(`  report: ${s.reportDir}/report.md`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2), {
+    model: 'string',
+    window: 'string',
+    status: 'boolean',
+    resume: 'boolean',
+    abort: 'boolean',
+    promote: 'boolean',
+    reason: 'string',
+    up: 'string',
+    down: 'boolean',
+    help: 'boolean',
+  });
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const commands = ['model', 'status', 'resume', 'abort', 'promote', 'up', 'down'].filter((k) => args[k] !== undefined);
+  if (commands.length !== 1) throw new UsageError(`choose exactly one of --model, --status, --resume, --abort, --promote, --up, --down\n${USAGE}`);
+  const command = commands[0];
+
+  const c = releaseConfigFromEnv();
+  const log = createLogger('release');
+  const store = fileStateStore(resolve(c.RELEASE_STATE));
+  if (command === 'status') {
+    process.stdout.write(`${describe(store.load())}\n`);
+    return 0;
+  }
+  if (command === 'up' || command === 'down') {
+    if (c.RELEASE_ORCHESTRATOR !== 'local') throw new UsageError(`--${command} needs RELEASE_ORCHESTRATOR=local`);
+    const local = localOrchestrator(c, log);
+    if (command === 'down') await local.down();
+    else for (const e of await local.up(String(args.up))) process.stdout.write(`${e.slot} ${e.track} ${e.address} ${e.version}\n`);
+    return 0;
+  }
+
+  const orchestrator: Orchestrator =
+    c.RELEASE_ORCHESTRATOR === 'local'
+      ? localOrchestrator(c, log)
+      : createComposeOrchestrator({ composeFile: c.RELEASE_COMPOSE_FILE, projectName: c.RELEASE_COMPOSE_PROJECT, logger: log.child('compose') });
+  const notifiers = createNotifiers(notifyConfigFromEnv(), log.child('notify'));
+  const controller = createReleaseController({
+    orchestrator,
+    prometheus: createPrometheusClient(c.PROMETHEUS_URL),
+    notifier: { notify: (n) => notifyAll(notifiers, n, log.child('notify')) },
+    store,
+    judge: thresholdJudge(thresholdsOf(c)),
+    thresholds: thresholdsOf(c),
+    reportsDir: resolve(c.RELEASE_REPORTS_DIR),
+    scrapeIntervalMs: c.PROMETHEUS_SCRAPE_INTERVAL,
+    logger: log,
+  });
+  const reason = typeof args.reason === 'string' ? args.reason : undefined;
+  let result: ReleaseState;
+  if (command === 'model') {
+    const windowMs = typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
+    result = await controller.start(String(args.model), windowMs);
+  } else if (command === 'resume') result = await controller.resume();
+  else if (command === 'abort') result = await controller.abort(reason);
+  else result = await controller.promote(reason);
+  process.stdout.write(`${describe(result)}\n`);
+  return result.outcome === 'aborted' ? 3 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as Error).name === 'DurationError') {
+      process.stderr.write(`release: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    try {
+      exitOnConfigError(err, 'release');
+    } catch {
+      process.stderr.write(`release: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  },
+);

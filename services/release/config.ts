@@ -1,0 +1,58 @@
+// The release controller's settings, from the environment, validated once at start-up.
+import { z } from 'zod';
+import { env, loadConfig } from '../core/config.ts';
+import { parseDuration } from './duration.ts';
+import type { Thresholds } from './judge.ts';
+
+const duration = (dflt: string) =>
+  z
+    .string()
+    .default(dflt)
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+export const releaseEnvShape = {
+  RELEASE_ORCHESTRATOR: z.enum(['compose', 'local']).default('compose'),
+  /** Observation window: `30s`, `15m`, `12h`, `1h30m`. */
+  RELEASE_WINDOW: duration('12h'),
+  RELEASE_MAX_AVG_LATENCY_MS: z.coerce.number().positive().default(500),
+  /** Fraction of non-2xx canary answers the release tolerates (strictly less than). */
+  RELEASE_MAX_ERROR_RATE: z.coerce.number().gt(0).max(1).default(0.01),
+  RELEASE_MIN_REQUESTS: env.int(20, 1),
+  PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
+  /** Prometheus' scrape interval (monitoring/prometheus.yml uses 5s). */
+  PROMETHEUS_SCRAPE_INTERVAL: duration('5s'),
+  RELEASE_STATE: env.string('var/release-state.json'),
+  RELEASE_REPORTS_DIR: env.string('var/releases'),
+  /** compose: the compose file and project (default: docker compose's own defaults). */
+  RELEASE_COMPOSE_FILE: env.optionalString(),
+  RELEASE_COMPOSE_PROJECT: env.optionalString(),
+  /** local: where the local processes are recorded, their first port (6 ports from there), models. */
+  RELEASE_LOCAL_STACK: env.string('var/local-stack.json'),
+  RELEASE_LOCAL_BASE_PORT: env.port(18081),
+  /** local: directory of a detached local NGINX (startNginx({ dir, detached })) to reload on changes. */
+  RELEASE_LOCAL_NGINX_DIR: env.optionalString(),
+  /** local: directory of a detached local Prometheus (startPrometheus({ dir, detached })) to retarget. */
+  RELEASE_LOCAL_PROMETHEUS_DIR: env.optionalString(),
+  MODELS_DIR: env.string('models'),
+};
+
+export type ReleaseConfig = ReturnType<typeof releaseConfigFromEnv>;
+
+export function releaseConfigFromEnv(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(releaseEnvShape, source);
+}
+
+export function thresholdsOf(c: ReleaseConfig): Thresholds {
+  return {
+    maxAvgLatencyMs: c.RELEASE_MAX_AVG_LATENCY_MS,
+    maxErrorRate: c.RELEASE_MAX_ERROR_RATE,
+    minRequests: c.RELEASE_MIN_REQUESTS,
+  };
+}

@@ -1,0 +1,267 @@
+// The canary release as a resumable state machine:
+//   deploying → observing (the window) → judging → promoting | rolling-back → done
+// Every phase change is saved before the next step starts, so a re-run continues where a dead
+// controller stopped: it re-does an interrupted (idempotent) orchestrator step, or observes for
+// what is left of the window. Operators can cut a release short with abort / promote.
+import type { Logger } from '../core/logger.ts';
+import { measureTrack, measureWindow, type Measurements } from './canary-metrics.ts';
+import { formatDuration } from './duration.ts';
+import type { Judge, Thresholds, Verdict } from './judge.ts';
+import { failureMessage, outcomeMessage, type ReleaseNotifier } from './messages.ts';
+import type { Orchestrator } from './orchestrator.ts';
+import type { PrometheusClient } from './prometheus-client.ts';
+import { writeReport } from './report.ts';
+import type { Phase, ReleaseState, StateStore } from './state.ts';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+export interface ControllerDeps {
+  orchestrator: Orchestrator;
+  prometheus: PrometheusClient;
+  notifier: ReleaseNotifier;
+  store: StateStore;
+  judge: Judge;
+  /** Shown in the report next to the verdict. */
+  thresholds?: Thresholds;
+  reportsDir: string;
+  /** Prometheus' scrape interval: the wait after the window for its last samples, and the chart's resolution. */
+  scrapeIntervalMs: number;
+  logger: Logger;
+  clock?: Clock;
+  /** How often progress is printed while observing; default window/20 within [1s, 10min]. */
+  progressEveryMs?: number;
+}
+
+export class ReleaseError extends Error {
+  override name = 'ReleaseError';
+}
+
+export interface ReleaseController {
+  /** Starts a release of `version`, or resumes the unfinished release of that same version. */
+  start(version: string, windowMs: number): Promise<ReleaseState>;
+  /** Continues the unfinished release from its saved phase. */
+  resume(): Promise<ReleaseState>;
+  /** Rolls the canary back now (operator decision). */
+  abort(reason?: string): Promise<ReleaseState>;
+  /** Promotes the canary now, without waiting for the rest of the window (operator decision). */
+  promote(reason?: string): Promise<ReleaseState>;
+  status(): ReleaseState | null;
+}
+
+export function createReleaseController(deps: ControllerDeps): ReleaseController {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger;
+  const iso = () => new Date(clock.now()).toISOString();
+
+  function save(s: ReleaseState, changes: Partial<ReleaseState>): ReleaseState {
+    const next = { ...s, ...changes, updatedAt: iso() };
+    deps.store.save(next);
+    return next;
+  }
+
+  function unfinished(): ReleaseState | null {
+    const s = deps.store.load();
+    return s && s.phase !== 'done' ? s : null;
+  }
+
+  async function tell(message: ReturnType<typeof outcomeMessage>): Promise<void> {
+    try {
+      await deps.notifier.notify(message);
+    } catch (err) {
+      // A lost alert must not undo a finished promotion or rollback; it is logged loudly instead.
+      log.error('notification failed', { subject: message.subject, error: err });
+    }
+  }
+
+  function measurable(s: ReleaseState, endMs: number): { endSec: number; windowMs: number } | null {
+    if (!s.observeStartedAt) return null;
+    const start = Date.parse(s.observeStartedAt);
+    const windowMs = Math.min(s.windowMs, endMs - start);
+    return windowMs >= 1000 ? { endSec: Math.floor(endMs / 1000), windowMs } : null;
+  }
+
+  function record(s: ReleaseState, verdict: Verdict, by: 'judge' | 'operator', m: Measurements | null, windowMs: number) {
+    const reportDir = m
+      ? writeReport(deps.reportsDir, {
+          id: s.id,
+          version: s.version,
+          stableVersion: s.stableVersion,
+          windowMs,
+          measurements: m,
+          verdict,
+          thresholds: deps.thresholds,
+        })
+      : s.reportDir;
+    return {
+      decision: { ...verdict, by, at: iso(), canary: m?.canary ?? null, stable: m?.stable ?? null },
+      reportDir,
+    };
+  }
+
+  /** Sleeps out the window with progress lines; false when another invocation took the release over. */
+  async function observe(s: ReleaseState): Promise<boolean> {
+    const start = Date.parse(s.observeStartedAt ?? iso());
+    const end = start + s.windowMs;
+    const until = end + deps.scrapeIntervalMs; // let Prometheus scrape the window's last seconds
+    const every = deps.progressEveryMs ?? Math.min(600_000, Math.max(1000, s.windowMs / 20));
+    if (clock.now() > start + 1000) log.info('resuming observation', { remaining: formatDuration(Math.max(0, end - clock.now())) });
+    while (clock.now() < until) {
+      const latest = deps.store.load();
+      if (!latest || latest.id !== s.id || latest.phase !== 'observing') return false;
+      const elapsed = Math.min(s.windowMs, clock.now() - start);
+      let seen: string;
+      try {
+        const so = await measureTrack(deps.prometheus, 'canary', Math.floor(clock.now() / 1000), Math.max(1000, elapsed));
+        seen = ` canary so far: ${Math.round(so.requests)} requests, avg ${so.avgLatencyMs === null ? 'n/a' : `${so.avgLatencyMs.toFixed(1)} ms`}`;
+      } catch {
+        seen = ' (Prometheus not answering yet)';
+      }
+      log.info(
+        `observing ${s.version}: ${formatDuration(elapsed)} / ${formatDuration(s.windowMs)} ` +
+          `(${Math.floor((100 * elapsed) / s.windowMs)}%)${seen}`,
+      );
+      await clock.sleep(Math.max(1, Math.min(every, until - clock.now())));
+    }
+    return true;
+  }
+
+  async function step(s: ReleaseState): Promise<ReleaseState | null> {
+    switch (s.phase) {
+      case 'deploying':
+        log.info(`deploying canary ${s.version} (stables stay on ${s.stableVersion})`);
+        await deps.orchestrator.deployCanary(s.version);
+        return save(s, { phase: 'observing', observeStartedAt: iso(), lastError: null });
+      case 'observing':
+        log.info(`observing canary ${s.version} for ${formatDuration(s.windowMs)}`);
+        if (!(await observe(s))) return null;
+        return save(s, { phase: 'judging', lastError: null });
+      case 'judging': {
+        const start = Date.parse(s.observeStartedAt ?? s.startedAt);
+        const endSec = Math.floor((start + s.windowMs) / 1000);
+        const m = await measureWindow(deps.prometheus, endSec, s.windowMs, deps.scrapeIntervalMs);
+        const verdict = deps.judge({ canary: m.canary, stable: m.stable, series: m.series });
+        log.info(`verdict: ${verdict.verdict}`, { reasons: verdict.reasons.join('; ') });
+        return save(s, {
+          ...record(s, verdict, 'judge', m, s.windowMs),
+          phase: verdict.verdict === 'pass' ? 'promoting' : 'rolling-back',
+          lastError: null,
+        });
+      }
+      case 'promoting':
+        log.info(`promoting ${s.version} to the stables`);
+        await deps.orchestrator.promote(s.version);
+        return save(s, { phase: 'done', outcome: 'promoted', finishedAt: iso(), lastError: null });
+      case 'rolling-back':
+        log.info(`rolling the canary back to ${s.stableVersion}`);
+        await deps.orchestrator.rollbackCanary(s.stableVersion);
+        return save(s, { phase: 'done', outcome: 'aborted', finishedAt: iso(), lastError: null });
+      case 'done':
+        return s;
+    }
+  }
+
+  async function drive(initial: ReleaseState): Promise<ReleaseState> {
+    let s = initial;
+    while (s.phase !== 'done') {
+      const phase: Phase = s.phase;
+      let next: ReleaseState | null;
+      try {
+        next = await step(s);
+      } catch (err) {
+        const message = (err as Error).message;
+        log.error(`release step '${phase}' failed`, { error: message });
+        s = save(s, { lastError: { phase, message, at: iso() } });
+        await tell(failureMessage(s, phase, message));
+        throw new ReleaseError(`release ${s.id} failed while ${phase}: ${message}`);
+      }
+      if (!next) {
+        const latest = deps.store.load();
+        log.warn('release was taken over by another invocation; stopping here', { phase: latest?.phase });
+        return latest ?? s;
+      }
+      s = next;
+      if (s.phase === 'done') {
+        log.info(`release ${s.id}: ${s.outcome}`, { report: s.reportDir ?? undefined });
+        await tell(outcomeMessage(s));
+      }
+    }
+    return s;
+  }
+
+  async function operatorDecision(verdict: Verdict, phase: 'promoting' | 'rolling-back'): Promise<ReleaseState> {
+    const s = unfinished();
+    if (!s) throw new ReleaseError('no release in progress');
+    const other = phase === 'promoting' ? 'rolling-back' : 'promoting';
+    if (s.phase === other) throw new ReleaseError(`release ${s.id} is already ${other}; run --resume to finish it`);
+    let m: Measurements | null = null;
+    const span = measurable(s, clock.now());
+    if (span) {
+      try {
+        m = await measureWindow(deps.prometheus, span.endSec, span.windowMs, deps.scrapeIntervalMs);
+      } catch (err) {
+        log.warn('could not measure the canary for the record', { error: err });
+      }
+    }
+    const next = save(s, { ...record(s, verdict, 'operator', m, span?.windowMs ?? s.windowMs), phase, lastError: null });
+    return drive(next);
+  }
+
+  return {
+    async start(version, windowMs) {
+      const open = unfinished();
+      if (open) {
+        if (open.version !== version) {
+          throw new ReleaseError(
+            `release ${open.id} of ${open.version} is still ${open.phase}; finish it (--resume), or --abort / --promote it first`,
+          );
+        }
+        log.info(`resuming release ${open.id} from phase '${open.phase}'`);
+        return drive(open);
+      }
+      const now = await deps.orchestrator.current();
+      if (now.stable === version) throw new ReleaseError(`${version} already serves as the stable version`);
+      const at = iso();
+      const state: ReleaseState = {
+        id: `${at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${version}`,
+        version,
+        stableVersion: now.stable,
+        phase: 'deploying',
+        startedAt: at,
+        windowMs,
+        observeStartedAt: null,
+        decision: null,
+        outcome: null,
+        lastError: null,
+        reportDir: null,
+        finishedAt: null,
+        updatedAt: at,
+      };
+      deps.store.save(state);
+      log.info(`release ${state.id}: ${now.stable} → ${version}, window ${formatDuration(windowMs)}`);
+      return drive(state);
+    },
+    async resume() {
+      const s = deps.store.load();
+      if (!s) throw new ReleaseError('no release to resume');
+      if (s.phase === 'done') {
+        log.info(`release ${s.id} already finished: ${s.outcome}`);
+        return s;
+      }
+      log.info(`resuming release ${s.id} from phase '${s.phase}'`);
+      return drive(s);
+    },
+    abort: (reason = 'aborted by an operator') =>
+      operatorDecision({ verdict: 'fail', reasons: [reason] }, 'rolling-back'),
+    promote: (reason = 'promoted by an operator') =>
+      operatorDecision({ verdict: 'pass', reasons: [reason] }, 'promoting'),
+    status: () => deps.store.load(),
+  };
+}

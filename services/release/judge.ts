@@ -1,0 +1,89 @@
+// The canary verdict, as a pure function of what Prometheus measured. `thresholdJudge` is the
+// seed's rule (average latency and error rate under their limits, with enough traffic to
+// tell); a stricter judge (per-interval, or relative to the stable track) is any other `Judge`.
+
+export interface TrackSummary {
+  /** Average latency of successful /recommend requests over the window; null when there were none. */
+  avgLatencyMs: number | null;
+  /** Non-2xx / all /recommend requests over the window; null when there were no requests. */
+  errorRate: number | null;
+  /** All /recommend requests over the window (Prometheus' increase(), so possibly fractional). */
+  requests: number;
+}
+
+/** One time series of a track over the window: [unix seconds, value]. */
+export type Points = Array<[number, number]>;
+
+export interface JudgeInput {
+  canary: TrackSummary;
+  /** The stables over the same window, for judges that compare; the threshold judge ignores it. */
+  stable?: TrackSummary;
+  /** Latency over time (ms) per track, for judges that look at the shape, not only the mean. */
+  series?: { canary: Points; stable: Points };
+}
+
+export type VerdictKind = 'pass' | 'fail' | 'inconclusive';
+
+export interface Verdict {
+  verdict: VerdictKind;
+  reasons: string[];
+}
+
+export type Judge = (input: JudgeInput) => Verdict;
+
+export interface Thresholds {
+  maxAvgLatencyMs: number;
+  maxErrorRate: number;
+  minRequests: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
+
+const known = (v: number | null): v is number => v !== null && Number.isFinite(v);
+
+export function thresholdJudge(t: Thresholds): Judge {
+  return ({ canary }) => {
+    // Too little evidence never promotes: the canary may simply not have been reached.
+    const requests = Number.isFinite(canary.requests) ? canary.requests : 0;
+    if (requests < t.minRequests) {
+      return {
+        verdict: 'inconclusive',
+        reasons: [`only ${fmt(requests)} canary requests in the window (need at least ${t.minRequests})`],
+      };
+    }
+    const avg = canary.avgLatencyMs;
+    const errorRate = canary.errorRate;
+    // A failed check decides even when the other cannot be measured (all requests erroring
+    // leaves no successful latency to average, and that is a failure, not missing data).
+    const failures: string[] = [];
+    if (known(avg) && avg >= t.maxAvgLatencyMs) {
+      failures.push(`average latency ${fmt(avg)} ms >= limit ${t.maxAvgLatencyMs} ms`);
+    }
+    if (known(errorRate) && errorRate >= t.maxErrorRate) {
+      failures.push(`error rate ${pct(errorRate)} >= limit ${pct(t.maxErrorRate)}`);
+    }
+    if (failures.length) return { verdict: 'fail', reasons: failures };
+    if (!known(avg)) {
+      return { verdict: 'inconclusive', reasons: ['no successful canary requests to measure latency on'] };
+    }
+    if (!known(errorRate)) {
+      return { verdict: 'inconclusive', reasons: ['canary error rate could not be measured'] };
+    }
+    return {
+      verdict: 'pass',
+      reasons: [
+        `average latency ${fmt(avg)} ms < limit ${t.maxAvgLatencyMs} ms`,
+        `error rate ${pct(errorRate)} < limit ${pct(t.maxErrorRate)}`,
+        `${fmt(requests)} requests >= minimum ${t.minRequests}`,
+      ],
+    };
+  };
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+function pct(v: number): string {
+  return `${Number((v * 100).toFixed(3))}%`;
+}

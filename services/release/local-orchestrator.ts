@@ -1,0 +1,196 @@
+// Local-process orchestrator, for tests and local runs: each slot (stable-1, stable-2, canary) is
+// one `services/inference/main.ts` process on one of the slot's two fixed ports. A replacement
+// starts the new process on the slot's other port, waits for /readyz and the new
+// X-Model-Version, announces the new endpoints (NGINX upstreams, Prometheus targets), and only
+// then stops the old process: at every moment the slot has a process that serves.
+// Which process serves each slot is kept in a JSON state file, so a later run (or another CLI
+// invocation) finds and replaces the processes a previous one started.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-write.ts';
+import type { Logger } from '../core/logger.ts';
+import { silentLogger } from '../core/logger.ts';
+import { isAlive, startInference, stopProcess, waitReady } from './inference-process.ts';
+import type { Orchestrator } from './orchestrator.ts';
+
+export interface LocalSlot {
+  name: string;
+  track: 'stable' | 'canary';
+  /** Two ports the slot alternates between on each replacement. */
+  ports: [number, number];
+}
+
+export interface LocalEndpoint {
+  slot: string;
+  track: 'stable' | 'canary';
+  address: string; // host:port
+  version: string;
+}
+
+export interface LocalOrchestratorOptions {
+  repoRoot: string;
+  /** Model artifacts: <modelsDir>/<version>/{model.bin,manifest.json}. */
+  modelsDir: string;
+  /** Where the running processes (pid, port, version per slot) are recorded. */
+  stateFile: string;
+  slots: LocalSlot[];
+  host?: string;
+  logDir?: string;
+  /** Environment for every process (PROVENANCE, MYSQL_*, ...). */
+  env?: Record<string, string>;
+  /** Extra environment for one slot running one version (e.g. INFERENCE_TEST_DELAY_MS on a canary). */
+  envFor?: (slot: LocalSlot, version: string) => Record<string, string>;
+  /** Called after a new process serves and before the old one stops: reload NGINX / Prometheus here. */
+  onEndpointsChange?: (endpoints: LocalEndpoint[]) => Promise<void>;
+  readyTimeoutMs?: number;
+  /** Pause between announcing new endpoints and stopping the old process, for in-flight requests. */
+  drainMs?: number;
+  logger?: Logger;
+}
+
+export function defaultSlots(basePort: number): LocalSlot[] {
+  return [
+    { name: 'stable-1', track: 'stable', ports: [basePort, basePort + 1] },
+    { name: 'stable-2', track: 'stable', ports: [basePort + 2, basePort + 3] },
+    { name: 'canary', track: 'canary', ports: [basePort + 4, basePort + 5] },
+  ];
+}
+
+const runningSchema = z.object({ pid: z.number().int(), port: z.number().int(), version: z.string() });
+const stackStateSchema = z.object({ slots: z.record(z.string(), runningSchema) });
+type StackState = z.infer<typeof stackStateSchema>;
+
+export interface LocalOrchestrator extends Orchestrator {
+  /** Starts any slot that has no live process: stables on `stableVersion`, the canary on `canaryVersion`. */
+  up(stableVersion: string, canaryVersion?: string): Promise<LocalEndpoint[]>;
+  /** Stops every process and forgets them. */
+  down(): Promise<void>;
+  endpoints(): LocalEndpoint[];
+}
+
+export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOrchestrator {
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.logger ?? silentLogger;
+  const logDir = opts.logDir ?? join(opts.repoRoot, 'var', 'local-stack');
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const drainMs = opts.drainMs ?? 500;
+  const stables = opts.slots.filter((s) => s.track === 'stable');
+  const canary = opts.slots.find((s) => s.track === 'canary');
+  if (!stables.length || !canary) throw new Error('local orchestrator needs at least one stable slot and one canary slot');
+
+  function load(): StackState {
+    if (!existsSync(opts.stateFile)) return { slots: {} };
+    const parsed = stackStateSchema.safeParse(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
+    if (!parsed.success) throw new Error(`local stack state ${opts.stateFile} is malformed: ${parsed.error.message}`);
+    return parsed.data;
+  }
+  const save = (s: StackState) => writeFileAtomic(opts.stateFile, `${JSON.stringify(s, null, 2)}\n`);
+
+  function endpointsOf(s: StackState): LocalEndpoint[] {
+    return opts.slots.flatMap((slot) => {
+      const r = s.slots[slot.name];
+      return r ? [{ slot: slot.name, track: slot.track, address: `${host}:${r.port}`, version: r.version }] : [];
+    });
+  }
+
+  /** The version an artifact reports (its manifest), which is what X-Model-Version carries. */
+  function modelDir(version: string): { path: string; served: string } {
+    const path = resolve(opts.modelsDir, version);
+    const manifest = join(path, 'manifest.json');
+    if (!existsSync(manifest)) throw new Error(`model ${version} not found: ${manifest} is missing`);
+    const parsed = z.object({ version: z.string() }).safeParse(JSON.parse(readFileSync(manifest, 'utf8')));
+    return { path, served: parsed.success ? parsed.data.version : version };
+  }
+
+  async function replace(slot: LocalSlot, version: string): Promise<void> {
+    const state = load();
+    const old = state.slots[slot.name];
+    if (old && old.version === version && isAlive(old.pid)) {
+      log.info('slot already serves version', { slot: slot.name, version });
+      return;
+    }
+    const model = modelDir(version);
+    const port = old && old.port === slot.ports[0] ? slot.ports[1] : slot.ports[0];
+    const logFile = join(logDir, `${slot.name}-${port}.log`);
+    log.info('starting inference', { slot: slot.name, version, port });
+    const started = startInference({
+      repoRoot: opts.repoRoot,
+      host,
+      port,
+      modelPath: model.path,
+      track: slot.track,
+      env: { ...opts.env, ...opts.envFor?.(slot, version) },
+      logFile,
+    });
+    try {
+      await waitReady({ baseUrl: `http://${host}:${port}`, expectedVersion: model.served, timeoutMs: readyTimeoutMs, exited: started.exited, logFile });
+    } catch (err) {
+      await stopProcess(started.pid);
+      throw err;
+    }
+    state.slots[slot.name] = { pid: started.pid, port, version };
+    save(state);
+    await opts.onEndpointsChange?.(endpointsOf(state));
+    if (old && isAlive(old.pid)) {
+      await new Promise((r) => setTimeout(r, drainMs));
+      log.info('stopping previous inference', { slot: slot.name, version: old.version, port: old.port });
+      await stopProcess(old.pid);
+    }
+    log.info('slot replaced', { slot: slot.name, version, port });
+  }
+
+  function versionOf(s: StackState, slot: LocalSlot): string {
+    const r = s.slots[slot.name];
+    if (!r) throw new Error(`local slot ${slot.name} is not running (start the stack first)`);
+    return r.version;
+  }
+
+  return {
+    async deployCanary(version) {
+      await replace(canary, version);
+    },
+    async promote(version) {
+      for (const slot of stables) await replace(slot, version);
+    },
+    async rollbackCanary(stableVersion) {
+      await replace(canary, stableVersion);
+    },
+    async current() {
+      const s = load();
+      return { stable: versionOf(s, stables[0]), canary: versionOf(s, canary) };
+    },
+    async up(stableVersion, canaryVersion = stableVersion) {
+      for (const slot of opts.slots) {
+        const s = load();
+        const r = s.slots[slot.name];
+        if (r && isAlive(r.pid)) continue;
+        if (r) {
+          delete s.slots[slot.name]; // died: forget it, start afresh on the slot's first port
+          save(s);
+        }
+        await replace(slot, slot.track === 'canary' ? canaryVersion : stableVersion);
+      }
+      return endpointsOf(load());
+    },
+    async down() {
+      const s = load();
+      await Promise.all(Object.values(s.slots).map((r) => stopProcess(r.pid)));
+      save({ slots: {} });
+    },
+    endpoints: () => endpointsOf(load()),
+  };
+}
+
+/** Prometheus scrape targets (job `inference`, track and replica labels) from endpoints. */
+export function scrapeTargetsOf(endpoints: LocalEndpoint[]): Array<{ address: string; job: string; track: 'stable' | 'canary'; replica: string }> {
+  return endpoints.map((e) => ({ address: e.address, job: 'inference', track: e.track, replica: e.slot }));
+}
+
+/** NGINX upstream lists from endpoints. */
+export function upstreamsOf(endpoints: LocalEndpoint[]): { stable: string[]; canary: string[] } {
+  return {
+    stable: endpoints.filter((e) => e.track === 'stable').map((e) => e.address),
+    canary: endpoints.filter((e) => e.track === 'canary').map((e) => e.address),
+  };
+}

@@ -1,0 +1,178 @@
+// The canary controller against real inference processes (local orchestrator), a real
+// Prometheus scraping them, and real alert receivers (SMTP server, webhook).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, silentLogger } from '../../core/logger.ts';
+import { freePort } from '../../core/localstack/process.ts';
+import { startPrometheus, type LocalPrometheus } from '../../core/localstack/prometheus.ts';
+import { runTraining } from '../../model/index.ts';
+import { createNotifiers, notifyAll } from '../../pipeline/notify/index.ts';
+import { createReleaseController, type ReleaseController } from '../controller.ts';
+import { thresholdJudge } from '../judge.ts';
+import { createLocalOrchestrator, scrapeTargetsOf, type LocalOrchestrator, type LocalSlot } from '../local-orchestrator.ts';
+import { createPrometheusClient } from '../prometheus-client.ts';
+import { fileStateStore } from '../state.ts';
+import { mailText, startSmtpCapture, startWebhookCapture } from './capture.ts';
+import { startTraffic } from './traffic.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const RATINGS = resolve(REPO, '../shared/data/movielens/ml-latest-small/ratings.csv');
+const WINDOW_MS = 15_000;
+const SCRAPE_MS = 1000;
+const SLOW_VERSION = 'r3';
+
+let work: string;
+let prometheus: LocalPrometheus;
+let orchestrator: LocalOrchestrator;
+let controller: ReleaseController;
+let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
+let traffic: ReturnType<typeof startTraffic>;
+const log = process.env.RELEASE_TEST_LOG ? createLogger('release-int') : silentLogger;
+
+async function servedVersion(address: string): Promise<string | null> {
+  const res = await fetch(`http://${address}/recommend/1`);
+  await res.body?.cancel();
+  return res.headers.get('x-model-version');
+}
+
+async function modelInfo(address: string): Promise<string> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('model_info{')).join('\n');
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'release-int-'));
+  // Three tiny models from a slice of ml-latest-small (a few seconds each).
+  const lines = readFileSync(RATINGS, 'utf8').split('\n').slice(0, 4001);
+  const ratings = join(work, 'ratings.csv');
+  writeFileSync(ratings, `${lines.join('\n')}\n`);
+  const modelsDir = join(work, 'models');
+  for (const [version, seed] of [['r1', 1], ['r2', 2], [SLOW_VERSION, 3]] as const) {
+    mkdirSync(modelsDir, { recursive: true });
+    await runTraining({ ratings, holdout: 0.1, out: join(modelsDir, version), params: { factors: 8, epochs: 3, seed, threads: 1 }, version });
+  }
+
+  smtp = await startSmtpCapture();
+  hook = await startWebhookCapture();
+  prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
+
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const slots: LocalSlot[] = [
+    { name: 'stable-1', track: 'stable', ports: [ports[0], ports[1]] },
+    { name: 'stable-2', track: 'stable', ports: [ports[2], ports[3]] },
+    { name: 'canary', track: 'canary', ports: [ports[4], ports[5]] },
+  ];
+  orchestrator = createLocalOrchestrator({
+    repoRoot: REPO,
+    modelsDir,
+    stateFile: join(work, 'local-stack.json'),
+    logDir: join(work, 'logs'),
+    slots,
+    env: { PROVENANCE: 'off', LOG_LEVEL: 'warn' },
+    // The slow candidate adds 700 ms to every /recommend, but only where it runs as the canary.
+    envFor: (slot, version): Record<string, string> =>
+      slot.track === 'canary' && version === SLOW_VERSION ? { INFERENCE_TEST_DELAY_MS: '700' } : {},
+    onEndpointsChange: (endpoints) => prometheus.reloadTargets(scrapeTargetsOf(endpoints)),
+    logger: log.child('local'),
+  });
+  await orchestrator.up('r1');
+  await prometheus.reloadTargets(scrapeTargetsOf(orchestrator.endpoints()));
+
+  const notifiers = createNotifiers(
+    {
+      email: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'release@marquee.test', to: ['oncall@marquee.test'] },
+      slack: { webhookUrl: hook.url },
+      timeoutMs: 5000,
+    },
+    silentLogger,
+  );
+  const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
+  controller = createReleaseController({
+    orchestrator,
+    prometheus: createPrometheusClient(prometheus.url),
+    notifier: { notify: (n) => notifyAll(notifiers, n, silentLogger) },
+    store: fileStateStore(join(work, 'release-state.json')),
+    judge: thresholdJudge(thresholds),
+    thresholds,
+    reportsDir: join(work, 'releases'),
+    scrapeIntervalMs: SCRAPE_MS,
+    logger: log,
+  });
+  // ~30 req/s over the three processes: ~10 req/s, ~150 per window, reach the canary.
+  traffic = startTraffic({
+    targets: () => orchestrator.endpoints().map((e) => e.address),
+    perSecond: 30,
+    users: Array.from({ length: 40 }, (_, i) => i + 1),
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await traffic?.stop();
+  await orchestrator?.down();
+  await prometheus?.stop();
+  await smtp?.stop();
+  await hook?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('canary release with local processes and a real Prometheus', () => {
+  it('promotes a healthy canary: all three processes end on the new version', async () => {
+    const state = await controller.start('r2', WINDOW_MS);
+    expect(state.decision?.reasons).toBeDefined();
+    expect(state).toMatchObject({ phase: 'done', outcome: 'promoted', stableVersion: 'r1', decision: { verdict: 'pass', by: 'judge' } });
+    expect(state.decision?.canary?.requests).toBeGreaterThanOrEqual(20);
+    expect(state.decision?.canary?.avgLatencyMs).toBeLessThan(500);
+
+    const endpoints = orchestrator.endpoints();
+    expect(endpoints.map((e) => [e.slot, e.version])).toEqual([['stable-1', 'r2'], ['stable-2', 'r2'], ['canary', 'r2']]);
+    for (const e of endpoints) {
+      expect(await servedVersion(e.address)).toBe('r2');
+      expect(await modelInfo(e.address)).toContain(`version="r2"`);
+    }
+    expect(await orchestrator.current()).toEqual({ stable: 'r2', canary: 'r2' });
+
+    const report = readFileSync(join(state.reportDir!, 'report.md'), 'utf8');
+    expect(report).toContain('verdict: **pass**');
+    expect(readFileSync(join(state.reportDir!, 'latency.svg'), 'utf8')).toContain('<path d="M');
+
+    await waitFor(() => smtp.mails.length >= 1 && hook.bodies.length >= 1);
+    expect(mailText(smtp.mails[0])).toMatch(/Subject: .*release r2 promoted/);
+    expect(mailText(smtp.mails[0])).toContain('canary requests');
+    expect(JSON.stringify(hook.bodies[0])).toContain('release r2 promoted');
+  }, 180_000);
+
+  it('aborts a slow canary and rolls it back, alerting by email and webhook', async () => {
+    const mailsBefore = smtp.mails.length;
+    const hooksBefore = hook.bodies.length;
+    const state = await controller.start(SLOW_VERSION, WINDOW_MS);
+    expect(state).toMatchObject({ phase: 'done', outcome: 'aborted', stableVersion: 'r2', decision: { verdict: 'fail' } });
+    expect(state.decision?.canary?.avgLatencyMs).toBeGreaterThanOrEqual(700);
+    expect(state.decision?.stable?.avgLatencyMs).toBeLessThan(500);
+    expect(state.decision?.reasons.join(' ')).toMatch(/average latency \d+(\.\d)? ms >= limit 500 ms/);
+
+    const endpoints = orchestrator.endpoints();
+    expect(endpoints.map((e) => e.version)).toEqual(['r2', 'r2', 'r2']);
+    for (const e of endpoints) expect(await servedVersion(e.address)).toBe('r2');
+
+    await waitFor(() => smtp.mails.length > mailsBefore && hook.bodies.length > hooksBefore);
+    const mail = mailText(smtp.mails[mailsBefore]);
+    expect(mail).toMatch(/Subject: .*FAILED: .*release r3 aborted \(fail\)/);
+    expect(mail).toContain('average latency');
+    expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release r3 aborted');
+    const stats = await traffic.stop();
+    traffic = startTraffic({ targets: () => [], perSecond: 1, users: [1] });
+    expect(stats.byVersion[SLOW_VERSION]).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+async function waitFor(ok: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the notifications');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

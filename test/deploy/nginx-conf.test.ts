@@ -1,0 +1,65 @@
+// nginx/nginx.conf: the upstream's weights give stable exactly 4/5 and canary 1/5 of the traffic
+// (tracks taken from docker-compose.yml's TRACK of each server), with passive failover, short
+// timeouts, upstream keepalive, request ids and a useful access log.
+import { describe, expect, it } from 'vitest';
+import { directive, nginxMs, parseCompose, readRepo, upstreamServers } from './repo.ts';
+
+const conf = readRepo('nginx/nginx.conf');
+const compose = parseCompose();
+
+describe('nginx/nginx.conf', () => {
+  const servers = upstreamServers(conf, 'inference');
+
+  it('balances over every inference service of the compose file', () => {
+    const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
+    expect(servers.map((s) => s.host).sort()).toEqual(inference.sort());
+    for (const s of servers) expect(s.port).toBe(Number(compose.services[s.host].environment?.PORT));
+  });
+
+  it('gives stable exactly 4:1 of the traffic over canary', () => {
+    const share = { stable: 0, canary: 0 } as Record<string, number>;
+    for (const s of servers) share[compose.services[s.host].environment?.TRACK as string] += s.weight;
+    expect(share.stable).toBe(4 * share.canary);
+    expect(share.stable / (share.stable + share.canary)).toBe(0.8);
+  });
+
+  it('marks failing servers down passively and retries the next one', () => {
+    for (const s of servers) {
+      expect(s.params.some((p) => /^max_fails=\d+$/.test(p)), s.host).toBe(true);
+      expect(s.params.some((p) => /^fail_timeout=\d+s$/.test(p)), s.host).toBe(true);
+    }
+    expect(directive(conf, 'proxy_next_upstream')?.split(/\s+/)).toEqual(expect.arrayContaining(['error', 'timeout', 'http_502', 'http_503']));
+  });
+
+  it('times out below the simulator\'s 600 ms and connects fast', () => {
+    expect(nginxMs(directive(conf, 'proxy_connect_timeout') ?? '')).toBeLessThanOrEqual(100);
+    expect(nginxMs(directive(conf, 'proxy_read_timeout') ?? '')).toBeLessThan(600);
+  });
+
+  it('keeps upstream connections alive', () => {
+    expect(directive(conf, 'keepalive')).toBe('32');
+    expect(directive(conf, 'proxy_http_version')).toBe('1.1');
+    expect(directive(conf, 'proxy_set_header Connection')).toBe('""');
+  });
+
+  it('passes X-Request-Id through, or generates one from $request_id', () => {
+    const map = /map \$http_x_request_id \$(\w+) \{([^}]*)\}/.exec(conf);
+    expect(map).not.toBeNull();
+    expect(map?.[2]).toMatch(/default\s+\$http_x_request_id;/);
+    expect(map?.[2]).toMatch(/""\s+\$request_id;/);
+    expect(directive(conf, 'proxy_set_header X-Request-Id')).toBe(`$${map?.[1]}`);
+  });
+
+  it('logs the upstream address and timings', () => {
+    const format = /log_format\s+(\w+)([^;]*);/.exec(conf);
+    for (const v of ['$upstream_addr', '$upstream_status', '$request_time', '$upstream_connect_time', '$upstream_response_time']) {
+      expect(format?.[2]).toContain(v);
+    }
+    expect(directive(conf, 'access_log')).toMatch(new RegExp(` ${format?.[1]}$`));
+  });
+
+  it('listens on 8082 with an /nginx-health location', () => {
+    expect(directive(conf, 'listen')).toBe('8082');
+    expect(conf).toMatch(/location = \/nginx-health \{[^}]*return 200/);
+  });
+});

@@ -1,0 +1,40 @@
+// monitoring/prometheus.yml scrapes every inference replica of the compose file with its track and
+// replica labels, cAdvisor and Prometheus itself, often enough for canary analysis.
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseCompose, readRepo } from './repo.ts';
+
+interface Job {
+  job_name: string;
+  metrics_path?: string;
+  static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
+}
+const prom = parse(readRepo('monitoring/prometheus.yml')) as { global: Record<string, string>; scrape_configs: Job[] };
+const compose = parseCompose();
+const job = (name: string) => prom.scrape_configs.find((j) => j.job_name === name);
+
+describe('monitoring/prometheus.yml', () => {
+  it('scrapes every 5 s', () => {
+    expect(prom.global.scrape_interval).toBe('5s');
+  });
+
+  it('scrapes each inference replica with its track and replica labels', () => {
+    const targets = job('inference')?.static_configs.flatMap((c) => c.targets.map((t) => ({ t, labels: c.labels ?? {} }))) ?? [];
+    const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
+    expect(targets.map((x) => x.t.split(':')[0]).sort()).toEqual(inference.sort());
+    for (const { t, labels } of targets) {
+      const [host, port] = t.split(':');
+      const env = compose.services[host].environment ?? {};
+      expect(labels.track, t).toBe(env.TRACK);
+      expect(labels.replica, t).toMatch(/^(stable|canary)/);
+      expect(port).toBe(env.PORT);
+    }
+    expect(new Set(targets.map((x) => x.labels.replica)).size).toBe(targets.length);
+  });
+
+  it('scrapes cAdvisor and itself', () => {
+    expect(job('cadvisor')?.static_configs[0].targets).toEqual(['cadvisor:8080']);
+    expect(compose.services.cadvisor).toBeDefined();
+    expect(job('prometheus')?.static_configs[0].targets).toEqual(['localhost:9090']);
+  });
+});

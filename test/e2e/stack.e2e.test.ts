@@ -1,0 +1,306 @@
+// The whole stack, end to end, with real processes: Kafka, MariaDB, Prometheus, NGINX, two stable
+// and one canary inference process. The simulator streams log lines to Kafka and sends
+// /recommend through NGINX the whole time; a pipeline run turns the stream into model 1; a
+// release promotes it; a release of a deliberately slow model aborts and alerts. Through all of
+// it NGINX answers every request with 200, and every served request has its provenance row.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, silentLogger } from '../../services/core/logger.ts';
+import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
+import { freePort } from '../../services/core/localstack/process.ts';
+import { startPrometheus, type LocalPrometheus } from '../../services/core/localstack/prometheus.ts';
+import { createTestDatabase } from '../../services/core/testing/mysql.ts';
+import type { MysqlSettings } from '../../services/core/db/connection.ts';
+import { runTraining } from '../../services/model/index.ts';
+import { createNotifiers, notifyAll } from '../../services/pipeline/notify/index.ts';
+import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
+import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
+import { thresholdJudge } from '../../services/release/judge.ts';
+import {
+  createLocalOrchestrator,
+  scrapeTargetsOf,
+  upstreamsOf,
+  type LocalEndpoint,
+  type LocalOrchestrator,
+} from '../../services/release/local-orchestrator.ts';
+import { createPrometheusClient } from '../../services/release/prometheus-client.ts';
+import { fileStateStore } from '../../services/release/state.ts';
+import { mailText, startSmtpCapture, startWebhookCapture } from '../../services/release/test/capture.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const RATINGS = resolve(REPO, '../shared/data/movielens/ml-latest-small/ratings.csv');
+const SCRAPE_MS = 1000;
+const SLOW = 'slow';
+const verbose = Boolean(process.env.E2E_LOG);
+const log = verbose ? createLogger('e2e') : silentLogger;
+
+let work: string;
+let db: { settings: MysqlSettings; drop: () => Promise<void> };
+let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
+let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
+let prometheus: LocalPrometheus;
+let nginx: LocalNginx | undefined;
+let orchestrator: LocalOrchestrator;
+let controller: ReleaseController;
+let simulator: Simulator | undefined;
+const topic = `e2e-${Date.now().toString(36)}`;
+
+function kafkaUp(): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createConnection({ host: '127.0.0.1', port: 9092 }, () => {
+      s.end();
+      done(true);
+    });
+    s.on('error', () => done(false));
+  });
+}
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
+
+async function endpointsChanged(endpoints: LocalEndpoint[]): Promise<void> {
+  await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
+  if (nginx) await nginx.reload(upstreamsOf(endpoints));
+}
+
+beforeAll(async () => {
+  if (!(await kafkaUp())) execFileSync('bash', [join(REPO, 'scripts/services/kafka-start.sh')], { stdio: 'inherit', timeout: 170_000 });
+  db = await createTestDatabase('marquee_e2e');
+  work = mkdtempSync(join(tmpdir(), 'marquee-e2e-'));
+
+  // The pipeline's world: a git working copy with a bare remote, and a DVC remote directory.
+  const repo = join(work, 'repo');
+  mkdirSync(repo);
+  git(work, 'init', '-q', '--bare', 'remote.git');
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.name', 'e2e');
+  git(repo, 'config', 'user.email', 'e2e@marquee.invalid');
+  writeFileSync(join(repo, '.gitignore'), 'models/\n');
+  writeFileSync(join(repo, 'README.md'), 'e2e working copy\n');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'init');
+  git(repo, 'remote', 'add', 'origin', join(work, 'remote.git'));
+  git(repo, 'push', '-q', '-u', 'origin', 'main');
+  mkdirSync(join(work, 'dvc-remote'));
+
+  // What the simulator replays (about 60 users), and the first stable model trained on it
+  // directly; plus the deliberately slow candidate (slow by INFERENCE_TEST_DELAY_MS, see envFor).
+  const slice = join(work, 'ratings.csv');
+  writeFileSync(slice, `${readFileSync(RATINGS, 'utf8').split('\n').slice(0, 8001).join('\n')}\n`);
+  for (const version of ['base', SLOW]) {
+    await runTraining({ ratings: slice, holdout: 0.1, out: join(repo, 'models', version), params: { factors: 8, epochs: 3, threads: 1 }, version });
+  }
+
+  smtp = await startSmtpCapture();
+  hook = await startWebhookCapture();
+  prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const s = db.settings;
+  orchestrator = createLocalOrchestrator({
+    repoRoot: REPO,
+    modelsDir: join(repo, 'models'),
+    stateFile: join(work, 'local-stack.json'),
+    logDir: join(work, 'inference-logs'),
+    slots: [
+      { name: 'stable-1', track: 'stable', ports: [ports[0], ports[1]] },
+      { name: 'stable-2', track: 'stable', ports: [ports[2], ports[3]] },
+      { name: 'canary', track: 'canary', ports: [ports[4], ports[5]] },
+    ],
+    env: {
+      PROVENANCE: 'on',
+      PROVENANCE_FLUSH_MS: '200',
+      MYSQL_HOST: s.host,
+      MYSQL_PORT: String(s.port),
+      MYSQL_USER: s.user,
+      MYSQL_PASSWORD: s.password,
+      MYSQL_DATABASE: s.database,
+      LOG_LEVEL: 'warn',
+    },
+    envFor: (slot, version): Record<string, string> =>
+      slot.track === 'canary' && version === SLOW ? { INFERENCE_TEST_DELAY_MS: '700' } : {},
+    onEndpointsChange: endpointsChanged,
+    logger: log.child('local'),
+  });
+  const endpoints = await orchestrator.up('base');
+  await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
+  nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints) });
+
+  const notifiers = createNotifiers(
+    {
+      email: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'release@marquee.test', to: ['oncall@marquee.test'] },
+      slack: { webhookUrl: hook.url },
+      timeoutMs: 5000,
+    },
+    silentLogger,
+  );
+  // minRequests is low because NGINX's passive failover takes a timing-out canary out of the
+  // rotation for 10 s after 3 failures: a slow canary sees few requests (that is the point).
+  const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 5 };
+  controller = createReleaseController({
+    orchestrator,
+    prometheus: createPrometheusClient(prometheus.url),
+    notifier: { notify: (n) => notifyAll(notifiers, n, silentLogger) },
+    store: fileStateStore(join(work, 'release-state.json')),
+    judge: thresholdJudge(thresholds),
+    thresholds,
+    reportsDir: join(work, 'releases'),
+    scrapeIntervalMs: SCRAPE_MS,
+    logger: log.child('release'),
+  });
+
+  // Simulator timeout (3 s) > NGINX read timeout (500 ms) + its retry on a stable.
+  simulator = startSimulator({
+    ratings: slice,
+    brokers: ['127.0.0.1:9092'],
+    topic,
+    rate: 200,
+    serviceUrl: nginx.url,
+    requestRate: 30,
+    timeoutMs: 3000,
+    logger: log.child('simulator'),
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await simulator?.stop().catch(() => undefined);
+  await orchestrator?.down().catch(() => undefined);
+  await nginx?.stop().catch(() => undefined);
+  await prometheus?.stop().catch(() => undefined);
+  await smtp?.stop();
+  await hook?.stop();
+  await db?.drop();
+  if (work && !process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+function runPipelineOnce(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'services/pipeline/cli/pipeline.ts', '--once', '--json'], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (verbose) process.stderr.write(c);
+    });
+    child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function viaNginx(n: number): Promise<Record<string, number>> {
+  const versions: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${nginx!.url}/recommend/${1 + (i % 50)}`);
+    await res.body?.cancel();
+    expect(res.status).toBe(200);
+    const v = res.headers.get('x-model-version') ?? '?';
+    versions[v] = (versions[v] ?? 0) + 1;
+  }
+  return versions;
+}
+
+async function modelInfo(address: string): Promise<string[]> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('model_info{'));
+}
+
+
+describe('the whole stack', () => {
+  it('streams, retrains, promotes, rejects a slow canary, and never fails a request', async () => {
+    const repo = join(work, 'repo');
+    const s = db.settings;
+
+    // 2. A pipeline run turns the Kafka stream into model version 1.
+    const run = await runPipelineOnce({
+      PIPELINE_WORKDIR: repo,
+      PIPELINE_LOG_FILE: join(work, 'pipeline.log'),
+      PIPELINE_DEAD_LETTER: join(work, 'dead-letter.log'),
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: `${topic}-pipeline`,
+      INGEST_WINDOW_MS: '20000',
+      GATE_RMSE: '5',
+      TRAIN_FACTORS: '8',
+      TRAIN_EPOCHS: '5',
+      TRAIN_THREADS: '1',
+      DVC_REMOTE: join(work, 'dvc-remote'),
+      MYSQL_HOST: s.host,
+      MYSQL_PORT: String(s.port),
+      MYSQL_USER: s.user,
+      MYSQL_PASSWORD: s.password,
+      MYSQL_DATABASE: s.database,
+      SMTP_HOST: '',
+      SLACK_WEBHOOK_URL: '',
+    });
+    expect(run.code, `pipeline failed:\n${run.stderr.slice(-3000)}`).toBe(0);
+    const summary = JSON.parse(run.stdout) as { status: string; version: number };
+    expect(summary).toMatchObject({ status: 'published', version: 1 });
+    expect(existsSync(join(repo, 'models', '1', 'manifest.json'))).toBe(true);
+
+    // 3. A release with a 25 s window promotes it: every process ends on version 1.
+    const promoted = await controller.start('1', 25_000);
+    expect(promoted).toMatchObject({ outcome: 'promoted', stableVersion: 'base', decision: { verdict: 'pass' } });
+    expect(await viaNginx(30)).toEqual({ 1: 30 });
+    for (const e of orchestrator.endpoints()) {
+      const res = await fetch(`http://${e.address}/recommend/7`);
+      await res.body?.cancel();
+      expect(res.headers.get('x-model-version')).toBe('1');
+      expect((await modelInfo(e.address)).join('\n')).toContain('version="1"');
+    }
+
+    // 4. A release of a model that answers in 700 ms on the canary aborts and alerts.
+    const mailsBefore = smtp.mails.length;
+    const hooksBefore = hook.bodies.length;
+    const aborted = await controller.start(SLOW, 30_000);
+    expect(aborted).toMatchObject({ outcome: 'aborted', stableVersion: '1', decision: { verdict: 'fail' } });
+    expect(aborted.decision?.reasons.join(' ')).toMatch(/average latency \d+(\.\d)? ms >= limit 500 ms/);
+    expect(orchestrator.endpoints().map((e) => e.version)).toEqual(['1', '1', '1']);
+    expect(await viaNginx(20)).toEqual({ 1: 20 });
+    const deadline = Date.now() + 15_000;
+    while ((smtp.mails.length === mailsBefore || hook.bodies.length === hooksBefore) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release slow aborted \(fail\)/);
+    expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release slow aborted');
+
+    // 5. Zero non-200 answers through NGINX for the whole run, and provenance for what was served.
+    const stats = await simulator!.stop();
+    simulator = undefined;
+    log.info('simulator', { requests: stats.requests.sent, byStatus: stats.requests.byStatus, p99: stats.requests.latencyMs.p99 });
+    expect(stats.requests.completed).toBeGreaterThan(1000);
+    expect(Object.keys(stats.requests.byStatus)).toEqual(['200']);
+    expect(stats.sinkErrors).toBe(0);
+
+    await new Promise((r) => setTimeout(r, 1000)); // the recorders flush every 200 ms
+    const conn = await mysql.createConnection({ ...s });
+    try {
+      const [rows] = await conn.query(
+        'SELECT version_number AS v, track, COUNT(*) AS n FROM reccom WHERE status = 200 GROUP BY version_number, track',
+      );
+      const served = Object.fromEntries((rows as Array<{ v: string; track: string; n: number }>).map((r) => [`${r.v}/${r.track}`, Number(r.n)]));
+      log.info('reccom rows', served);
+      for (const key of ['base/stable', 'base/canary', '1/canary', '1/stable', `${SLOW}/canary`]) {
+        expect(served[key], `reccom rows for ${key}`).toBeGreaterThan(0);
+      }
+      // Every /recommend NGINX answered has a row under its request id, from the process that served it.
+      const answered = readFileSync(nginx!.accessLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"GET /recommend/') && / 200 \d+ rid=/.test(l))
+        .map((l) => /rid=(\S+)/.exec(l)![1]);
+      expect(answered.length).toBeGreaterThanOrEqual(stats.requests.completed);
+      const [idRows] = await conn.query('SELECT DISTINCT request_id AS id FROM reccom WHERE status = 200');
+      const recorded = new Set((idRows as Array<{ id: string }>).map((r) => r.id));
+      const missing = answered.filter((id) => !recorded.has(id));
+      expect(missing.slice(0, 5), `${missing.length} of ${answered.length} answered requests have no reccom row`).toEqual([]);
+    } finally {
+      await conn.end();
+    }
+  }, 420_000);
+});
