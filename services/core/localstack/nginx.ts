@@ -107,7 +107,7 @@ function handle(nginx: string, dir: string, state: NginxState, pid: number, read
       accept: (status, body) => status === 200 && body.includes(`generation=${generation}`),
       died: () => (pidAlive(pid) ? undefined : tailFile(p.errorLog) || tailFile(p.out) || 'no log'),
     }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${tailFile(p.errorLog)}`);
+      throw new Error(`${err.message}\n${tailFile(p.errorLog)}`, { cause: err });
     });
   return {
     port: state.port,
@@ -118,6 +118,7 @@ function handle(nginx: string, dir: string, state: NginxState, pid: number, read
     errorLog: p.errorLog,
     ready: () => waitGeneration(state.generation),
     async reload(upstreams, weights) {
+      if (!pidAlive(pid)) throw new Error(`nginx (pid ${pid}, ${dir}) is not running`);
       const next: NginxState = { ...state, upstreams, weights: weights ?? state.weights, generation: state.generation + 1 };
       await writeCheckedConf(nginx, dir, next);
       Object.assign(state, next);
@@ -152,7 +153,12 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
     workerProcesses: o.workerProcesses ?? 1,
     ownsDir: o.dir === undefined,
   };
-  await writeCheckedConf(nginx, dir, state);
+  try {
+    await writeCheckedConf(nginx, dir, state);
+  } catch (err) {
+    if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const out = openSync(p.out, 'a');
   const child = spawn(nginx, baseArgs(dir, p.conf), { stdio: ['ignore', out, out], detached: o.detached ?? false });

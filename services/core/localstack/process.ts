@@ -95,7 +95,7 @@ export interface WaitOptions {
 export async function waitForHttp(url: string, o: WaitOptions): Promise<void> {
   const accept = o.accept ?? ((status) => status === 200);
   const deadline = Date.now() + o.timeoutMs;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     const dead = o.died?.();
     if (dead) throw new Error(`${o.what} exited before it was ready: ${dead}`);

@@ -132,7 +132,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalP
     });
   } catch (err) {
     await h.stop();
-    throw new Error(`${(err as Error).message}\n${tailFile(p.log)}`);
+    throw new Error(`${(err as Error).message}\n${tailFile(p.log)}`, { cause: err });
   }
   return h;
 }

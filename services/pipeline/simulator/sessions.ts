@@ -32,9 +32,18 @@ export function createLineStream(ratings: ReadonlyArray<InputRating>, rnd: Rando
   const [minMinutes, maxMinutes] = opts.minutes ?? [3, 10];
   const [ratingMin, ratingMax] = opts.ratingScale ?? [1, 5];
   const rateProbability = opts.rateProbability ?? 1;
+  // A user watches one movie at a time: a new session prefers a user who is not watching already.
+  const active = new Map<number, number>();
   const start = (): Session => {
-    const rating = ratings[Math.floor(rnd() * ratings.length)];
+    let rating = ratings[Math.floor(rnd() * ratings.length)];
+    for (let tries = 0; tries < 20 && active.has(rating.user); tries++) rating = ratings[Math.floor(rnd() * ratings.length)];
+    active.set(rating.user, (active.get(rating.user) ?? 0) + 1);
     return { rating, minute: 0, lastMinute: randomInt(rnd, minMinutes, maxMinutes) - 1 };
+  };
+  const end = (s: Session) => {
+    const n = (active.get(s.rating.user) ?? 1) - 1;
+    if (n > 0) active.set(s.rating.user, n);
+    else active.delete(s.rating.user);
   };
   const sessions = Array.from({ length: Math.max(1, opts.concurrency ?? 50) }, start);
   return {
@@ -44,9 +53,13 @@ export function createLineStream(ratings: ReadonlyArray<InputRating>, rnd: Rando
       const { user, movie, rating } = s.rating;
       if (s.minute <= s.lastMinute) {
         const line = watchLine(at, user, movie, s.minute++);
-        if (s.minute > s.lastMinute && rnd() >= rateProbability) sessions[i] = start();
+        if (s.minute > s.lastMinute && rnd() >= rateProbability) {
+          end(s);
+          sessions[i] = start();
+        }
         return { kind: 'watch', line };
       }
+      end(s);
       sessions[i] = start();
       const value = Math.min(ratingMax, Math.max(ratingMin, Math.round(rating)));
       return { kind: 'rate', line: rateLine(at, user, movie, value) };

@@ -47,7 +47,10 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
     groupId: opts.groupId,
     maxBytesPerPartition: opts.maxBytesPerPartition,
     maxWaitTimeInMs: 500,
-    sessionTimeout: 30_000,
+    // A killed consumer holds its partitions until its session times out; 10 s lets a restarted
+    // worker resume quickly (kafkajs's default is 30 s). Heartbeats go every 3 s, also while the
+    // caller is writing a batch (see eachBatch).
+    sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
   });
 

@@ -1,7 +1,7 @@
 // DVC's file operations without the dvc binary: `dvc add` (cache + .dvc file + .gitignore),
 // `dvc remote add -d`, `dvc push` to a local-path remote, and `dvc pull` of one .dvc file.
 // Every change is journalled in an UndoLog so a failed run can take it back.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.ts';
 import { md5File } from '../../core/hash.ts';
@@ -111,7 +111,7 @@ export async function dvcPull(dvcFile: string, remoteDir: string): Promise<DvcOu
  */
 function copyObject(source: string, target: string, size: number, undo: UndoLog): boolean {
   if (existsSync(target) && statSync(target).size === size) return false;
-  mkdirSync(dirname(target), { recursive: true });
+  undo.mkdirp(dirname(target));
   // A same-named object of the wrong size is corrupt: it is replaced and not worth restoring.
   const existed = existsSync(target);
   if (!existed) undo.created(target);

@@ -81,18 +81,23 @@ export async function commitAndPush(req: PublishRequest): Promise<Published> {
   const { attempts } = await retry(
     async (attempt) => {
       req.logger.info('pushing', { remote: req.remote, branch, attempt, of: req.tries });
-      await git.raw(['push', '--porcelain', req.remote, `HEAD:refs/heads/${branch}`]);
+      try {
+        await git.raw(['push', '--porcelain', req.remote, `HEAD:refs/heads/${branch}`]);
+      } catch (err) {
+        throw new Error(oneLine((err as Error).message));
+      }
     },
     {
       tries: req.tries,
       backoffMs: req.backoffMs,
       sleep: req.sleep,
       onRetry: (attempt, error, waitMs) =>
-        req.logger.warn('push failed; retrying', { attempt, wait_ms: waitMs, error: firstLine(error.message) }),
+        req.logger.warn('push failed; retrying', { attempt, wait_ms: waitMs, error: error.message }),
     },
   );
   req.logger.info('pushed', { remote: req.remote, branch, commit, attempts });
   return { commit, branch, attempts };
 }
 
-const firstLine = (s: string) => s.trim().split('\n').filter(Boolean).slice(-1)[0] ?? s;
+/** git's multi-line stderr as one log-friendly line. */
+export const oneLine = (s: string): string => s.trim().replace(/\s*\n\s*/g, ' | ');

@@ -1,6 +1,7 @@
 // A journal of what a run changed on disk, undone in reverse order when a later step fails,
 // so a failed run leaves the working copy, the models and the DVC cache as they were.
-import { existsSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.ts';
 import type { Logger } from '../../core/logger.ts';
 
@@ -12,8 +13,9 @@ interface Entry {
 export class UndoLog {
   private readonly entries: Entry[] = [];
 
-  /** Remembers `path` as it is now (content or absence), to put it back on undo. */
+  /** Remembers `path` as it is now (content or absence), to put it back on undo; creates its folder. */
   snapshot(path: string): void {
+    this.mkdirp(dirname(path));
     const before = existsSync(path) ? readFileSync(path) : null;
     this.entries.push({
       what: `restore ${path}`,
@@ -28,6 +30,15 @@ export class UndoLog {
   /** A file or folder this run created; removed on undo. Register it before creating it. */
   created(path: string): void {
     this.entries.push({ what: `remove ${path}`, undo: () => rmSync(path, { recursive: true, force: true }) });
+  }
+
+  /** mkdir -p that remembers the top-most folder it created, to remove it (and its content) on undo. */
+  mkdirp(dir: string): void {
+    let top: string | null = null;
+    for (let d = resolve(dir); !existsSync(d); d = dirname(d)) top = d;
+    if (top === null) return;
+    this.created(top);
+    mkdirSync(dir, { recursive: true });
   }
 
   /** Any other undo action (e.g. resetting a local git commit). */

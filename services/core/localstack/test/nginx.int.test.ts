@@ -1,9 +1,16 @@
 // Real NGINX in front of two tiny node:http servers: the weighted split, failover when the canary
 // is down, X-Request-Id handling, and a reload that moves all traffic to one track.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, attachNginx, type LocalNginx } from '../nginx.ts';
+import { freePort, pidAlive } from '../process.ts';
+
+const REPO = resolve(import.meta.dirname, '../../../..');
 
 function backend(track: string): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
@@ -107,5 +114,57 @@ describe('local NGINX (startNginx)', () => {
     await expect(nginx.reload({ stable: [], canary: [] })).rejects.toThrow(/no upstream server/);
     // the running config is untouched
     expect(await (await fetch(`${nginx.url}/nginx-health`)).text()).toMatch(/generation=3/);
+  });
+
+  it('stops cleanly: process gone, port closed, temp directory removed', async () => {
+    await nginx.stop();
+    expect(pidAlive(nginx.pid)).toBe(false);
+    expect(existsSync(nginx.dir)).toBe(false);
+    await expect(fetch(`${nginx.url}/nginx-health`)).rejects.toThrow();
+  });
+});
+
+describe('startNginx refusals', () => {
+  it('refuses an upstream list with nobody to serve, leaving nothing behind', async () => {
+    await expect(startNginx({ port: 0, upstreams: { stable: [], canary: [] } })).rejects.toThrow(/no upstream server/);
+  });
+});
+
+describe('scripts/services/nginx-start.sh / nginx-stop.sh (detached NGINX)', () => {
+  const sh = (script: string, args: string[]) =>
+    new Promise<{ code: number; out: string }>((done) =>
+      execFile('bash', [resolve(REPO, 'scripts/services', script), ...args], (err, stdout, stderr) =>
+        done({ code: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` }),
+      ),
+    );
+
+  it('starts NGINX that outlives the command, reloads it on a second start, stops it', async () => {
+    const b = await backend('stable');
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-nginx-cli-'));
+    const port = await freePort();
+    try {
+      const started = await sh('nginx-start.sh', ['--port', String(port), '--stable', b.address, '--dir', dir]);
+      expect(started.out).toContain(`nginx: http://127.0.0.1:${port}`);
+      expect(started.code).toBe(0);
+      const res = await fetch(`http://127.0.0.1:${port}/recommend/1`);
+      expect(res.headers.get('x-serving-track')).toBe('stable');
+
+      const again = await sh('nginx-start.sh', ['--port', String(port), '--stable', b.address, '--canary', b.address, '--dir', dir]);
+      expect(again.out).toContain('nginx: reloaded');
+      expect(await (await fetch(`http://127.0.0.1:${port}/nginx-health`)).text()).toMatch(/generation=2/);
+
+      const bad = await sh('nginx-start.sh', ['--port', String(port), '--stable', 'nonsense', '--dir', dir]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain("upstream 'nonsense' (stable) is not host:port");
+
+      const stopped = await sh('nginx-stop.sh', ['--dir', dir]);
+      expect(stopped.out).toMatch(/nginx: stopped \(pid \d+\)/);
+      await expect(fetch(`http://127.0.0.1:${port}/nginx-health`)).rejects.toThrow();
+      expect((await sh('nginx-stop.sh', ['--dir', dir])).out).toContain('none running');
+    } finally {
+      await sh('nginx-stop.sh', ['--dir', dir]);
+      rmSync(dir, { recursive: true, force: true });
+      await close(b.server);
+    }
   });
 });

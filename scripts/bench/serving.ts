@@ -1,0 +1,281 @@
+// Serving benchmark (`npm run bench -- serving`), autocannon from this process against servers in
+// child processes, 16 connections:
+//  (a) an Express 5 route returning a fixed 20-id string, (b) node:http returning it, (c) the real
+//  service (services/inference/main.ts) with the ml-latest-small model over random known users:
+//  saturated req/s and p50/p99, and (c)/(a);
+//  then (c) at a fixed 2,000 req/s; then the service with a synthetic 27k-movie × 1M-user ×
+//  100-factor model (generated once into var/bench/) at 1,000 req/s over random known users,
+//  with its artifact size and load time.
+// Latency percentiles are computed from every response's own time (autocannon's histogram rounds
+// to whole milliseconds). Writes docs/charts/serving.svg and docs/charts/serving-latency.svg and
+// prints a Markdown block for docs/benchmarks.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { barChartSvg } from '../../services/core/chart.ts';
+import { loadArtifact, runTraining, type Manifest } from '../../services/model/index.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const benchDir = join(repoRoot, 'var/bench');
+const SMALL_MODEL = join(benchDir, 'ml-small');
+const SYNTHETIC_MODEL = join(benchDir, 'synthetic-27k-1m');
+const CONNECTIONS = 16;
+const SECONDS = 10;
+const WARM_SECONDS = 3;
+
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `file` with node --import tsx and waits for its `listening ... port=N` line. */
+function startChild(file: string, args: string[], env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return new Promise((resolveStart, rejectStart) => {
+    const timer = setInterval(() => {
+      const m = /listening .*port=(\d+)/.exec(out);
+      if (!m) return;
+      clearInterval(timer);
+      resolveStart({
+        url: `http://127.0.0.1:${m[1]}`,
+        child,
+        output: () => out,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    }, 20);
+    void exited.then(() => {
+      clearInterval(timer);
+      rejectStart(new Error(`${file} exited before listening:\n${out}`));
+    });
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/readyz`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface LoadResult {
+  label: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** One autocannon run; `users` draws a random known user id per request (else a fixed path). */
+async function load(label: string, url: string, o: { seconds: number; rate?: number; users?: Int32Array; quiet?: boolean }): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const users = o.users;
+  const instance = autocannon({
+    url: `${url}/recommend/1`,
+    connections: CONNECTIONS,
+    duration: o.seconds,
+    overallRate: o.rate,
+    requests: users
+      ? [
+          {
+            setupRequest: (req: { path?: string }) => {
+              req.path = `/recommend/${users[Math.floor(Math.random() * users.length)]}`;
+              return req;
+            },
+          },
+        ]
+      : undefined,
+  } as autocannon.Options);
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status === 200) latencies.push(ms);
+  });
+  if (!o.quiet) {
+    process.stderr.write(`  ${label}: `);
+    instance.on('tick', () => process.stderr.write('.'));
+  }
+  const r = await instance;
+  if (!o.quiet) process.stderr.write('\n');
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);
+  return {
+    label,
+    rps: r.requests.total / o.seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    requests: r.requests.total,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+const show = (r: LoadResult) =>
+  log(
+    `  ${r.label.padEnd(44)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${fmt(r.p50)} ms   p99 ${fmt(r.p99)} ms   max ${fmt(r.max)} ms` +
+      (r.errors || r.non2xx ? `   errors ${r.errors} non-2xx ${r.non2xx}` : ''),
+  );
+
+async function ensureSmallModel(): Promise<void> {
+  if (existsSync(join(SMALL_MODEL, 'manifest.json'))) return;
+  log(`training the ml-latest-small model into ${SMALL_MODEL} (data/sample/ratings.csv, 100 factors) ...`);
+  // A 1 % hold-out keeps nearly every movie in the model (the point here is serving, not accuracy).
+  await runTraining({
+    ratings: join(repoRoot, 'data/sample/ratings.csv'),
+    holdout: 0.01,
+    out: SMALL_MODEL,
+    version: 'ml-small',
+    onProgress: (m) => log(`  ${m}`),
+  });
+}
+
+async function ensureSyntheticModel(): Promise<Manifest | null> {
+  const generator = join(repoRoot, 'scripts/gen-synthetic-model.ts');
+  if (!existsSync(generator)) {
+    log('  scripts/gen-synthetic-model.ts not found: skipping the 27k × 1M run');
+    return null;
+  }
+  if (!existsSync(join(SYNTHETIC_MODEL, 'manifest.json'))) {
+    log(`generating the synthetic 27k × 1M × 100 model into ${SYNTHETIC_MODEL} (once) ...`);
+    const { writeSyntheticModel } = (await import('../gen-synthetic-model.ts')) as typeof import('../gen-synthetic-model.ts');
+    const t0 = performance.now();
+    await writeSyntheticModel(SYNTHETIC_MODEL);
+    log(`  generated in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+  }
+  return JSON.parse(readFileSync(join(SYNTHETIC_MODEL, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+/** Serves `modelDir` from main.ts; returns the server and how long it took to be ready. */
+async function startService(modelDir: string): Promise<{ server: Server; readyMs: number; loadMs: number; ranker: string }> {
+  const t0 = performance.now();
+  const server = await startChild(join(repoRoot, 'services/inference/main.ts'), [], { MODEL_PATH: modelDir, LOG_LEVEL: 'info' });
+  await waitReady(server.url);
+  const readyMs = performance.now() - t0;
+  const line = /model loaded; ready .*/.exec(server.output())?.[0] ?? '';
+  return { server, readyMs, loadMs: Number(/loadMs=(\d+)/.exec(line)?.[1] ?? NaN), ranker: /ranker=(\S+)/.exec(line)?.[1] ?? '?' };
+}
+
+async function residentMb(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+}
+
+export async function run(): Promise<void> {
+  mkdirSync(benchDir, { recursive: true });
+  await ensureSmallModel();
+  const { model: small } = await loadArtifact(SMALL_MODEL);
+  log(`ml-latest-small model: ${small.userIds.length} users, ${small.itemIds.length} movies, ${small.params.factors} factors`);
+  log(`saturated throughput, ${CONNECTIONS} connections, ${SECONDS} s each after a ${WARM_SECONDS} s warm-up:`);
+
+  const saturated: LoadResult[] = [];
+  for (const [label, kind] of [
+    ['(a) Express 5 route, fixed 20-id string', 'express'],
+    ['(b) node:http, fixed 20-id string', 'http'],
+  ] as const) {
+    const server = await startChild(join(repoRoot, 'scripts/bench/_serving-baseline.ts'), [kind]);
+    try {
+      await load('warm-up', server.url, { seconds: WARM_SECONDS, quiet: true });
+      saturated.push(await load(label, server.url, { seconds: SECONDS }));
+      show(saturated[saturated.length - 1]);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  const svc = await startService(SMALL_MODEL);
+  let fixed: LoadResult;
+  try {
+    log(`  (service ready in ${fmt(svc.readyMs, 0)} ms, model load ${svc.loadMs} ms, ranker ${svc.ranker})`);
+    // The warm-up also fills the answer cache: 610 users, all of them asked within seconds.
+    await load('warm-up', svc.server.url, { seconds: WARM_SECONDS, users: small.userIds, quiet: true });
+    saturated.push(await load('(c) service, ml-latest-small, random users', svc.server.url, { seconds: SECONDS, users: small.userIds }));
+    show(saturated[2]);
+    const ratio = saturated[2].rps / saturated[0].rps;
+    log(`  (c)/(a) = ${fmt(ratio * 100, 1)} % of the Express fixed-string ceiling (target >= 75 %)`);
+    log(`fixed offered load, 2,000 req/s, ${SECONDS} s:`);
+    fixed = await load('(c) service, ml-latest-small @ 2,000 req/s', svc.server.url, { seconds: SECONDS, rate: 2000, users: small.userIds });
+    show(fixed);
+    log(`  target p99 < 5 ms: ${fixed.p99 < 5 ? 'met' : 'NOT met'}`);
+  } finally {
+    await svc.server.stop();
+  }
+
+  let big: { result: LoadResult; manifest: Manifest; readyMs: number; loadMs: number; rssMb: number; ranker: string } | null = null;
+  const manifest = await ensureSyntheticModel();
+  if (manifest) {
+    log(`synthetic model: ${manifest.counts.items} movies × ${manifest.counts.users} users × ${manifest.params.factors} factors, model.bin ${fmt(manifest.artifact.size / 2 ** 20, 1)} MiB`);
+    const s = await startService(SYNTHETIC_MODEL);
+    try {
+      log(`  ready in ${fmt(s.readyMs, 0)} ms (model load ${s.loadMs} ms), ranker ${s.ranker}`);
+      // The generator numbers users 1..N.
+      const users = Int32Array.from({ length: manifest.counts.users }, (_, u) => u + 1);
+      await load('warm-up', s.server.url, { seconds: 2, rate: 1000, users, quiet: true });
+      const result = await load('(d) service, 27k × 1M @ 1,000 req/s', s.server.url, { seconds: SECONDS, rate: 1000, users });
+      show(result);
+      log(`  target p99 < 10 ms: ${result.p99 < 10 ? 'met' : 'NOT met'}`);
+      big = { result, manifest, readyMs: s.readyMs, loadMs: s.loadMs, rssMb: await residentMb(s.server.url), ranker: s.ranker };
+      log(`  resident memory ${fmt(big.rssMb, 0)} MiB`);
+    } finally {
+      await s.server.stop();
+    }
+  }
+
+  const chartsDir = join(repoRoot, 'docs/charts');
+  mkdirSync(chartsDir, { recursive: true });
+  writeFileSync(
+    join(chartsDir, 'serving.svg'),
+    barChartSvg(
+      `Saturated throughput, ${CONNECTIONS} connections (req/s)`,
+      saturated.map((r) => ({ label: r.label.replace(/^\(.\) /, ''), value: r.rps })),
+      ' req/s',
+    ),
+  );
+  const latencyBars = [
+    ...saturated.flatMap((r) => [{ label: `${r.label.slice(0, 3)} saturated p99`, value: r.p99 }]),
+    { label: '(c) @ 2,000 req/s p50', value: fixed.p50 },
+    { label: '(c) @ 2,000 req/s p99', value: fixed.p99 },
+    ...(big ? [{ label: '27k × 1M @ 1,000 req/s p50', value: big.result.p50 }, { label: '27k × 1M @ 1,000 req/s p99', value: big.result.p99 }] : []),
+  ];
+  writeFileSync(join(chartsDir, 'serving-latency.svg'), barChartSvg('Serving latency (ms)', latencyBars, ' ms'));
+  log('wrote docs/charts/serving.svg and docs/charts/serving-latency.svg');
+
+  const row = (r: LoadResult) => `| ${r.label} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} |`;
+  log('\n--- Markdown for docs/benchmarks.md (serving section) ---');
+  log(`Command: \`npm run bench -- serving\` (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, server in a child process).\n`);
+  log('| run | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |');
+  for (const r of saturated) log(row(r));
+  log(row(fixed));
+  if (big) log(row(big.result));
+  log(`\n(c)/(a) = ${fmt((saturated[2].rps / saturated[0].rps) * 100, 1)} %.`);
+  if (big) {
+    log(
+      `Synthetic 27k × 1M × 100 model: model.bin ${fmt(big.manifest.artifact.size / 2 ** 20, 1)} MiB, loaded in ${big.loadMs} ms ` +
+        `(ready ${fmt(big.readyMs / 1000, 1)} s after spawn), resident ${fmt(big.rssMb, 0)} MiB, ranker ${big.ranker}.`,
+    );
+  }
+}

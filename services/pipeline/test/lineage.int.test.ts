@@ -1,0 +1,56 @@
+// Tracking rows in a real MariaDB (throw-away, migrated database).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type mysql from 'mysql2/promise';
+import { createPool } from '../../core/db/connection.ts';
+import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { findTracking, insertTracking, latestTrackedVersion, type TrackingRow } from '../lineage/tracking.ts';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: mysql.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('marquee_lineage');
+  pool = createPool(db.settings);
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+const row = (versionNumber: number): TrackingRow => ({
+  versionNumber,
+  dataCreation: new Date('2025-03-01T10:00:00.123Z'),
+  trainedOn: new Date('2025-03-01T10:05:00.456Z'),
+  modelRmse: 0.8912,
+  modelMae: 0.7001,
+  dataMd5: 'a'.repeat(32),
+  modelMd5: 'b'.repeat(32),
+  gitCommit: 'c'.repeat(40),
+  ratingCount: 3960,
+  params: { factors: 20, epochs: 10, holdout: 0.2 },
+});
+
+describe('tracking', () => {
+  it('stores a version row and reads it back unchanged', async () => {
+    expect(await latestTrackedVersion(pool)).toBeNull();
+    await insertTracking(pool, row(1));
+    expect(await findTracking(pool, 1)).toEqual(row(1));
+    expect(await findTracking(pool, 2)).toBeNull();
+    await insertTracking(pool, { ...row(2), modelMae: null, gitCommit: null, params: null });
+    expect(await latestTrackedVersion(pool)).toBe(2);
+    expect(await findTracking(pool, 2)).toMatchObject({ modelMae: null, gitCommit: null, params: null });
+  });
+
+  it('refuses a second row for the same version', async () => {
+    await insertTracking(pool, row(10));
+    await expect(insertTracking(pool, { ...row(10), modelRmse: 0.5 })).rejects.toThrow(/Duplicate entry/);
+    expect((await findTracking(pool, 10))?.modelRmse).toBe(0.8912);
+  });
+
+  it('validates a row before it reaches the database', async () => {
+    await expect(insertTracking(pool, { ...row(11), modelRmse: Number.NaN, dataMd5: 'xyz' })).rejects.toThrow(
+      /invalid tracking row: model_rmse NaN, data_md5 'xyz'/,
+    );
+    expect(await findTracking(pool, 11)).toBeNull();
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/config.ts';
+import { loadPipelineConfig, REPO_ROOT } from '../run/config.ts';
+
+const errorOf = (env: Record<string, string>): string => {
+  try {
+    loadPipelineConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadPipelineConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadPipelineConfig({ DVC_REMOTE: '/srv/dvc' });
+    expect(c.workdir).toBe(REPO_ROOT);
+    expect(c.gateRmse).toBe(1);
+    expect(c.holdout).toBe(0.2);
+    expect(c.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], topic: 'movielog', groupId: 'marquee-pipeline' });
+    expect(c.dvcRemote).toEqual({ name: 'storage', url: '/srv/dvc' });
+    expect(c.git).toMatchObject({ remote: 'origin', branch: undefined, tries: 3 });
+    expect(c.trainParams).toEqual({});
+    expect(c.logFile.endsWith('var/log/pipeline.log')).toBe(true);
+  });
+
+  it('reads overrides, including training parameters and a broker list', () => {
+    const c = loadPipelineConfig({
+      DVC_REMOTE: '/srv/dvc',
+      GATE_RMSE: '0.95',
+      TRAIN_FACTORS: '20',
+      TRAIN_EPOCHS: '10',
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      INGEST_MAX_MESSAGES: '500',
+      PIPELINE_GIT_BRANCH: 'release',
+    });
+    expect(c.gateRmse).toBe(0.95);
+    expect(c.trainParams).toEqual({ factors: 20, epochs: 10 });
+    expect(c.kafka.brokers).toEqual(['a:9092', 'b:9092']);
+    expect(c.kafka.maxMessages).toBe(500);
+    expect(c.git.branch).toBe('release');
+  });
+
+  it('names every bad variable at once, pipeline and notification ones together', () => {
+    const message = errorOf({ GATE_RMSE: '-1', TRAIN_HOLDOUT: '1.5', SLACK_WEBHOOK_URL: 'nope', PIPELINE_PUSH_TRIES: '0' });
+    expect(message).toMatch(/DVC_REMOTE: required/);
+    expect(message).toMatch(/GATE_RMSE/);
+    expect(message).toMatch(/TRAIN_HOLDOUT/);
+    expect(message).toMatch(/PIPELINE_PUSH_TRIES/);
+    expect(message).toMatch(/SLACK_WEBHOOK_URL/);
+  });
+
+  it('never echoes secrets in its errors', () => {
+    const message = errorOf({ DVC_REMOTE: '/x', SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/topsecret', SMTP_PASSWORD: 'hunter2', SMTP_HOST: 'smtp' });
+    expect(message).not.toMatch(/topsecret|hunter2/);
+  });
+});

@@ -1,0 +1,275 @@
+// Whole pipeline runs against real servers: Kafka (scripts/services/kafka-start.sh), MariaDB (a
+// throw-away database per test), a bare git remote, a DVC remote folder, an SMTP server and a Slack
+// webhook receiver. Training is small (4k ratings, 20 factors, 10 epochs) so each run takes seconds.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type mysql from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../core/db/connection.ts';
+import { md5File } from '../../core/hash.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { loadArtifact } from '../../model/artifact.ts';
+import { findTracking, latestTrackedVersion } from '../lineage/tracking.ts';
+import { createNotifiers } from '../notify/notifiers.ts';
+import { loadPipelineConfig } from '../run/config.ts';
+import { defaultDeps } from '../run/deps.ts';
+import { runPipeline } from '../run/run-pipeline.ts';
+import { createKafkaSink } from '../simulator/sinks.ts';
+import { objectRelPath, parseDvcFile } from '../version/dvc-file.ts';
+import { dvcPull } from '../version/dvc-store.ts';
+import {
+  createWorkspace,
+  git,
+  logLinesFor,
+  MALFORMED_LINES,
+  notifyEnv,
+  pipelineEnv,
+  REPO_ROOT,
+  seedRatings,
+  startSlackReceiver,
+  startSmtp,
+  type SlackSink,
+  type SmtpSink,
+  type Workspace,
+} from './run-fixtures.ts';
+import { treeOf } from './version-helpers.ts';
+
+const BROKERS = '127.0.0.1:9092';
+const VERSION_FILES = [
+  '.dvc/.gitignore',
+  '.dvc/config',
+  'data/.gitignore',
+  'data/clean_rating.csv.dvc',
+  'data/version.txt',
+  'models/1/.gitignore',
+  'models/1/manifest.json.dvc',
+  'models/1/model.bin.dvc',
+];
+
+let smtp: SmtpSink;
+let slack: SlackSink;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  execFileSync('bash', [join(REPO_ROOT, 'scripts/services/kafka-start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  smtp = await startSmtp();
+  slack = await startSlackReceiver();
+});
+afterAll(async () => {
+  await smtp?.close();
+  await slack?.close();
+});
+afterEach(async () => {
+  while (cleanups.length) await (cleanups.pop() as () => Promise<void>)();
+});
+
+/** A fresh workspace + database, and a runner that runs the pipeline there with extra env. */
+async function setup() {
+  const ws = createWorkspace();
+  const db = await createTestDatabase('marquee_run');
+  const pool = createPool(db.settings, 2);
+  cleanups.push(async () => {
+    await pool.end();
+    await db.drop();
+  });
+  const logs: string[] = [];
+  const run = async (extra: Record<string, string>, fromFile?: string) => {
+    const cfg = loadPipelineConfig({ ...pipelineEnv(ws, db.settings), ...notifyEnv(smtp, slack), ...extra });
+    const logger = createLogger('pipeline', { file: cfg.logFile, write: (l) => logs.push(l) });
+    const mails = smtp.mails.length;
+    const posts = slack.payloads.length;
+    const summary = await runPipeline(cfg, { deps: defaultDeps, logger, notifiers: createNotifiers(cfg.notify, logger), fromFile });
+    return { summary, mails: smtp.mails.slice(mails), posts: slack.payloads.slice(posts) };
+  };
+  return { ws, pool, logs, run };
+}
+
+async function produce(lines: string[]): Promise<{ topic: string; env: Record<string, string> }> {
+  const topic = `movielog-run-${randomBytes(4).toString('hex')}`;
+  const sink = createKafkaSink({ brokers: [BROKERS], topic });
+  for (let i = 0; i < lines.length; i += 2000) await sink.write(lines.slice(i, i + 2000));
+  await sink.close();
+  return {
+    topic,
+    env: {
+      KAFKA_BROKERS: BROKERS,
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: `marquee-run-test-${randomBytes(3).toString('hex')}`,
+      INGEST_MAX_MESSAGES: String(lines.length),
+      INGEST_WINDOW_MS: '60000',
+    },
+  };
+}
+
+function writeLines(ws: Workspace, lines: string[]): string {
+  const path = join(ws.root, `lines-${randomBytes(3).toString('hex')}.log`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** The working copy minus the clean-data store (which a run's ingest legitimately grows). */
+function versionedState(workdir: string) {
+  const tree = treeOf(workdir);
+  for (const k of Object.keys(tree)) if (/^data\/(clean_|\.clean\.)/.test(k)) delete tree[k];
+  return tree;
+}
+
+const versionCommits = (remote: string) =>
+  git(remote, 'log', '--format=%s', 'main')
+    .split('\n')
+    .filter((s) => s.startsWith('Data and Model'));
+
+describe('pipeline run', () => {
+  it('collects from Kafka, dead-letters malformed lines, trains, versions, pushes, tracks and notifies', async () => {
+    const { ws, pool, run } = await setup();
+    const ratings = seedRatings();
+    const first = logLinesFor(ratings.slice(0, 3000));
+    first.splice(500, 0, ...MALFORMED_LINES.slice(0, 4));
+    first.push(...MALFORMED_LINES.slice(4));
+    const { env } = await produce(first);
+
+    const { summary, mails, posts } = await run(env);
+    expect(summary).toMatchObject({ status: 'published', version: 1, previousVersion: 0 });
+    expect(summary.rmse).toBeLessThan(1);
+
+    // malformed lines: counted and dead-lettered, the run went on
+    expect(summary.ingest?.lines).toBe(first.length);
+    expect(summary.ingest?.rejected).toBe(MALFORMED_LINES.length);
+    const dead = readFileSync(ws.deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: string; reason: string });
+    expect(dead.map((d) => d.line).sort()).toEqual([...MALFORMED_LINES].sort());
+
+    // git: exactly the version files, in a commit with the agreed message, on the remote
+    expect(git(ws.remote, 'log', '-1', '--format=%H %s', 'main')).toBe(`${summary.commit} Data and Model version update: [1]`);
+    expect(git(ws.remote, 'show', '--name-only', '--format=', 'main').split('\n').sort()).toEqual(VERSION_FILES);
+    expect(git(ws.remote, 'show', 'main:data/version.txt')).toBe('1');
+    expect(git(ws.workdir, 'status', '--porcelain')).toBe('?? data/clean_watch.csv');
+
+    // DVC: .dvc md5/size are the files; cache and remote hold them at files/md5/xx/yyyy
+    for (const dvc of VERSION_FILES.filter((f) => f.endsWith('.dvc'))) {
+      const out = parseDvcFile(git(ws.remote, 'show', `main:${dvc}`), dvc);
+      const file = join(ws.workdir, dvc.replace(/\.dvc$/, ''));
+      expect(out.md5).toBe(await md5File(file));
+      expect(out.size).toBe(statSync(file).size);
+      expect(existsSync(join(ws.workdir, '.dvc/cache', objectRelPath(out.md5)))).toBe(true);
+      expect(await md5File(join(ws.dvcRemote, objectRelPath(out.md5)))).toBe(out.md5);
+    }
+    expect(git(ws.remote, 'show', 'main:.dvc/config')).toContain(`url = ${ws.dvcRemote}`);
+
+    // lineage
+    const row = await findTracking(pool, 1);
+    expect(row).toMatchObject({
+      versionNumber: 1,
+      gitCommit: summary.commit,
+      dataMd5: await md5File(join(ws.workdir, 'data/clean_rating.csv')),
+      modelMd5: await md5File(join(ws.workdir, 'models/1/model.bin')),
+      ratingCount: 3000,
+      params: { factors: 20, epochs: 10, holdout: 0.2 },
+    });
+    expect(row?.modelRmse).toBeCloseTo(summary.rmse as number, 10);
+
+    // notifications
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toMatch(/^\[Marquee\] OK: model version 1 published \(RMSE 0\.\d{4}\)$/);
+    expect(mails[0].body).toContain(`commit:         ${summary.commit}`);
+    expect(mails[0].body).toMatch(/ratings:\s+3000/);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].text).toMatch(/model version 1 published/);
+
+    // every log line is `timestamp component level message`
+    const logLines = readFileSync(ws.logFile, 'utf8').trim().split('\n');
+    expect(logLines.length).toBeGreaterThan(10);
+    for (const l of logLines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \S+ (DEBUG|INFO|WARN|ERROR) \S/);
+
+    // a second run with more data publishes version 2 beside version 1
+    const more = await produce(logLinesFor(ratings.slice(3000)));
+    const second = await run(more.env);
+    expect(second.summary).toMatchObject({ status: 'published', version: 2 });
+    expect(versionCommits(ws.remote)).toEqual(['Data and Model version update: [2]', 'Data and Model version update: [1]']);
+    expect(readdirSync(join(ws.workdir, 'models')).sort()).toEqual(['1', '2']);
+    expect(await latestTrackedVersion(pool)).toBe(2);
+    expect((await findTracking(pool, 2))?.ratingCount).toBe(ratings.length);
+    expect((await findTracking(pool, 2))?.dataMd5).not.toBe(row?.dataMd5);
+  });
+
+  it('is reproducible from git + the DVC remote: a fresh clone pulls the data and a loadable model', async () => {
+    const { ws, run } = await setup();
+    const { summary } = await run({}, writeLines(ws, logLinesFor(seedRatings(2500))));
+    expect(summary.status).toBe('published');
+
+    const clone = join(mkdtempSync(join(tmpdir(), 'marquee-clone-')), 'work');
+    execFileSync('git', ['clone', '-q', ws.remote, clone]);
+    const remoteUrl = /url = (.*)/.exec(readFileSync(join(clone, '.dvc/config'), 'utf8'))?.[1] as string;
+    for (const dvc of ['data/clean_rating.csv.dvc', 'models/1/model.bin.dvc', 'models/1/manifest.json.dvc']) {
+      await dvcPull(join(clone, dvc), remoteUrl);
+    }
+    expect(await md5File(join(clone, 'data/clean_rating.csv'))).toBe(await md5File(join(ws.workdir, 'data/clean_rating.csv')));
+    const { manifest } = await loadArtifact(join(clone, 'models/1'));
+    expect(manifest.version).toBe('1');
+    expect(manifest.data.md5).toBe(summary.dataMd5);
+    expect(git(clone, 'status', '--porcelain')).toBe('');
+  });
+
+  it('stops at a failed gate: no commit, version.txt unchanged, failure notifications carry the RMSE', async () => {
+    const { ws, pool, run } = await setup();
+    const before = versionedState(ws.workdir);
+    const { summary, mails, posts } = await run({ GATE_RMSE: '0.1' }, writeLines(ws, logLinesFor(seedRatings(2500))));
+
+    expect(summary).toMatchObject({ status: 'gate-failed', version: 1, threshold: 0.1 });
+    const rmse = (summary.rmse as number).toFixed(4);
+    expect(versionCommits(ws.remote)).toEqual([]);
+    expect(git(ws.workdir, 'log', '--format=%s')).toBe('initial');
+    expect(existsSync(join(ws.workdir, 'data/version.txt'))).toBe(false);
+    expect(versionedState(ws.workdir)).toEqual({ ...before, 'data/': 'dir', 'models/': 'dir' });
+    expect(readdirSync(join(ws.workdir, 'models'))).toEqual([]);
+    expect(readdirSync(ws.dvcRemote)).toEqual([]);
+    expect(await latestTrackedVersion(pool)).toBeNull();
+
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe(`[Marquee] FAILED: quality gate failed: RMSE ${Number(rmse)} >= 0.1`);
+    expect(mails[0].body).toContain(`RMSE ${Number(rmse)}, not below the threshold 0.1`);
+    expect(posts).toHaveLength(1);
+    const fields = (posts[0].attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0].fields;
+    expect(fields).toContainEqual({ title: 'rmse', value: String(Number(rmse)), short: true });
+    expect(fields).toContainEqual({ title: 'threshold', value: '0.1', short: true });
+  });
+
+  it('retries a failing push, reports it, and leaves the working copy, cache, models and version as they were', async () => {
+    const { ws, pool, logs, run } = await setup();
+    const ratings = seedRatings();
+    expect((await run({}, writeLines(ws, logLinesFor(ratings.slice(0, 2500))))).summary.status).toBe('published');
+    const head = git(ws.workdir, 'rev-parse', 'HEAD');
+    const before = versionedState(ws.workdir);
+    const remoteBefore = treeOf(ws.dvcRemote);
+    const status = git(ws.workdir, 'status', '--porcelain', '--ignored');
+    renameSync(ws.remote, `${ws.remote}.unreachable`);
+
+    logs.length = 0;
+    const { summary, mails, posts } = await run({ PIPELINE_PUSH_TRIES: '3' }, writeLines(ws, logLinesFor(ratings.slice(2500))));
+    expect(summary).toMatchObject({ status: 'failed', failedStep: 'publish', version: 2, rolledBack: true });
+    expect(summary.error).toMatch(/^failed after 3 attempts: .*does not appear to be a git repository/);
+    expect(logs.filter((l) => l.includes('push failed; retrying'))).toHaveLength(2);
+    expect(logs.filter((l) => /pushing .*attempt=\d/.test(l)).length).toBe(3);
+
+    expect(git(ws.workdir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(ws.workdir, 'status', '--porcelain', '--ignored')).toBe(status);
+    expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('1\n');
+    expect(versionedState(ws.workdir)).toEqual(before);
+    expect(treeOf(ws.dvcRemote)).toEqual(remoteBefore);
+    expect(await latestTrackedVersion(pool)).toBe(1);
+
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe("[Marquee] FAILED: pipeline run failed at step 'publish'");
+    expect(mails[0].body).toContain('failed after 3 attempts');
+    expect(mails[0].body).toContain('Nothing was versioned');
+    expect(posts[0].text).toMatch(/failed at step 'publish'/);
+
+    // once the remote is back, the next run publishes version 2 with all the data
+    renameSync(`${ws.remote}.unreachable`, ws.remote);
+    const again = await run({}, writeLines(ws, []));
+    expect(again.summary).toMatchObject({ status: 'published', version: 2, ratings: ratings.length });
+  });
+});
