@@ -96,22 +96,28 @@ interface LoadResult {
 async function load(label: string, url: string, o: { seconds: number; rate?: number; users?: Int32Array; quiet?: boolean }): Promise<LoadResult> {
   const latencies: number[] = [];
   const users = o.users;
-  const instance = autocannon({
-    url: `${url}/recommend/1`,
-    connections: CONNECTIONS,
-    duration: o.seconds,
-    overallRate: o.rate,
-    requests: users
-      ? [
-          {
-            setupRequest: (req: { path?: string }) => {
-              req.path = `/recommend/${users[Math.floor(Math.random() * users.length)]}`;
-              return req;
+  let finish!: (r: autocannon.Result) => void;
+  let fail!: (e: Error) => void;
+  const done = new Promise<autocannon.Result>((res, rej) => ((finish = res), (fail = rej)));
+  const instance = autocannon(
+    {
+      url: `${url}/recommend/1`,
+      connections: CONNECTIONS,
+      duration: o.seconds,
+      overallRate: o.rate,
+      requests: users
+        ? [
+            {
+              setupRequest: (req: { path?: string }) => {
+                req.path = `/recommend/${users[Math.floor(Math.random() * users.length)]}`;
+                return req;
+              },
             },
-          },
-        ]
-      : undefined,
-  } as autocannon.Options);
+          ]
+        : undefined,
+    } as autocannon.Options,
+    (err, result) => (err ? fail(err as Error) : finish(result)),
+  );
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status === 200) latencies.push(ms);
   });
@@ -119,7 +125,7 @@ async function load(label: string, url: string, o: { seconds: number; rate?: num
     process.stderr.write(`  ${label}: `);
     instance.on('tick', () => process.stderr.write('.'));
   }
-  const r = await instance;
+  const r = await done;
   if (!o.quiet) process.stderr.write('\n');
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);

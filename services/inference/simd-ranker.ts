@@ -110,102 +110,143 @@ const body = [
   ...op.end,
 ];
 
-export const KERNEL_WASM = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0]])), // type: (i32 x6) -> ()
-  ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, 0x01]])), // import memory, min 1 page
-  ...section(3, vec([[0]])),
-  ...section(7, vec([[...name('score'), 0x00, 0]])),
-  ...section(10, vec([[...uleb(body.length), ...body]])),
-]);
-
 /** WebAssembly memory is addressed with 32-bit offsets; keep well inside that. */
-const MAX_BYTES = 2 ** 31;
+export const MAX_PAGES = 32_768; // 2 GiB
+const PAGE = 65_536;
 
-/** Ranking order: higher score first, then lower index (as topNForUser). */
-function worse(scoreA: number, itemA: number, scoreB: number, itemB: number): boolean {
-  return scoreA < scoreB || (scoreA === scoreB && itemA > itemB);
+/** The kernel module; `shared` imports a shared memory (for worker threads, see rank-pool.ts). */
+export function kernelWasm(shared: boolean): Uint8Array<ArrayBuffer> {
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0]])), // type: (i32 x6) -> ()
+    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, ...limits]])), // import memory
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('score'), 0x00, 0]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+export const KERNEL_WASM = kernelWasm(false);
+
+/** Byte offsets in the kernel's memory: item factors and biases, then one scratch slot per thread. */
+export interface KernelLayout {
+  nItems: number;
+  k: number;
+  qOff: number;
+  biasOff: number;
+  slots: Array<{ pdOff: number; outOff: number }>;
+  pages: number;
+}
+
+/** The memory layout for `slots` concurrent scorers, or null when it would not fit in MAX_PAGES. */
+export function kernelLayout(nItems: number, k: number, slots: number): KernelLayout | null {
+  const align = (n: number) => Math.ceil(n / 16) * 16;
+  const qOff = 0;
+  const biasOff = align(nItems * k * 4);
+  let end = align(biasOff + nItems * 4);
+  const out: KernelLayout['slots'] = [];
+  for (let s = 0; s < slots; s++) {
+    const pdOff = end;
+    const outOff = align(pdOff + k * 8);
+    end = align(outOff + nItems * 8);
+    out.push({ pdOff, outOff });
+  }
+  const pages = Math.ceil(end / PAGE);
+  return pages > MAX_PAGES ? null : { nItems, k, qOff, biasOff, slots: out, pages };
+}
+
+/** Whether `model` can be ranked by the kernel at all (SIMD available, factors a multiple of 4). */
+export function kernelSupports(model: Model): boolean {
+  const k = model.params.factors;
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(KERNEL_WASM)) return false;
+  if (k % 4 !== 0 || k === 0 || model.itemIds.length === 0) return false;
+  if (model.itemFactors.length !== model.itemIds.length * k || model.itemBias.length !== model.itemIds.length) {
+    throw new Error(`model item arrays do not match ${model.itemIds.length} items × ${k} factors`);
+  }
+  return true;
+}
+
+/** Copies the item factors and biases into `memory` at `layout`. */
+export function loadItems(memory: WebAssembly.Memory, layout: KernelLayout, model: Model): void {
+  new Float32Array(memory.buffer, layout.qOff, layout.nItems * layout.k).set(model.itemFactors);
+  new Float32Array(memory.buffer, layout.biasOff, layout.nItems).set(model.itemBias);
 }
 
 /**
- * A ranking function equal to topNForUser for `model`, or null when this runtime has no
- * WebAssembly SIMD, the factor count is not a multiple of 4, or the item matrix is too large.
+ * The `n` best unseen items given every item's score, best first; ties go to the lower index.
+ * Self-contained (no outside references) because rank-pool.ts ships its source to worker threads.
+ * `marks` is nItems bytes of scratch, all zero before and after.
+ */
+export function selectTopN(scores: Float64Array, seen: ArrayLike<number>, marks: Uint8Array, n: number): Uint32Array {
+  const worse = (sa: number, ia: number, sb: number, ib: number) => sa < sb || (sa === sb && ia > ib);
+  const nItems = scores.length;
+  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 1;
+  const cap = Math.max(0, Math.min(n, nItems));
+  const heapScore = new Float64Array(cap);
+  const heapItem = new Uint32Array(cap);
+  let size = 0;
+  // A min-heap (worst kept item on top) of the best `cap` unseen items.
+  for (let i = 0; i < nItems; i++) {
+    if (marks[i] === 1) continue;
+    const sc = scores[i];
+    if (size < cap) {
+      let c = size++;
+      while (c > 0) {
+        const parent = (c - 1) >> 1;
+        if (!worse(sc, i, heapScore[parent], heapItem[parent])) break;
+        heapScore[c] = heapScore[parent];
+        heapItem[c] = heapItem[parent];
+        c = parent;
+      }
+      heapScore[c] = sc;
+      heapItem[c] = i;
+    } else if (cap > 0 && worse(heapScore[0], heapItem[0], sc, i)) {
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const w = r < size && worse(heapScore[r], heapItem[r], heapScore[l], heapItem[l]) ? r : l;
+        if (!worse(heapScore[w], heapItem[w], sc, i)) break;
+        heapScore[c] = heapScore[w];
+        heapItem[c] = heapItem[w];
+        c = w;
+      }
+      heapScore[c] = sc;
+      heapItem[c] = i;
+    }
+  }
+  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 0;
+  const order = Array.from({ length: size }, (_, j) => j).sort((a, b) => (worse(heapScore[a], heapItem[a], heapScore[b], heapItem[b]) ? 1 : -1));
+  const out = new Uint32Array(size);
+  for (let j = 0; j < size; j++) out[j] = heapItem[order[j]];
+  return out;
+}
+
+/**
+ * A ranking function equal to topNForUser for `model`, on this thread, or null when this runtime
+ * has no WebAssembly SIMD, the factor count is not a multiple of 4, or the items do not fit.
  * Copies the item factors and biases once (nItems × (factors + 1) × 4 bytes).
  */
 export function createSimdRanker(model: Model): RankFn | null {
+  if (!kernelSupports(model)) return null;
   const k = model.params.factors;
-  const nItems = model.itemIds.length;
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(KERNEL_WASM)) return null;
-  if (k % 4 !== 0 || k === 0 || nItems === 0) return null;
-  if (model.itemFactors.length !== nItems * k || model.itemBias.length !== nItems) {
-    throw new Error(`model item arrays do not match ${nItems} items × ${k} factors`);
-  }
-  const qOff = 0;
-  const pdOff = qOff + nItems * k * 4;
-  const biasOff = pdOff + k * 8;
-  const outOff = biasOff + Math.ceil((nItems * 4) / 8) * 8;
-  const bytes = outOff + nItems * 8;
-  if (bytes > MAX_BYTES) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  const layout = kernelLayout(model.itemIds.length, k, 1);
+  if (!layout) return null;
+  const memory = new WebAssembly.Memory({ initial: layout.pages });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(KERNEL_WASM), { env: { mem: memory } });
   const score = instance.exports.score as (q: number, pd: number, bias: number, out: number, n: number, k: number) => void;
-  new Float32Array(memory.buffer, qOff, nItems * k).set(model.itemFactors);
-  new Float32Array(memory.buffer, biasOff, nItems).set(model.itemBias);
+  loadItems(memory, layout, model);
+  const { pdOff, outOff } = layout.slots[0];
   const pd = new Float64Array(memory.buffer, pdOff, k);
-  const scores = new Float64Array(memory.buffer, outOff, nItems);
-  const marks = new Uint8Array(nItems);
+  const scores = new Float64Array(memory.buffer, outOff, layout.nItems);
+  const marks = new Uint8Array(layout.nItems);
 
   return (m: Model, u: number, n: number): Uint32Array => {
     if (m !== model) throw new Error('this ranker was built for another model');
     if (!Number.isInteger(u) || u < 0 || u >= model.userIds.length) throw new RangeError(`user index ${u} is outside 0..${model.userIds.length - 1}`);
     pd.set(model.userFactors.subarray(u * k, u * k + k)); // float32 -> float64, exact
-    score(qOff, pdOff, biasOff, outOff, nItems, k);
-
-    const seenFrom = model.seenOffsets[u];
-    const seenTo = model.seenOffsets[u + 1];
-    for (let s = seenFrom; s < seenTo; s++) marks[model.seenItems[s]] = 1;
-    const cap = Math.max(0, Math.min(n, nItems));
-    const heapScore = new Float64Array(cap);
-    const heapItem = new Uint32Array(cap);
-    let size = 0;
-    // A min-heap (worst kept item on top) of the best `cap` unseen items.
-    for (let i = 0; i < nItems; i++) {
-      if (marks[i] === 1) continue;
-      const sc = scores[i];
-      if (size < cap) {
-        let c = size++;
-        while (c > 0) {
-          const parent = (c - 1) >> 1;
-          if (!worse(sc, i, heapScore[parent], heapItem[parent])) break;
-          heapScore[c] = heapScore[parent];
-          heapItem[c] = heapItem[parent];
-          c = parent;
-        }
-        heapScore[c] = sc;
-        heapItem[c] = i;
-      } else if (cap > 0 && worse(heapScore[0], heapItem[0], sc, i)) {
-        let c = 0;
-        for (;;) {
-          const l = 2 * c + 1;
-          if (l >= size) break;
-          const r = l + 1;
-          const w = r < size && worse(heapScore[r], heapItem[r], heapScore[l], heapItem[l]) ? r : l;
-          if (!worse(heapScore[w], heapItem[w], sc, i)) break;
-          heapScore[c] = heapScore[w];
-          heapItem[c] = heapItem[w];
-          c = w;
-        }
-        heapScore[c] = sc;
-        heapItem[c] = i;
-      }
-    }
-    for (let s = seenFrom; s < seenTo; s++) marks[model.seenItems[s]] = 0;
-
-    const order = Array.from({ length: size }, (_, j) => j).sort((a, b) =>
-      worse(heapScore[a], heapItem[a], heapScore[b], heapItem[b]) ? 1 : -1,
-    );
-    const out = new Uint32Array(size);
-    for (let j = 0; j < size; j++) out[j] = heapItem[order[j]];
-    return out;
+    score(layout.qOff, pdOff, layout.biasOff, outOff, layout.nItems, k);
+    return selectTopN(scores, model.seenItems.subarray(model.seenOffsets[u], model.seenOffsets[u + 1]), marks, n);
   };
 }

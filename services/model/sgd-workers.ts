@@ -38,11 +38,11 @@ interface DoneMessage {
 }
 type WorkerMessage = EpochMessage | DoneMessage;
 
+// import() rather than require(): eval'd code is CommonJS or ESM depending on the host's flags.
 const WORKER_SOURCE = `'use strict';
-const { parentPort } = require('node:worker_threads');
 ${shuffleShard.toString()}
 ${sgdPass.toString()}
-parentPort.on('message', (job) => {
+import('node:worker_threads').then(({ parentPort }) => parentPort.on('message', (job) => {
   const users = new Uint32Array(job.users);
   const items = new Uint32Array(job.items);
   const ratings = new Float32Array(job.ratings);
@@ -58,28 +58,43 @@ parentPort.on('message', (job) => {
     parentPort.postMessage({ type: 'epoch', epoch, sse });
   }
   parentPort.postMessage({ type: 'done' });
-});
+}));
 `;
 
 const idle: Worker[] = [];
-let queue: Promise<unknown> = Promise.resolve();
+/** The job in progress (settled or not) and any queued behind it; undefined when idle. */
+let tail: Promise<void> | undefined;
 
 function spawn(): Worker {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'marquee-sgd' });
-  // Idle workers must not keep the process alive; a running job re-refs its workers.
-  worker.unref();
-  return worker;
+  // No inherited flags: the worker needs no TypeScript loader, and starts faster without one.
+  return new Worker(WORKER_SOURCE, { eval: true, name: 'marquee-sgd', execArgv: [] });
+}
+
+function keepIdle(workers: Worker[]): void {
+  // Idle workers must not keep the process alive; a job refs its workers while it runs.
+  for (const w of workers) w.unref();
+  idle.push(...workers);
 }
 
 /** Start `count` workers ahead of time so the first multi-threaded training does not pay for it. */
 export async function prepareSgdWorkers(count: number): Promise<void> {
   const fresh: Worker[] = [];
   while (idle.length + fresh.length < count) fresh.push(spawn());
-  await Promise.all(fresh.map((w) => new Promise<void>((resolve, reject) => {
-    w.once('online', () => resolve());
-    w.once('error', reject);
-  })));
-  idle.push(...fresh);
+  try {
+    await Promise.all(
+      fresh.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('online', () => resolve());
+            w.once('error', reject);
+          }),
+      ),
+    );
+  } catch (err) {
+    await Promise.all(fresh.map((w) => w.terminate()));
+    throw err;
+  }
+  keepIdle(fresh);
 }
 
 /** Terminate the idle workers (tests and tidy shutdowns; not needed for the process to exit). */
@@ -90,9 +105,15 @@ export async function closeSgdWorkers(): Promise<void> {
 
 /** Run all epochs on one worker per shard; `onEpoch` gets each epoch's summed squared error once every shard finished it. */
 export function runHogwild(job: HogwildJob, onEpoch: (epoch: number, sse: number) => void): Promise<void> {
-  // One job at a time: the workers are a shared, process-wide resource.
-  const run = queue.then(() => runNow(job, onEpoch));
-  queue = run.catch(() => undefined);
+  // One job at a time: the workers are a shared, process-wide resource. When idle, the job is
+  // dispatched before this returns, so the caller can do other work while it runs.
+  const start = () => runNow(job, onEpoch);
+  const run = tail ? tail.then(start) : start();
+  const settled = run.catch(() => undefined);
+  tail = settled;
+  void settled.then(() => {
+    if (tail === settled) tail = undefined;
+  });
   return run;
 }
 
@@ -125,7 +146,6 @@ async function runNow(job: HogwildJob, onEpoch: (epoch: number, sse: number) => 
           worker.off('message', onMessage);
           worker.off('error', onError);
           worker.off('exit', onExit);
-          worker.unref();
         });
         const shard = job.shards[w];
         worker.postMessage(
@@ -150,7 +170,7 @@ async function runNow(job: HogwildJob, onEpoch: (epoch: number, sse: number) => 
       });
     });
     for (const c of cleanups) c();
-    idle.push(...workers);
+    keepIdle(workers);
   } catch (err) {
     for (const c of cleanups) c();
     // A worker that failed mid-job is in an unknown state: replace all of this job's workers.

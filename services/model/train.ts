@@ -33,12 +33,11 @@ export async function trainModel(train: RatingRow[], params: TrainParams, opts: 
   fillNormal(userFactors, p.initMean, p.initStd, init);
   fillNormal(itemFactors, p.initMean, p.initStd, init);
 
-  // The seen table and popularity come from the rows in input order, before shuffling moves them.
-  const seen = seenWithExtras(data, opts.extraSeen);
-  const popular = popularity(nItems, data.items, data.ratings, data.mean);
-
   const n = train.length;
   const report = (epoch: number, sse: number) => opts.onEpoch?.(epoch + 1, Math.sqrt(sse / n));
+  // The seen table and popularity read the indexed rows, which SGD never reorders (it shuffles copies).
+  const tables = () => ({ seen: seenWithExtras(data, opts.extraSeen), popular: popularity(nItems, data.items, data.ratings, data.mean) });
+  let derived: ReturnType<typeof tables>;
   if (!shared) {
     // Shuffled in place: copy so the indexed arrays stay in input order.
     const users = data.users.slice();
@@ -52,13 +51,21 @@ export async function trainModel(train: RatingRow[], params: TrainParams, opts: 
       // Let timers and I/O of the host process (e.g. Kafka heartbeats) run between epochs.
       if (epoch + 1 < p.epochs) await new Promise((resolve) => setImmediate(resolve));
     }
+    derived = tables();
   } else {
     const shards = shardByUser(data.users, data.items, data.ratings, nUsers, p.threads, p.seed);
-    await runHogwild(
+    const sgd = runHogwild(
       { shards, userFactors, itemFactors, userBias, itemBias, factors: k, epochs: p.epochs, mean: data.mean, lr: p.lr, reg: p.reg },
       report,
     );
+    // The main thread is idle while the workers run: build the tables meanwhile.
+    try {
+      derived = tables();
+    } finally {
+      await sgd;
+    }
   }
+  const { seen, popular } = derived;
 
   return {
     params: p,
@@ -112,10 +119,15 @@ export function shardByUser(
 ): Shard[] {
   const perUser = new Uint32Array(nUsers);
   for (let j = 0; j < users.length; j++) perUser[users[j]]++;
-  const order = Array.from({ length: nUsers }, (_, u) => u).sort((a, b) => perUser[b] - perUser[a] || a - b);
+  // Users by descending rating count, then index: one native sort of packed keys
+  // ((2^21 - 1 - count) * 2^31 + u stays an exact float64 integer below 2^53).
+  const keys = new Float64Array(nUsers);
+  for (let u = 0; u < nUsers; u++) keys[u] = (0x1fffff - Math.min(perUser[u], 0x1fffff)) * 0x80000000 + u;
+  keys.sort();
   const owner = new Uint8Array(nUsers);
   const load = new Float64Array(count);
-  for (const u of order) {
+  for (let r = 0; r < nUsers; r++) {
+    const u = keys[r] % 0x80000000;
     let best = 0;
     for (let s = 1; s < count; s++) if (load[s] < load[best]) best = s;
     owner[u] = best;

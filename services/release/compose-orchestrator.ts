@@ -2,7 +2,9 @@
 // (STABLE_MODEL_VERSION, CANARY_MODEL_VERSION → MODEL_PATH=/app/models/<version>). The command
 // runner is injected so tests can check the exact command lines without a Docker engine.
 import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import type { Orchestrator } from './orchestrator.ts';
@@ -23,7 +25,25 @@ export interface ComposeOrchestratorOptions {
   projectName?: string;
   stableServices?: string[];
   canaryService?: string;
+  /** The compose `.env` file: after each step its version variables are set to what now runs, so
+   * a later plain `docker compose up -d` keeps the released versions. Left alone when missing. */
+  envFile?: string;
   logger?: Logger;
+}
+
+/** Sets `KEY=value` lines in .env text (replacing the last assignment of each key, or appending). */
+export function setEnvLines(text: string, values: Record<string, string>): string {
+  const lines = text.length ? text.replace(/\n$/, '').split('\n') : [];
+  for (const [key, value] of Object.entries(values)) {
+    const pattern = new RegExp(`^\\s*(export\\s+)?${key}\\s*=`);
+    let at = -1;
+    lines.forEach((line, i) => {
+      if (pattern.test(line)) at = i;
+    });
+    if (at === -1) lines.push(`${key}=${value}`);
+    else lines[at] = `${key}=${value}`;
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export const execRunner: CommandRunner = (spec) =>
@@ -53,6 +73,15 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
   async function recreate(service: string, env: Record<string, string>): Promise<void> {
     log.info('recreating service', { service, ...env });
     await run({ command: 'docker', args: [...base, 'up', '-d', '--no-deps', '--force-recreate', '--wait', service], env });
+    if (!opts.envFile) return;
+    if (!existsSync(opts.envFile)) {
+      log.warn('compose env file missing; released versions not recorded there', { file: opts.envFile });
+      return;
+    }
+    // .env holds secrets: keep its permissions across the atomic replacement.
+    const mode = statSync(opts.envFile).mode & 0o777;
+    writeFileAtomic(opts.envFile, setEnvLines(readFileSync(opts.envFile, 'utf8'), env));
+    chmodSync(opts.envFile, mode);
   }
 
   async function versionOf(service: string): Promise<string> {

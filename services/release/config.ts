@@ -33,6 +33,8 @@ export const releaseEnvShape = {
   /** compose: the compose file and project (default: docker compose's own defaults). */
   RELEASE_COMPOSE_FILE: env.optionalString(),
   RELEASE_COMPOSE_PROJECT: env.optionalString(),
+  /** compose: the .env whose STABLE_/CANARY_MODEL_VERSION lines are kept in step (if it exists). */
+  RELEASE_COMPOSE_ENV_FILE: env.string('.env'),
   /** local: where the local processes are recorded, their first port (6 ports from there), models. */
   RELEASE_LOCAL_STACK: env.string('var/local-stack.json'),
   RELEASE_LOCAL_BASE_PORT: env.port(18081),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sgdPass, shuffleShard } from '../sgd-kernel.ts';
 import { defaultParams, trainModel, type RatingRow } from '../index.ts';
 import { seedState } from '../random.ts';
+import { shardByUser } from '../train.ts';
 import { lowRankRatings } from './fixtures.ts';
 
 describe('sgdPass', () => {
@@ -109,5 +110,31 @@ describe('trainModel', () => {
     // damped means with m = 20 and mean 3.6: c (2 x 5) > a (1 x 5) > b (1, 2)
     expect([...model.popular]).toEqual([2, 0, 1]);
     expect(model.globalMean).toBeCloseTo(3.6, 10);
+  });
+});
+
+describe('shardByUser', () => {
+  it('splits whole users into shards of about equal size, losing no rating', () => {
+    // 30 users with 1..30 ratings each: 465 ratings.
+    const users: number[] = [];
+    for (let u = 0; u < 30; u++) for (let j = 0; j <= u; j++) users.push(u);
+    const n = users.length;
+    const U = Uint32Array.from(users);
+    const I = Uint32Array.from(users, (u, j) => (u * 7 + j) % 11);
+    const R = Float32Array.from(users, (_u, j) => (j % 5) + 1);
+    const shards = shardByUser(U, I, R, 30, 3, 1);
+    expect(shards).toHaveLength(3);
+    expect(shards.reduce((s, x) => s + x.users.length, 0)).toBe(n);
+    for (const s of shards) expect(Math.abs(s.users.length - n / 3)).toBeLessThanOrEqual(2);
+    const owners = new Map<number, number>();
+    shards.forEach((s, k) => s.users.forEach((u) => {
+      expect(owners.get(u) ?? k).toBe(k);
+      owners.set(u, k);
+    }));
+    expect(owners.size).toBe(30);
+    // Every (user, item, rating) triple survives.
+    const triples = (u: ArrayLike<number>, i: ArrayLike<number>, r: ArrayLike<number>) =>
+      Array.from({ length: u.length }, (_, j) => `${u[j]}/${i[j]}/${r[j]}`);
+    expect(shards.flatMap((s) => triples(s.users, s.items, s.ratings)).sort()).toEqual(triples(U, I, R).sort());
   });
 });

@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     sink = createKafkaSink({ brokers, topic, logger });
     process.stderr.write(`simulate: writing to Kafka topic ${topic} on ${brokers.join(',')}\n`);
   }
+  let lastProgress = 0;
   const sim = startSimulator({
     ratings: args.ratings,
     sink,
@@ -78,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
     ratingScale: [scale.ratingMin, scale.ratingMax],
     logger,
     onProgress: (s) => {
-      if (Math.floor(s.seconds) % 5 !== 0) return;
+      if (s.seconds - lastProgress < 5 && lastProgress > 0) return;
+      lastProgress = s.seconds;
       const statuses = Object.entries(s.requests.byStatus).map(([k, v]) => `${k}:${v}`).join(' ');
       process.stderr.write(
         `simulate: ${s.seconds.toFixed(0)}s lines ${s.lines.total} (watch ${s.lines.watch}, rate ${s.lines.rate}, recommendation ${s.lines.recommendation})` +

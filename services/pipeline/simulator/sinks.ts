@@ -2,7 +2,7 @@
 import type { Producer } from 'kafkajs';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import { appendDurably } from '../clean/durable-append.ts';
-import { createKafkaClient, ensureTopic } from '../sources/kafka-client.ts';
+import { createKafkaClient, createProducer, ensureTopic } from '../sources/kafka-client.ts';
 
 export interface LineSink {
   write(lines: string[]): Promise<void>;
@@ -16,7 +16,7 @@ export function createKafkaSink(opts: { brokers: string[]; topic: string; logger
   const open = () =>
     (opening ??= (async () => {
       await ensureTopic(opts.brokers, opts.topic, { logger: opts.logger });
-      const p = createKafkaClient(opts.brokers, 'marquee-simulator', opts.logger ?? silentLogger).producer({ allowAutoTopicCreation: false });
+      const p = createProducer(createKafkaClient(opts.brokers, 'marquee-simulator', opts.logger ?? silentLogger));
       await p.connect();
       producer = p;
       return p;

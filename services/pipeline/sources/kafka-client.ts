@@ -1,11 +1,11 @@
 // A kafkajs client whose own logs go to the core logger at warn and above (kafkajs is chatty).
-import { Kafka, logLevel, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type logCreator, Partitioners, type Producer } from 'kafkajs';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 
 function routeLogs(logger: Logger): logCreator {
   return () => ({ level, log }) => {
     const { message, ...fields } = log;
-    const text = `kafkajs ${log.logger ?? ''}: ${message}`;
+    const text = log.logger && log.logger !== 'kafkajs' ? `${log.logger}: ${message}` : String(message);
     delete (fields as Record<string, unknown>).logger;
     delete (fields as Record<string, unknown>).timestamp;
     if (level === logLevel.ERROR || level === logLevel.NOTHING) logger.error(text, fields);
@@ -21,6 +21,11 @@ export function createKafkaClient(brokers: string[], clientId: string, logger: L
     logCreator: routeLogs(logger.child('kafka')),
     retry: { retries: 8, initialRetryTime: 200 },
   });
+}
+
+/** A producer with the current default partitioner (stated, so kafkajs does not warn about it). */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
 }
 
 /** Creates the topic if it is missing and waits until it has a leader (produce right after). */

@@ -76,7 +76,7 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   const pushedObjects = dvcPush(req.workdir, req.remote.url, [model.out, manifest.out, data.out], undo);
   req.logger.info('dvc push done', { remote: req.remote.name, objects: pushedObjects });
 
-  // mutated
+  undo.snapshot(layout.versionFile);
   writeVersion(layout.versionFile, req.version);
 
   const changed = [...model.changed, ...manifest.changed, ...data.changed, ...config, layout.versionFile];

@@ -103,7 +103,12 @@ async function main(): Promise<number> {
   const orchestrator: Orchestrator =
     c.RELEASE_ORCHESTRATOR === 'local'
       ? localOrchestrator(c, log)
-      : createComposeOrchestrator({ composeFile: c.RELEASE_COMPOSE_FILE, projectName: c.RELEASE_COMPOSE_PROJECT, logger: log.child('compose') });
+      : createComposeOrchestrator({
+          composeFile: c.RELEASE_COMPOSE_FILE,
+          projectName: c.RELEASE_COMPOSE_PROJECT,
+          envFile: resolve(c.RELEASE_COMPOSE_ENV_FILE),
+          logger: log.child('compose'),
+        });
   const notifiers = createNotifiers(notifyConfigFromEnv(), log.child('notify'));
   const controller = createReleaseController({
     orchestrator,

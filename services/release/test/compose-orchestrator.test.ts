@@ -1,5 +1,8 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createComposeOrchestrator, type CommandSpec } from '../compose-orchestrator.ts';
+import { createComposeOrchestrator, setEnvLines, type CommandSpec } from '../compose-orchestrator.ts';
 
 function fakeDocker(models: Record<string, string>) {
   const calls: CommandSpec[] = [];
@@ -77,5 +80,45 @@ describe('compose orchestrator', () => {
   it('refuses a service without MODEL_PATH', async () => {
     const o = createComposeOrchestrator({ run: async () => '\n' });
     await expect(o.current()).rejects.toThrow(/has no MODEL_PATH/);
+  });
+});
+
+describe('setEnvLines', () => {
+  it('replaces existing assignments and appends missing ones, leaving the rest alone', () => {
+    const text = '# versions\nMYSQL_PASSWORD=s3cret\nSTABLE_MODEL_VERSION=7\nexport CANARY_MODEL_VERSION = 7\n';
+    expect(setEnvLines(text, { STABLE_MODEL_VERSION: '8', CANARY_MODEL_VERSION: '8', NEW: 'x' })).toBe(
+      '# versions\nMYSQL_PASSWORD=s3cret\nSTABLE_MODEL_VERSION=8\nCANARY_MODEL_VERSION=8\nNEW=x\n',
+    );
+  });
+
+  it('does not touch keys that merely start the same way', () => {
+    expect(setEnvLines('STABLE_MODEL_VERSION_OLD=1\n', { STABLE_MODEL_VERSION: '2' })).toBe(
+      'STABLE_MODEL_VERSION_OLD=1\nSTABLE_MODEL_VERSION=2\n',
+    );
+    expect(setEnvLines('', { A: '1' })).toBe('A=1\n');
+  });
+});
+
+describe('compose orchestrator and the .env file', () => {
+  it('records each step in .env, keeping its permissions, and leaves a missing file alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+    try {
+      const envFile = join(dir, '.env');
+      writeFileSync(envFile, 'MYSQL_PASSWORD=s3cret\nSTABLE_MODEL_VERSION=7\nCANARY_MODEL_VERSION=7\n');
+      chmodSync(envFile, 0o600);
+      const d = fakeDocker({ 'inference-stable-1': '7', 'inference-stable-2': '7', 'inference-canary': '7' });
+      const o = createComposeOrchestrator({ run: d.run, envFile });
+      await o.deployCanary('8');
+      expect(readFileSync(envFile, 'utf8')).toBe('MYSQL_PASSWORD=s3cret\nSTABLE_MODEL_VERSION=7\nCANARY_MODEL_VERSION=8\n');
+      await o.promote('8');
+      expect(readFileSync(envFile, 'utf8')).toBe('MYSQL_PASSWORD=s3cret\nSTABLE_MODEL_VERSION=8\nCANARY_MODEL_VERSION=8\n');
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+
+      const missing = join(dir, 'absent.env');
+      await createComposeOrchestrator({ run: d.run, envFile: missing }).rollbackCanary('7');
+      expect(() => statSync(missing)).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

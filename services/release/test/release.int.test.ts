@@ -1,6 +1,6 @@
 // The canary controller against real inference processes (local orchestrator), a real
 // Prometheus scraping them, and real alert receivers (SMTP server, webhook).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,26 @@ describe('canary release with local processes and a real Prometheus', () => {
     traffic = startTraffic({ targets: () => [], perSecond: 1, users: [1] });
     expect(stats.byVersion[SLOW_VERSION]).toBeGreaterThan(0);
   }, 180_000);
+
+  it('keeps the old canary serving when the new one cannot start, and says why', async () => {
+    const before = orchestrator.endpoints().find((e) => e.slot === 'canary')!;
+    // A truncated artifact: the process starts, refuses the model and exits.
+    const broken = join(work, 'models', 'broken');
+    cpSync(join(work, 'models', 'r1'), broken, { recursive: true });
+    truncateSync(join(broken, 'model.bin'), 100);
+    await expect(orchestrator.deployCanary('broken')).rejects.toThrow(/exited \(code 1\) before ready[\s\S]*truncated/);
+    await expect(orchestrator.deployCanary('nope')).rejects.toThrow(/model nope not found/);
+    expect(orchestrator.endpoints().find((e) => e.slot === 'canary')).toEqual(before);
+    expect(await servedVersion(before.address)).toBe(before.version);
+  }, 60_000);
+
+  it('reports a Prometheus error with the query', async () => {
+    const client = createPrometheusClient(prometheus.url);
+    await expect(client.query('sum(rate(', Date.now() / 1000)).rejects.toThrow(/bad_data[\s\S]*query: sum\(rate\(/);
+    await expect(createPrometheusClient('http://127.0.0.1:1').query('up', 0)).rejects.toThrow(/unreachable/);
+    const up = await client.query('up{job="inference"}', Date.now() / 1000);
+    expect(up.map((u) => u.metric.replica).sort()).toEqual(['canary', 'stable-1', 'stable-2']);
+  });
 });
 
 async function waitFor(ok: () => boolean, timeoutMs = 15_000): Promise<void> {

@@ -1,7 +1,7 @@
 // Kafka helpers for the integration tests: unique names, producing lines, generated log lines
 // whose kinds are known by construction (so expectations never come from the parser itself).
 import { randomBytes } from 'node:crypto';
-import { createKafkaClient, ensureTopic } from '../../sources/kafka-client.ts';
+import { createKafkaClient, createProducer, ensureTopic } from '../../sources/kafka-client.ts';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -16,7 +16,7 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
 }
 
 export async function produce(topic: string, lines: string[]): Promise<void> {
-  const producer = createKafkaClient(BROKERS, 'marquee-test-producer').producer({ allowAutoTopicCreation: false });
+  const producer = createProducer(createKafkaClient(BROKERS, 'marquee-test-producer'));
   await producer.connect();
   try {
     for (let i = 0; i < lines.length; i += 5_000) {

@@ -1,0 +1,137 @@
+// `npm run worker` as a process (signals go through npm, as in production) against real Kafka, MariaDB and a bare git remote: bad config,
+// a run on start, and SIGTERM while idle and in the middle of a run.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { createKafkaSink } from '../simulator/sinks.ts';
+import { createWorkspace, git, logLinesFor, pipelineEnv, REPO_ROOT, seedRatings } from './run-fixtures.ts';
+
+const BROKERS = '127.0.0.1:9092';
+
+let topic: string;
+let lineCount: number;
+
+beforeAll(async () => {
+  execFileSync('bash', [join(REPO_ROOT, 'scripts/services/kafka-start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  topic = `movielog-worker-${randomBytes(4).toString('hex')}`;
+  const lines = logLinesFor(seedRatings(2500));
+  lineCount = lines.length;
+  const sink = createKafkaSink({ brokers: [BROKERS], topic });
+  await sink.write(lines);
+  await sink.close();
+});
+const children: ChildProcess[] = [];
+const databases: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  // A failed test must not leave a worker running.
+  for (const c of children.splice(0)) {
+    if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL'); // npm and the node process it started
+    } catch {
+      // already gone
+    }
+  }
+  for (const drop of databases.splice(0)) await drop();
+});
+
+/** One database per test: each test's working copy starts at version 0. */
+async function database() {
+  const db = await createTestDatabase('marquee_worker');
+  databases.push(db.drop);
+  return db.settings;
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SMTP_|ALERT_|SLACK_|PIPELINE_|DVC_|GATE_|TRAIN_|MYSQL_|KAFKA_|INGEST_)/.test(k)));
+  const child = spawn('npm', ['run', '-s', 'worker'], { cwd: REPO_ROOT, env: { ...clean, ...env }, detached: true });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.resume();
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return { child, exit };
+}
+
+async function waitForLog(file: string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (existsSync(file) && pattern.test(readFileSync(file, 'utf8'))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${pattern} in ${file}:\n${existsSync(file) ? readFileSync(file, 'utf8') : '(no log)'}`);
+}
+
+const kafkaEnv = (extra: Record<string, string> = {}) => ({
+  KAFKA_BROKERS: BROKERS,
+  KAFKA_TOPIC: topic,
+  KAFKA_GROUP_ID: `marquee-worker-${randomBytes(3).toString('hex')}`,
+  ...extra,
+});
+
+describe('worker process', () => {
+  it('exits 2 naming every bad variable', async () => {
+    const ws = createWorkspace('marquee-worker-');
+    const { exit } = start({ ...pipelineEnv(ws, await database()), PIPELINE_CRON: '0 3 */2 * * * *', PIPELINE_STOP_GRACE_MS: '-1' });
+    const { code, stderr } = await exit;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/worker: invalid configuration:/);
+    expect(stderr).toMatch(/PIPELINE_CRON: '0 3 \*\/2 \* \* \* \*' is not a valid cron expression/);
+    expect(stderr).toMatch(/PIPELINE_STOP_GRACE_MS/);
+  });
+
+  it('runs on start, then stops on SIGTERM with exit 0', async () => {
+    const ws = createWorkspace('marquee-worker-');
+    const env = { ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true' }), ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }) };
+    const { child, exit } = start(env);
+    await waitForLog(ws.logFile, /run finished status=published version=1/);
+    expect(readFileSync(ws.logFile, 'utf8')).toMatch(/worker INFO next run scheduled at=\S+T03:00:00/);
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+    expect(readFileSync(ws.logFile, 'utf8')).toMatch(/worker INFO worker stopped \(idle\)/);
+    expect(git(ws.remote, 'log', '-1', '--format=%s', 'main')).toBe('Data and Model version update: [1]');
+  });
+
+  it('on SIGTERM mid-run with no grace, aborts at the next step boundary, rolls back and exits 0', async () => {
+    const ws = createWorkspace('marquee-worker-');
+    const env = {
+      ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '0', PIPELINE_ABORT_GRACE_MS: '60000' }),
+      ...kafkaEnv({ INGEST_WINDOW_MS: '60000', INGEST_IDLE_MS: '2000' }),
+    };
+    const { child, exit } = start(env);
+    await waitForLog(ws.logFile, /step started step=collect/);
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+    const log = readFileSync(ws.logFile, 'utf8');
+    expect(log).toMatch(/aborting the running run/);
+    expect(log).toMatch(/run failed status=failed version=1 step=train error="aborted before train: worker shutting down"/);
+    expect(log).toMatch(/worker stopped after the run aborted/);
+    expect(git(ws.workdir, 'log', '--format=%s')).toBe('initial');
+    expect(existsSync(join(ws.workdir, 'data/version.txt'))).toBe(false);
+    const models = join(ws.workdir, 'models');
+    expect(existsSync(models) ? readdirSync(models) : []).toEqual([]);
+  });
+
+  it('on SIGTERM mid-run with grace, lets the run finish and publish, then exits 0', async () => {
+    const ws = createWorkspace('marquee-worker-');
+    const env = {
+      ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '60000' }),
+      ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }),
+    };
+    const { child, exit } = start(env);
+    await waitForLog(ws.logFile, /step started step=collect/);
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+    const log = readFileSync(ws.logFile, 'utf8');
+    expect(log).toMatch(/worker stopping: waiting for the running run/);
+    expect(log).toMatch(/run finished status=published version=1/);
+    expect(log).toMatch(/worker stopped after the run finished/);
+    expect(git(ws.remote, 'log', '-1', '--format=%s', 'main')).toBe('Data and Model version update: [1]');
+  });
+});
