@@ -83,6 +83,8 @@ async function waitReady(url: string): Promise<void> {
 
 interface LoadResult {
   label: string;
+  /** Server CPU (all threads) per request, µs: robust to a busy machine, unlike req/s. */
+  cpuUsPerReq: number;
   rps: number;
   p50: number;
   p99: number;
@@ -93,7 +95,21 @@ interface LoadResult {
 }
 
 /** One autocannon run; `users` draws a random known user id per request (else a fixed path). */
-async function load(label: string, url: string, o: { seconds: number; rate?: number; users?: Int32Array; quiet?: boolean }): Promise<LoadResult> {
+/** CPU time (user + system, ms) used so far by process `pid`, from /proc; NaN where there is none. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(
+  label: string,
+  url: string,
+  o: { seconds: number; rate?: number; users?: Int32Array; quiet?: boolean; pid?: number },
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const users = o.users;
   let finish!: (r: autocannon.Result) => void;
@@ -125,12 +141,15 @@ async function load(label: string, url: string, o: { seconds: number; rate?: num
     process.stderr.write(`  ${label}: `);
     instance.on('tick', () => process.stderr.write('.'));
   }
+  const cpu0 = cpuMs(o.pid);
   const r = await done;
+  const cpu = cpuMs(o.pid) - cpu0;
   if (!o.quiet) process.stderr.write('\n');
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : NaN);
   return {
     label,
+    cpuUsPerReq: (cpu * 1000) / r.requests.total,
     rps: r.requests.total / o.seconds,
     p50: pct(0.5),
     p99: pct(0.99),
@@ -144,6 +163,7 @@ async function load(label: string, url: string, o: { seconds: number; rate?: num
 const show = (r: LoadResult) =>
   log(
     `  ${r.label.padEnd(44)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${fmt(r.p50)} ms   p99 ${fmt(r.p99)} ms   max ${fmt(r.max)} ms` +
+      `   server CPU ${fmt(r.cpuUsPerReq, 0)} µs/req` +
       (r.errors || r.non2xx ? `   errors ${r.errors} non-2xx ${r.non2xx}` : ''),
   );
 
@@ -206,7 +226,7 @@ export async function run(): Promise<void> {
     const server = await startChild(join(repoRoot, 'scripts/bench/_serving-baseline.ts'), [kind]);
     try {
       await load('warm-up', server.url, { seconds: WARM_SECONDS, quiet: true });
-      saturated.push(await load(label, server.url, { seconds: SECONDS }));
+      saturated.push(await load(label, server.url, { seconds: SECONDS, pid: server.child.pid }));
       show(saturated[saturated.length - 1]);
     } finally {
       await server.stop();
@@ -219,12 +239,14 @@ export async function run(): Promise<void> {
     log(`  (service ready in ${fmt(svc.readyMs, 0)} ms, model load ${svc.loadMs} ms, ranker ${svc.ranker})`);
     // The warm-up also fills the answer cache: 610 users, all of them asked within seconds.
     await load('warm-up', svc.server.url, { seconds: WARM_SECONDS, users: small.userIds, quiet: true });
-    saturated.push(await load('(c) service, ml-latest-small, random users', svc.server.url, { seconds: SECONDS, users: small.userIds }));
+    saturated.push(await load('(c) service, ml-latest-small, random users', svc.server.url, { seconds: SECONDS, users: small.userIds, pid: svc.server.child.pid }));
     show(saturated[2]);
     const ratio = saturated[2].rps / saturated[0].rps;
-    log(`  (c)/(a) = ${fmt(ratio * 100, 1)} % of the Express fixed-string ceiling (target >= 75 %)`);
+    const cpuRatio = saturated[0].cpuUsPerReq / saturated[2].cpuUsPerReq;
+    log(`  (c)/(a) = ${fmt(ratio * 100, 1)} % of the Express fixed-string ceiling by req/s (target >= 75 %);`);
+    log(`            ${fmt(cpuRatio * 100, 1)} % by server CPU per request (what req/s converges to on a quiet machine)`);
     log(`fixed offered load, 2,000 req/s, ${SECONDS} s:`);
-    fixed = await load('(c) service, ml-latest-small @ 2,000 req/s', svc.server.url, { seconds: SECONDS, rate: 2000, users: small.userIds });
+    fixed = await load('(c) service, ml-latest-small @ 2,000 req/s', svc.server.url, { seconds: SECONDS, rate: 2000, users: small.userIds, pid: svc.server.child.pid });
     show(fixed);
     log(`  target p99 < 5 ms: ${fixed.p99 < 5 ? 'met' : 'NOT met'}`);
   } finally {
@@ -241,7 +263,7 @@ export async function run(): Promise<void> {
       // The generator numbers users 1..N.
       const users = Int32Array.from({ length: manifest.counts.users }, (_, u) => u + 1);
       await load('warm-up', s.server.url, { seconds: 2, rate: 1000, users, quiet: true });
-      const result = await load('(d) service, 27k × 1M @ 1,000 req/s', s.server.url, { seconds: SECONDS, rate: 1000, users });
+      const result = await load('(d) service, 27k × 1M @ 1,000 req/s', s.server.url, { seconds: SECONDS, rate: 1000, users, pid: s.server.child.pid });
       show(result);
       log(`  target p99 < 10 ms: ${result.p99 < 10 ? 'met' : 'NOT met'}`);
       big = { result, manifest, readyMs: s.readyMs, loadMs: s.loadMs, rssMb: await residentMb(s.server.url), ranker: s.ranker };
@@ -270,14 +292,17 @@ export async function run(): Promise<void> {
   writeFileSync(join(chartsDir, 'serving-latency.svg'), barChartSvg('Serving latency (ms)', latencyBars, ' ms'));
   log('wrote docs/charts/serving.svg and docs/charts/serving-latency.svg');
 
-  const row = (r: LoadResult) => `| ${r.label} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} |`;
+  const row = (r: LoadResult) => `| ${r.label} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUsPerReq, 0)} |`;
   log('\n--- Markdown for docs/benchmarks.md (serving section) ---');
   log(`Command: \`npm run bench -- serving\` (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, server in a child process).\n`);
-  log('| run | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: |');
+  log('| run | req/s | p50 ms | p99 ms | server CPU µs/req |\n| --- | ---: | ---: | ---: | ---: |');
   for (const r of saturated) log(row(r));
   log(row(fixed));
   if (big) log(row(big.result));
-  log(`\n(c)/(a) = ${fmt((saturated[2].rps / saturated[0].rps) * 100, 1)} %.`);
+  log(
+    `\n(c)/(a) = ${fmt((saturated[2].rps / saturated[0].rps) * 100, 1)} % by req/s, ` +
+      `${fmt((saturated[0].cpuUsPerReq / saturated[2].cpuUsPerReq) * 100, 1)} % by server CPU per request.`,
+  );
   if (big) {
     log(
       `Synthetic 27k × 1M × 100 model: model.bin ${fmt(big.manifest.artifact.size / 2 ** 20, 1)} MiB, loaded in ${big.loadMs} ms ` +

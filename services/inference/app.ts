@@ -82,6 +82,29 @@ export function createApp(opts: AppOptions): InferenceApp {
     metrics.series(req.method ?? 'GET', route, status).observe(elapsed(req) / 1000);
   };
 
+  /** The 200 answer of /recommend, its metrics and its provenance row. */
+  const sendRecommendation = (req: IncomingMessage, res: ServerResponse, requestId: string, userId: number, body: string) => {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', TEXT);
+    res.setHeader('X-Model-Version', version);
+    res.setHeader('X-Serving-Track', track);
+    res.setHeader('X-Request-Id', requestId);
+    res.end(body);
+    const ms = elapsed(req);
+    (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
+    recorder?.record({ requestId, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body });
+  };
+  const reply =
+    delay > 0
+      ? (req: IncomingMessage, res: ServerResponse, requestId: string, userId: number, body: string) =>
+          void setTimeout(sendRecommendation, delay, req, res, requestId, userId, body)
+      : sendRecommendation;
+  // Never an error for the caller: a failing ranking falls back to the popularity list.
+  const fallback = (err: unknown, userId: number, model: Recommender): string => {
+    log.error('ranking failed; served the cold-start list', { userId, error: err as Error });
+    return model.coldStart;
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -99,37 +122,18 @@ export function createApp(opts: AppOptions): InferenceApp {
     if (userId === 0) return sendText(req, res, RECOMMEND_ROUTE, 400, userIdError(raw), requestId);
     const model = recommender;
     if (!model) return sendText(req, res, RECOMMEND_ROUTE, 503, 'model not loaded yet', requestId);
-    let body: string;
+    let answer: string | Promise<string>;
     try {
-      body = model.recommend(userId);
+      answer = model.recommend(userId);
     } catch (err) {
-      // Never an error for the caller: a failing ranking falls back to the popularity list.
-      log.error('ranking failed; served the cold-start list', { userId, error: err as Error });
-      body = model.coldStart;
+      answer = fallback(err, userId, model);
     }
-    const servedVersion = version;
-    const finish = () => {
-      res.statusCode = 200;
-      res.setHeader('Content-Type', TEXT);
-      res.setHeader('X-Model-Version', servedVersion);
-      res.setHeader('X-Serving-Track', track);
-      res.setHeader('X-Request-Id', requestId);
-      res.end(body);
-      const ms = elapsed(req);
-      (req.method === 'GET' ? ok : metrics.series(req.method, RECOMMEND_ROUTE, 200)).observe(ms / 1000);
-      recorder?.record({
-        requestId,
-        version: servedVersion,
-        userId,
-        servedAt: Date.now(),
-        track,
-        status: 200,
-        latencyMs: ms,
-        result: body,
-      });
-    };
-    if (delay > 0) setTimeout(finish, delay);
-    else finish();
+    if (typeof answer === 'string') reply(req, res, requestId, userId, answer);
+    else
+      answer.then(
+        (body) => reply(req, res, requestId, userId, body),
+        (err: unknown) => reply(req, res, requestId, userId, fallback(err, userId, model)),
+      );
   });
 
   app.get('/healthz', (req, res) => sendText(req, res, '/healthz', 200, 'ok'));

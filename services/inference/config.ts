@@ -17,6 +17,8 @@ export const inferenceEnvShape = {
   PROVENANCE_BUFFER_MAX: env.int(100_000, 1),
   /** Answers kept per process (one per known user); each is ~0.5 KB. */
   RECOMMEND_CACHE_SIZE: env.int(50_000, 0),
+  /** Worker threads that rank cache misses (0: rank on the main thread). */
+  RANK_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
   /** Test-only: extra latency added to every /recommend response. */
   INFERENCE_TEST_DELAY_MS: env.int(0, 0),
   ...mysqlEnvShape,
@@ -29,6 +31,7 @@ export interface InferenceConfig {
   track: 'stable' | 'canary';
   provenance: { enabled: boolean; batchSize: number; flushMs: number; bufferMax: number; mysql: MysqlSettings };
   cacheSize: number;
+  rankWorkers: number;
   testDelayMs: number;
 }
 
@@ -57,6 +60,7 @@ export function loadInferenceConfig(
       },
     },
     cacheSize: c.RECOMMEND_CACHE_SIZE,
+    rankWorkers: c.RANK_WORKERS,
     testDelayMs: c.INFERENCE_TEST_DELAY_MS,
   };
 }

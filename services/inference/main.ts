@@ -17,6 +17,7 @@ import { loadInferenceConfig, type InferenceConfig } from './config.ts';
 import { createProvenanceMetrics } from './metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from './provenance-recorder.ts';
 import { createRecommender } from './recommender.ts';
+import { createRankPool, type RankPool } from './rank-pool.ts';
 import { createSimdRanker } from './simd-ranker.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,6 +36,7 @@ try {
 }
 
 const registry = new Registry();
+let pool: RankPool | null = null;
 let recorder: ProvenanceRecorder | undefined;
 if (config.provenance.enabled) {
   const p = config.provenance;
@@ -81,6 +83,7 @@ async function shutdown(signal: string): Promise<void> {
     log.warn('drain timed out; closing remaining connections', { afterMs: DRAIN_MS });
     server.closeAllConnections();
   }
+  await pool?.close();
   if (recorder) {
     const { left } = await recorder.close(FLUSH_MS);
     log.info('provenance flushed', { unwritten: left });
@@ -94,16 +97,23 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 try {
   const started = performance.now();
   const { model, manifest } = await loadArtifact(config.modelPath);
-  // The SIMD kernel ranks identically to topNForUser, only faster; it declines odd factor counts.
-  const simd = createSimdRanker(model);
-  const recommender = createRecommender(model, { cacheSize: config.cacheSize, rank: simd ?? topNForUser });
+  // Cache misses go to worker threads running the SIMD kernel; without workers the kernel runs here.
+  // Both rank exactly as topNForUser, which remains the fallback (odd factor counts, a dead worker).
+  pool = createRankPool(model, config.rankWorkers, log.child('rank'));
+  const simd = pool ? null : createSimdRanker(model);
+  const recommender = createRecommender(model, {
+    cacheSize: config.cacheSize,
+    rank: simd ?? topNForUser,
+    pool: pool ?? undefined,
+    onPoolError: (err) => log.warn('off-thread ranking failed; ranked on the main thread', { error: err as Error }),
+  });
   app.setModel(recommender, manifest.version);
   log.info('model loaded; ready', {
     version: manifest.version,
     path: realpathSync(config.modelPath),
     users: model.userIds.length,
     items: model.itemIds.length,
-    ranker: simd ? 'wasm-simd' : 'js',
+    ranker: pool ? `wasm-simd-workers-${pool.workers}` : simd ? 'wasm-simd' : 'js',
     loadMs: Math.round(performance.now() - started),
   });
 } catch (err) {

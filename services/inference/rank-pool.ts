@@ -109,7 +109,7 @@ export function createRankPool(model: Model, workers: number, logger: Logger = s
       const target = best;
       return new Promise((resolve, reject) => {
         target.pending.set(job.id, { resolve, reject });
-        target.worker.postMessage(job, [job.pu.buffer, job.seen.buffer]);
+        target.worker.postMessage(job, [job.pu.buffer as ArrayBuffer, job.seen.buffer as ArrayBuffer]);
       });
     },
     async close() {

@@ -9,8 +9,12 @@ export const RECOMMENDATIONS = 20;
 export type RankFn = (model: Model, userIndex: number, n: number) => Uint32Array;
 
 export interface Recommender {
-  /** Comma-separated movie ids, best first: the user's own top N, or the cold-start list for unknown users. */
-  recommend(userId: number): string;
+  /**
+   * Comma-separated movie ids, best first: the user's own top N, or the cold-start list for unknown
+   * users. A string at once for cached and unknown users; a promise when a cache miss is ranked on
+   * the worker pool (it rejects only if the main-thread fallback ranking fails as well).
+   */
+  recommend(userId: number): string | Promise<string>;
   /** Dense index of a raw user id, or -1 for a user the model has not seen. */
   userIndex(userId: number): number;
   /** The answer for users the model does not know (popularity ranking). */
@@ -26,6 +30,10 @@ export interface RecommenderOptions {
   /** Ranking of one user's unseen items, best first: the model's topNForUser. Injected so this
    * module stays independent of the model's implementation. */
   rank: RankFn;
+  /** Ranks cache misses off the main thread (rank-pool.ts); `rank` answers when it fails. */
+  pool?: { rank(userIndex: number, n: number): Promise<Uint32Array> };
+  /** Told about each pool failure (the answer still comes, from `rank`). */
+  onPoolError?: (err: unknown) => void;
 }
 
 /** Raw id -> dense index. A flat table when ids are dense enough (the course's 1..1,000,000), else a Map. */
@@ -55,27 +63,46 @@ export function joinIds(model: Model, items: ArrayLike<number>, n: number): stri
 
 export function createRecommender(model: Model, opts: RecommenderOptions): Recommender {
   const n = opts.n ?? RECOMMENDATIONS;
-  const rank = opts.rank;
+  const { rank, pool } = opts;
   const lookup = indexUsers(model.userIds);
   const cache = new LruCache<number, string>(opts.cacheSize);
   const coldStart = joinIds(model, model.popular, n);
   if (coldStart === '') throw new Error('model has an empty popularity ranking; cold-start users would get nothing');
+  // A user who has seen every item still gets an answer rather than an empty body.
+  const answerOf = (items: Uint32Array) => joinIds(model, items, n) || coldStart;
+  /** Misses being ranked on the pool, so concurrent requests for one user share the work. */
+  const inflight = new Map<number, Promise<string>>();
+
+  const rankOffThread = (u: number): Promise<string> => {
+    const pending = pool!
+      .rank(u, n)
+      .then(answerOf, (err: unknown) => {
+        opts.onPoolError?.(err);
+        return answerOf(rank(model, u, n));
+      })
+      .then((answer) => {
+        cache.set(u, answer);
+        return answer;
+      })
+      .finally(() => inflight.delete(u));
+    inflight.set(u, pending);
+    return pending;
+  };
+
   return {
     coldStart,
     get cacheSize() {
       return cache.size;
     },
     userIndex: lookup,
-    recommend(userId: number): string {
+    recommend(userId: number): string | Promise<string> {
       const u = lookup(userId);
       if (u < 0) return coldStart;
-      let answer = cache.get(u);
-      if (answer === undefined) {
-        answer = joinIds(model, rank(model, u, n), n);
-        // A user who has seen every item still gets an answer rather than an empty body.
-        if (answer === '') answer = coldStart;
-        cache.set(u, answer);
-      }
+      const cached = cache.get(u);
+      if (cached !== undefined) return cached;
+      if (pool) return inflight.get(u) ?? rankOffThread(u);
+      const answer = answerOf(rank(model, u, n));
+      cache.set(u, answer);
       return answer;
     },
   };

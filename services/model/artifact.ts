@@ -1,6 +1,7 @@
 // Saving and loading a model folder: model.bin (artifact-format.ts) + manifest.json.
 // Loading checks the bytes against the manifest's size and md5 before trusting any of them.
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
@@ -113,9 +114,7 @@ export async function loadArtifact(dir: string): Promise<{ model: Model; manifes
       `${path} is ${size} bytes but the manifest says ${manifest.artifact.size}: ${size < manifest.artifact.size ? 'truncated' : 'altered'}`,
     );
   }
-  const bytes = await readFile(path);
-  if (bytes.length !== manifest.artifact.size) throw new ArtifactError(`${path} changed size while being read`);
-  const digest = md5(bytes);
+  const { bytes, digest } = await readAndHash(path, size);
   if (digest !== manifest.artifact.md5) {
     throw new ArtifactError(`${path} has md5 ${digest} but the manifest says ${manifest.artifact.md5}: the file was altered`);
   }
@@ -124,4 +123,32 @@ export async function loadArtifact(dir: string): Promise<{ model: Model; manifes
     throw new ArtifactError(`${path} holds ${model.userIds.length} users and ${model.itemIds.length} items; the manifest says ${manifest.counts.users} and ${manifest.counts.items}`);
   }
   return { model, manifest };
+}
+
+const READ_CHUNK = 16 << 20;
+
+/**
+ * Read exactly `size` bytes into one fresh (8-byte aligned) buffer and md5 them, hashing each
+ * chunk while the next one is being read, so verification costs little more than the hash.
+ */
+async function readAndHash(path: string, size: number): Promise<{ bytes: Buffer; digest: string }> {
+  const file = await open(path, 'r');
+  try {
+    const bytes = Buffer.allocUnsafeSlow(size);
+    const hash = createHash('md5');
+    const readAt = (offset: number) => file.read(bytes, offset, Math.min(READ_CHUNK, size - offset), offset);
+    let offset = 0;
+    let pending = size > 0 ? readAt(0) : undefined;
+    while (pending) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) throw new ArtifactError(`${path} ended after ${offset} of ${size} bytes while being read`);
+      const start = offset;
+      offset += bytesRead;
+      pending = offset < size ? readAt(offset) : undefined;
+      hash.update(bytes.subarray(start, offset));
+    }
+    return { bytes, digest: hash.digest('hex') };
+  } finally {
+    await file.close();
+  }
 }

@@ -57,7 +57,13 @@ export function defaultSlots(basePort: number): LocalSlot[] {
   ];
 }
 
-const runningSchema = z.object({ pid: z.number().int(), port: z.number().int(), version: z.string() });
+const runningSchema = z.object({
+  pid: z.number().int(),
+  port: z.number().int(),
+  version: z.string(),
+  /** The process this one replaced, until it is stopped (survives a crash in between). */
+  retiring: z.object({ pid: z.number().int(), port: z.number().int() }).optional(),
+});
 const stackStateSchema = z.object({ slots: z.record(z.string(), runningSchema) });
 type StackState = z.infer<typeof stackStateSchema>;
 
@@ -103,7 +109,25 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     return { path, served: parsed.success ? parsed.data.version : version };
   }
 
+  /** Announces the slot's endpoints, then stops the process it replaced. */
+  async function retire(slot: LocalSlot): Promise<void> {
+    const state = load();
+    const current = state.slots[slot.name];
+    await opts.onEndpointsChange?.(endpointsOf(state));
+    if (!current?.retiring) return;
+    if (isAlive(current.retiring.pid)) {
+      await new Promise((r) => setTimeout(r, drainMs));
+      log.info('stopping previous inference', { slot: slot.name, port: current.retiring.port });
+      await stopProcess(current.retiring.pid);
+    }
+    delete current.retiring;
+    save(state);
+  }
+
   async function replace(slot: LocalSlot, version: string): Promise<void> {
+    // A run that died between starting a process and stopping its predecessor left that to do
+    // (and the predecessor holds the port this replacement would use).
+    if (load().slots[slot.name]?.retiring) await retire(slot);
     const state = load();
     const old = state.slots[slot.name];
     if (old && old.version === version && isAlive(old.pid)) {
@@ -129,14 +153,10 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       await stopProcess(started.pid);
       throw err;
     }
-    state.slots[slot.name] = { pid: started.pid, port, version };
+    const retiring = old && isAlive(old.pid) ? { pid: old.pid, port: old.port } : undefined;
+    state.slots[slot.name] = { pid: started.pid, port, version, retiring };
     save(state);
-    await opts.onEndpointsChange?.(endpointsOf(state));
-    if (old && isAlive(old.pid)) {
-      await new Promise((r) => setTimeout(r, drainMs));
-      log.info('stopping previous inference', { slot: slot.name, version: old.version, port: old.port });
-      await stopProcess(old.pid);
-    }
+    await retire(slot);
     log.info('slot replaced', { slot: slot.name, version, port });
   }
 
@@ -175,7 +195,8 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     },
     async down() {
       const s = load();
-      await Promise.all(Object.values(s.slots).map((r) => stopProcess(r.pid)));
+      const pids = Object.values(s.slots).flatMap((r) => (r.retiring ? [r.pid, r.retiring.pid] : [r.pid]));
+      await Promise.all(pids.map((pid) => stopProcess(pid)));
       save({ slots: {} });
     },
     endpoints: () => endpointsOf(load()),

@@ -206,6 +206,37 @@ describe('inference app before the model is loaded', () => {
   });
 });
 
+describe('inference app with off-thread ranking', () => {
+  it('answers a cache miss when the pool resolves, and the cold-start list when ranking fails everywhere', async () => {
+    const model = tinyModel();
+    const app = createApp({
+      track: 'stable',
+      version: 'v1',
+      registry: new Registry(),
+      recommender: createRecommender(model, {
+        cacheSize: 10,
+        rank: () => {
+          throw new Error('fallback broken too');
+        },
+        pool: {
+          rank: (u, n) =>
+            u === 0 ? new Promise((r) => setTimeout(() => r(rank(model, u, n)), 20)) : Promise.reject(new Error('worker died')),
+        },
+      }),
+    });
+    const server = await listen(app);
+    try {
+      const [a, b] = await Promise.all([fetch(`${server.url}/recommend/10`), fetch(`${server.url}/recommend/20`)]);
+      expect(a.status).toBe(200);
+      expect((await a.text()).split(',').slice(0, 3)).toEqual(['m28', 'm26', 'm25']);
+      expect(b.status).toBe(200);
+      expect(await b.text()).toBe(ids(0, 19));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('inference app when ranking fails', () => {
   it('serves the cold-start list with 200 instead of an error', async () => {
     const app = createApp({

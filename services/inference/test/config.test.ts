@@ -5,7 +5,7 @@ import { loadInferenceConfig } from '../config.ts';
 describe('loadInferenceConfig', () => {
   it('has the documented defaults, MODEL_PATH relative to the repo root', () => {
     const c = loadInferenceConfig({}, '/repo');
-    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0 });
+    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: 2, cacheSize: 50_000 });
     expect(c.provenance).toMatchObject({ enabled: false, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
   });
 
@@ -21,6 +21,7 @@ describe('loadInferenceConfig', () => {
         PROVENANCE_FLUSH_MS: '250',
         PROVENANCE_BUFFER_MAX: '1000',
         RECOMMEND_CACHE_SIZE: '0',
+        RANK_WORKERS: '0',
         INFERENCE_TEST_DELAY_MS: '300',
         MYSQL_HOST: 'db',
         MYSQL_PORT: '3307',
@@ -29,7 +30,7 @@ describe('loadInferenceConfig', () => {
       },
       '/repo',
     );
-    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', cacheSize: 0, testDelayMs: 300 });
+    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', cacheSize: 0, rankWorkers: 0, testDelayMs: 300 });
     expect(c.provenance).toEqual({
       enabled: true,
       batchSize: 50,
@@ -46,6 +47,7 @@ describe('loadInferenceConfig', () => {
     ['PROVENANCE', 'yes please'],
     ['PROVENANCE_BATCH_SIZE', '0'],
     ['INFERENCE_TEST_DELAY_MS', '-1'],
+    ['RANK_WORKERS', '100'],
     ['MYSQL_PORT', 'x'],
   ])('refuses %s=%j with an error naming it', (name, value) => {
     let caught: unknown;

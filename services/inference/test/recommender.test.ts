@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../../model/types.ts';
-import { createRecommender, joinIds } from '../recommender.ts';
+import { createRecommender, joinIds, type Recommender } from '../recommender.ts';
 import { rank, tinyModel } from './fixtures.ts';
+
+/** The answer of a recommender without a pool, which must be immediate. */
+function now(r: Recommender, userId: number): string {
+  const answer = r.recommend(userId);
+  if (typeof answer !== 'string') throw new Error('expected an immediate answer');
+  return answer;
+}
 
 describe('createRecommender', () => {
   it('answers known users from the ranking and unknown users with the popularity list', () => {
     const r = createRecommender(tinyModel(), { cacheSize: 10, rank });
-    expect(r.recommend(20).split(',')).toEqual(Array.from({ length: 20 }, (_, k) => `m${29 - k}`));
-    expect(r.recommend(10).split(',')).not.toContain('m29');
+    expect(now(r, 20).split(',')).toEqual(Array.from({ length: 20 }, (_, k) => `m${29 - k}`));
+    expect(now(r, 10).split(',')).not.toContain('m29');
     expect(r.recommend(11)).toBe(r.coldStart);
     expect(r.coldStart).toBe(Array.from({ length: 20 }, (_, k) => `m${k}`).join(','));
   });
@@ -53,7 +60,7 @@ describe('createRecommender', () => {
     const sparse: Model = { ...tinyModel(), userIds: Int32Array.from([5, 2_000_000_000, 77]) };
     const s = createRecommender(sparse, { cacheSize: 0, rank });
     expect([s.userIndex(5), s.userIndex(2_000_000_000), s.userIndex(77), s.userIndex(6)]).toEqual([0, 1, 2, -1]);
-    expect(s.recommend(2_000_000_000).split(',')[0]).toBe('m29');
+    expect(now(s, 2_000_000_000).split(',')[0]).toBe('m29');
   });
 
   it('refuses a model it cannot serve', () => {
@@ -67,5 +74,60 @@ describe('joinIds', () => {
     const m = tinyModel();
     expect(joinIds(m, [3, 1, 2], 2)).toBe('m3,m1');
     expect(joinIds(m, [], 20)).toBe('');
+  });
+});
+
+describe('createRecommender with a worker pool', () => {
+  const expected = (m = tinyModel()) => Array.from(rank(m, 0, 20), (i) => m.itemIds[i]).join(',');
+
+  it('ranks a miss on the pool once, shares it between concurrent requests and caches it', async () => {
+    const model = tinyModel();
+    const calls: number[] = [];
+    const r = createRecommender(model, {
+      cacheSize: 10,
+      rank: () => {
+        throw new Error('the main thread must not rank');
+      },
+      pool: { rank: async (u, n) => (calls.push(u), rank(model, u, n)) },
+    });
+    const a = r.recommend(10);
+    const b = r.recommend(10);
+    expect(a).toBeInstanceOf(Promise);
+    expect(await a).toBe(expected(model));
+    expect(await b).toBe(expected(model));
+    expect(calls).toEqual([0]);
+    expect(r.recommend(10)).toBe(expected(model)); // now cached: immediate
+    expect(r.recommend(99)).toBe(r.coldStart); // unknown: immediate, no ranking
+    expect(calls).toEqual([0]);
+  });
+
+  it('falls back to the main-thread ranking when the pool fails, and reports it', async () => {
+    const model = tinyModel();
+    const errors: unknown[] = [];
+    const r = createRecommender(model, {
+      cacheSize: 10,
+      rank,
+      pool: { rank: () => Promise.reject(new Error('worker died')) },
+      onPoolError: (e) => errors.push(e),
+    });
+    expect(await r.recommend(10)).toBe(expected(model));
+    expect(errors).toHaveLength(1);
+    expect(r.recommend(10)).toBe(expected(model));
+  });
+
+  it('rejects only when the fallback fails too, and then retries on the next request', async () => {
+    const model = tinyModel();
+    let failRank = true;
+    const r = createRecommender(model, {
+      cacheSize: 10,
+      rank: (m, u, n) => {
+        if (failRank) throw new Error('broken');
+        return rank(m, u, n);
+      },
+      pool: { rank: () => Promise.reject(new Error('worker died')) },
+    });
+    await expect(r.recommend(10)).rejects.toThrow(/broken/);
+    failRank = false;
+    expect(await r.recommend(10)).toBe(expected(model));
   });
 });

@@ -15,7 +15,7 @@ const USAGE = `usage: npm run pipeline -- --once [--from-file FILE] [--json]
   --once            run the pipeline once (the worker, \`npm run worker\`, runs it on a schedule)
   --from-file FILE  read log lines from FILE ('-' for stdin) instead of the Kafka topic
   --json            print the run summary as JSON on stdout (logs go to stderr)
-config: see services/pipeline/README.md (DVC_REMOTE is required)`;
+configuration: environment variables, see services/pipeline/run/README.md (DVC_REMOTE is required)`;
 
 function usage(message: string): never {
   process.stderr.write(`pipeline: ${message}\n${USAGE}\n`);

@@ -11,7 +11,8 @@ export function createSlackNotifier(webhookUrl: string, timeoutMs = 10_000): Not
       try {
         await hook.send(formatSlack(n));
       } catch (err) {
-        // The webhook URL is the secret: never let it travel in an error message.
+        // The webhook URL is the secret: never let it travel in an error message, nor in a cause.
+        // eslint-disable-next-line preserve-caught-error
         throw new Error(String((err as Error).message).split(webhookUrl).join('[webhook]'));
       }
     },

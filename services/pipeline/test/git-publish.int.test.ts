@@ -1,14 +1,24 @@
 // commitAndPush against a real bare repository: what is committed, retries, and the rollback.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.ts';
 import { commitAndPush, commitMessage } from '../version/git-publish.ts';
 import { RetryError } from '../version/retry.ts';
 import { UndoLog } from '../version/undo-log.ts';
 import { createWorkspace, git } from './run-fixtures.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function workspace() {
+  const ws = createWorkspace('git-publish-');
+  dirs.push(ws.root);
+  return ws;
+}
 
 function addVersionFiles(workdir: string) {
   mkdirSync(join(workdir, 'models', '1'), { recursive: true });
@@ -32,7 +42,7 @@ const request = (workdir: string, paths: string[], undo: UndoLog, sleeps: number
 
 describe('commitAndPush', () => {
   it('commits exactly the named files (even under a git-ignored folder) and pushes them', async () => {
-    const ws = createWorkspace('git-publish-');
+    const ws = workspace();
     const paths = addVersionFiles(ws.workdir);
     writeFileSync(join(ws.workdir, 'unrelated.txt'), 'staged by someone else\n');
     git(ws.workdir, 'add', 'unrelated.txt');
@@ -46,7 +56,7 @@ describe('commitAndPush', () => {
   });
 
   it('retries a failing push with backoff, then the undo resets the commit and the index', async () => {
-    const ws = createWorkspace('git-publish-');
+    const ws = workspace();
     const headBefore = git(ws.workdir, 'rev-parse', 'HEAD');
     const paths = addVersionFiles(ws.workdir);
     writeFileSync(join(ws.workdir, 'unrelated.txt'), 'staged\n');
@@ -72,6 +82,7 @@ describe('commitAndPush', () => {
 
   it('rolls back to "no commit yet" in a repository without history', async () => {
     const root = mkdtempSync(join(tmpdir(), 'git-unborn-'));
+    dirs.push(root);
     execFileSync('git', ['init', '-q', '-b', 'main', join(root, 'work')]);
     const workdir = join(root, 'work');
     git(workdir, 'remote', 'add', 'origin', join(root, 'missing.git'));

@@ -1,7 +1,7 @@
 // `npm run pipeline -- --once --from-file ... --json` as a process: exit codes, JSON summary,
 // dead letters, log file.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
@@ -38,6 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db?.drop();
+  if (ws) rmSync(ws.root, { recursive: true, force: true });
 });
 
 describe('pipeline CLI', () => {

@@ -3,10 +3,9 @@
 // webhook receiver. Training is small (4k ratings, 20 factors, 10 epochs) so each run takes seconds.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../core/db/connection.ts';
 import { md5File } from '../../core/hash.ts';
@@ -75,6 +74,7 @@ async function setup() {
   cleanups.push(async () => {
     await pool.end();
     await db.drop();
+    rmSync(ws.root, { recursive: true, force: true });
   });
   const logs: string[] = [];
   const run = async (extra: Record<string, string>, fromFile?: string) => {
@@ -200,7 +200,9 @@ describe('pipeline run', () => {
     const { summary } = await run({}, writeLines(ws, logLinesFor(seedRatings(2500))));
     expect(summary.status).toBe('published');
 
-    const clone = join(mkdtempSync(join(tmpdir(), 'marquee-clone-')), 'work');
+    const cloneRoot = mkdtempSync(join(tmpdir(), 'marquee-clone-'));
+    cleanups.push(async () => rmSync(cloneRoot, { recursive: true, force: true }));
+    const clone = join(cloneRoot, 'work');
     execFileSync('git', ['clone', '-q', ws.remote, clone]);
     const remoteUrl = /url = (.*)/.exec(readFileSync(join(clone, '.dvc/config'), 'utf8'))?.[1] as string;
     for (const dvc of ['data/clean_rating.csv.dvc', 'models/1/model.bin.dvc', 'models/1/manifest.json.dvc']) {

@@ -2,7 +2,7 @@
 // a run on start, and SIGTERM while idle and in the middle of a run.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
@@ -36,7 +36,15 @@ afterEach(async () => {
     }
   }
   for (const drop of databases.splice(0)) await drop();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+const dirs: string[] = [];
+function workspace() {
+  const ws = createWorkspace('marquee-worker-');
+  dirs.push(ws.root);
+  return ws;
+}
 
 /** One database per test: each test's working copy starts at version 0. */
 async function database() {
@@ -74,7 +82,7 @@ const kafkaEnv = (extra: Record<string, string> = {}) => ({
 
 describe('worker process', () => {
   it('exits 2 naming every bad variable', async () => {
-    const ws = createWorkspace('marquee-worker-');
+    const ws = workspace();
     const { exit } = start({ ...pipelineEnv(ws, await database()), PIPELINE_CRON: '0 3 */2 * * * *', PIPELINE_STOP_GRACE_MS: '-1' });
     const { code, stderr } = await exit;
     expect(code).toBe(2);
@@ -84,7 +92,7 @@ describe('worker process', () => {
   });
 
   it('runs on start, then stops on SIGTERM with exit 0', async () => {
-    const ws = createWorkspace('marquee-worker-');
+    const ws = workspace();
     const env = { ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true' }), ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }) };
     const { child, exit } = start(env);
     await waitForLog(ws.logFile, /run finished status=published version=1/);
@@ -97,7 +105,7 @@ describe('worker process', () => {
   });
 
   it('on SIGTERM mid-run with no grace, aborts at the next step boundary, rolls back and exits 0', async () => {
-    const ws = createWorkspace('marquee-worker-');
+    const ws = workspace();
     const env = {
       ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '0', PIPELINE_ABORT_GRACE_MS: '60000' }),
       ...kafkaEnv({ INGEST_WINDOW_MS: '60000', INGEST_IDLE_MS: '2000' }),
@@ -118,7 +126,7 @@ describe('worker process', () => {
   });
 
   it('on SIGTERM mid-run with grace, lets the run finish and publish, then exits 0', async () => {
-    const ws = createWorkspace('marquee-worker-');
+    const ws = workspace();
     const env = {
       ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '60000' }),
       ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }),

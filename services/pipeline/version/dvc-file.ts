@@ -40,7 +40,7 @@ export function parseDvcFile(text: string, source = '.dvc file'): DvcOut {
   try {
     raw = parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid YAML (${(err as Error).message})`);
+    throw new Error(`${source}: not valid YAML (${(err as Error).message})`, { cause: err });
   }
   const result = dvcFileSchema.safeParse(raw);
   if (!result.success) {

@@ -84,7 +84,7 @@ export async function commitAndPush(req: PublishRequest): Promise<Published> {
       try {
         await git.raw(['push', '--porcelain', req.remote, `HEAD:refs/heads/${branch}`]);
       } catch (err) {
-        throw new Error(oneLine((err as Error).message));
+        throw new Error(oneLine((err as Error).message), { cause: err });
       }
     },
     {

@@ -9,6 +9,7 @@ import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
+import { acquireRunLock, RunLockedError } from '../../pipeline/run/run-lock.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
@@ -123,11 +124,24 @@ async function main(): Promise<number> {
   });
   const reason = typeof args.reason === 'string' ? args.reason : undefined;
   let result: ReleaseState;
-  if (command === 'model') {
-    const windowMs = typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
-    result = await controller.start(String(args.model), windowMs);
-  } else if (command === 'resume') result = await controller.resume();
-  else if (command === 'abort') result = await controller.abort(reason);
+  if (command === 'model' || command === 'resume') {
+    // One driving controller at a time. --abort / --promote stay possible meanwhile: the running
+    // controller sees the decision at its next progress tick and steps aside.
+    const lockPath = `${resolve(c.RELEASE_STATE)}.lock`;
+    let lock;
+    try {
+      lock = acquireRunLock(lockPath);
+    } catch (err) {
+      if (err instanceof RunLockedError) throw new UsageError(`another release controller is running (lock ${lockPath}); use --status, --abort or --promote`);
+      throw err;
+    }
+    try {
+      const windowMs = typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
+      result = command === 'model' ? await controller.start(String(args.model), windowMs) : await controller.resume();
+    } finally {
+      lock.release();
+    }
+  } else if (command === 'abort') result = await controller.abort(reason);
   else result = await controller.promote(reason);
   process.stdout.write(`${describe(result)}\n`);
   return result.outcome === 'aborted' ? 3 : 0;

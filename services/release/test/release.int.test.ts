@@ -31,6 +31,7 @@ let controller: ReleaseController;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
 let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
 let traffic: ReturnType<typeof startTraffic>;
+let breakHookOnce = false;
 const log = process.env.RELEASE_TEST_LOG ? createLogger('release-int') : silentLogger;
 
 async function servedVersion(address: string): Promise<string | null> {
@@ -76,7 +77,13 @@ beforeAll(async () => {
     // The slow candidate adds 700 ms to every /recommend, but only where it runs as the canary.
     envFor: (slot, version): Record<string, string> =>
       slot.track === 'canary' && version === SLOW_VERSION ? { INFERENCE_TEST_DELAY_MS: '700' } : {},
-    onEndpointsChange: (endpoints) => prometheus.reloadTargets(scrapeTargetsOf(endpoints)),
+    onEndpointsChange: async (endpoints) => {
+      if (breakHookOnce) {
+        breakHookOnce = false;
+        throw new Error('reload hook broke');
+      }
+      await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
+    },
     logger: log.child('local'),
   });
   await orchestrator.up('r1');
@@ -167,6 +174,23 @@ describe('canary release with local processes and a real Prometheus', () => {
     traffic = startTraffic({ targets: () => [], perSecond: 1, users: [1] });
     expect(stats.byVersion[SLOW_VERSION]).toBeGreaterThan(0);
   }, 180_000);
+
+  it('finishes a replacement interrupted after the new process started', async () => {
+    const before = orchestrator.endpoints().find((e) => e.slot === 'canary')!;
+    breakHookOnce = true;
+    await expect(orchestrator.deployCanary('r1')).rejects.toThrow(/reload hook broke/);
+    // Both processes run; the old one is recorded as retiring and still answers.
+    const recorded = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary;
+    expect(recorded).toMatchObject({ version: 'r1', retiring: { port: Number(before.address.split(':')[1]) } });
+    expect(await servedVersion(before.address)).toBe(before.version);
+    // The next call announces the endpoints and stops the old process.
+    await orchestrator.deployCanary('r1');
+    await expect(servedVersion(before.address)).rejects.toThrow();
+    const after = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary;
+    expect(after.retiring).toBeUndefined();
+    expect(await servedVersion(orchestrator.endpoints().find((e) => e.slot === 'canary')!.address)).toBe('r1');
+    await orchestrator.rollbackCanary(before.version);
+  }, 60_000);
 
   it('keeps the old canary serving when the new one cannot start, and says why', async () => {
     const before = orchestrator.endpoints().find((e) => e.slot === 'canary')!;
