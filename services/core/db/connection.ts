@@ -20,9 +20,13 @@ export interface MysqlSettings {
   database: string;
 }
 
-export function mysqlSettingsFromEnv(source: Record<string, string | undefined> = process.env): MysqlSettings {
-  const c = loadConfig(mysqlEnvShape, source);
+/** Settings from an already-parsed config that spreads `mysqlEnvShape`. */
+export function mysqlSettingsFrom(c: z.infer<z.ZodObject<typeof mysqlEnvShape>>): MysqlSettings {
   return { host: c.MYSQL_HOST, port: c.MYSQL_PORT, user: c.MYSQL_USER, password: c.MYSQL_PASSWORD, database: c.MYSQL_DATABASE };
+}
+
+export function mysqlSettingsFromEnv(source: Record<string, string | undefined> = process.env): MysqlSettings {
+  return mysqlSettingsFrom(loadConfig(mysqlEnvShape, source));
 }
 
 export function createPool(s: MysqlSettings, connectionLimit = 4): mysql.Pool {

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '../../core/config.ts';
-import { mysqlEnvShape, type MysqlSettings } from '../../core/db/connection.ts';
+import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../../core/db/connection.ts';
 import type { TrainParams } from '../../model/types.ts';
 import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
 import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';
@@ -118,13 +118,7 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
       backoffMs: c.PIPELINE_PUSH_BACKOFF_MS,
       author: { name: c.PIPELINE_GIT_USER_NAME, email: c.PIPELINE_GIT_USER_EMAIL },
     },
-    mysql: {
-      host: c.MYSQL_HOST,
-      port: c.MYSQL_PORT,
-      user: c.MYSQL_USER,
-      password: c.MYSQL_PASSWORD,
-      database: c.MYSQL_DATABASE,
-    },
+    mysql: mysqlSettingsFrom(c),
     notify,
   };
 }
