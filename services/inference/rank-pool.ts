@@ -2,7 +2,7 @@
 // stays free for cache hits, /metrics and health checks while items are being scored.
 //
 // The item factors and biases live once in a shared WebAssembly memory; each worker runs the same
-// SIMD kernel as simd-ranker.ts on its own scratch slot and answers exactly what topNForUser would.
+// two passes as simd-ranker.ts on its own scratch slot and answers exactly what topNForUser would.
 // A request sends the user's factor row and seen items (a few hundred bytes) and gets the ranked
 // item indexes back. Workers are started from source text (as the model's SGD workers are), so no
 // TypeScript loader is needed in them.
@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Model } from '../model/types.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
-import { kernelLayout, kernelSupports, kernelWasm, loadItems, selectTopN, type KernelLayout } from './simd-ranker.ts';
+import { exactTopN, kernelLayout, kernelSupports, kernelWasm, loadItems, norm, type KernelLayout } from './simd-ranker.ts';
 
 export interface RankPool {
   /** The user's top `n` unseen item indexes, best first (as topNForUser). Rejects if no worker can answer. */
@@ -21,7 +21,9 @@ export interface RankPool {
 
 interface Job {
   id: number;
+  /** The user's factor row, its norm and seen items. */
   pu: Float32Array;
+  pNorm: number;
   seen: Uint32Array;
   n: number;
 }
@@ -30,19 +32,22 @@ interface Job {
 // tsx and vitest compile with esbuild's keepNames, which wraps inner functions in __name(fn, "name").
 const WORKER_SOURCE = `'use strict';
 const __name = (fn) => fn;
-const selectTopN = ${selectTopN.toString()};
+const exactTopN = ${exactTopN.toString()};
 import('node:worker_threads').then(({ parentPort, workerData }) => {
   const { memory, kernel, layout, slot } = workerData;
-  const { pdOff, outOff } = layout.slots[slot];
+  const { nItems, k, kp } = layout;
+  const { pOff, outOff } = layout.slots[slot];
   const instance = new WebAssembly.Instance(new WebAssembly.Module(kernel), { env: { mem: memory } });
   const score = instance.exports.score;
-  const pd = new Float64Array(memory.buffer, pdOff, layout.k);
-  const scores = new Float64Array(memory.buffer, outOff, layout.nItems);
-  const marks = new Uint8Array(layout.nItems);
+  const p = new Float32Array(memory.buffer, pOff, kp);
+  const approx = new Float32Array(memory.buffer, outOff, nItems);
+  const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
+  const bias = new Float32Array(memory.buffer, layout.biasOff, nItems);
+  const marks = new Uint8Array(nItems);
   parentPort.on('message', (job) => {
-    pd.set(job.pu);
-    score(layout.qOff, pdOff, layout.biasOff, outOff, layout.nItems, layout.k);
-    const items = selectTopN(scores, job.seen, marks, job.n);
+    p.set(job.pu);
+    score(layout.qOff, pOff, layout.biasOff, outOff, nItems, kp);
+    const items = exactTopN(approx, job.seen, marks, job.n, q, kp, bias, job.pu, k, job.pNorm, layout.maxItemNorm, layout.maxAbsBias);
     parentPort.postMessage({ id: job.id, items }, [items.buffer]);
   });
 });
@@ -61,7 +66,7 @@ interface Slot {
 export function createRankPool(model: Model, workers: number, logger: Logger = silentLogger): RankPool | null {
   if (workers < 1 || !kernelSupports(model)) return null;
   const k = model.params.factors;
-  const layout: KernelLayout | null = kernelLayout(model.itemIds.length, k, workers);
+  const layout: KernelLayout | null = kernelLayout(model, workers);
   if (!layout) return null;
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
   loadItems(memory, layout, model);
@@ -100,9 +105,11 @@ export function createRankPool(model: Model, workers: number, logger: Logger = s
       let best: Slot | undefined;
       for (const s of slots) if (s.alive && (!best || s.pending.size < best.pending.size)) best = s;
       if (!best) return Promise.reject(new Error('no rank worker is running'));
+      const pu = model.userFactors.slice(u * k, u * k + k);
       const job: Job = {
         id: nextId++,
-        pu: model.userFactors.slice(u * k, u * k + k),
+        pu,
+        pNorm: norm(pu),
         seen: model.seenItems.slice(model.seenOffsets[u], model.seenOffsets[u + 1]),
         n,
       };

@@ -1,19 +1,21 @@
-// A faster drop-in for the model's topNForUser: the item scores b_i + q_i·p_u are computed by a
-// small WebAssembly SIMD kernel (two f64x2 lanes pairs), then the n best unseen items are picked in JS.
+// A faster drop-in for the model's topNForUser, with the very same answers.
 //
 // Why: a cache miss scores every item, ~2.7 M multiply-adds for 27k movies × 100 factors; plain JS
-// does that in a few ms, too slow for 1,000 uncached req/s. The kernel is ~3-5× faster and returns
-// the very same ranking: it mirrors topNForUser's arithmetic exactly (float32 factors widened to
-// float64, four running sums over f mod 4 combined as (d0 + d1) + (d2 + d3), then bias + sum), so
-// every score is bit-identical and ties break the same way (lower index first).
+// takes a few ms for that, too slow for 1,000 uncached req/s. Here it takes two passes:
+//  1. a WebAssembly SIMD kernel computes every item's score b_i + q_i·p_u in float32 (4 lanes);
+//  2. JS takes the n-th best approximate score T among unseen items and re-scores exactly, with
+//     topNForUser's own float64 arithmetic, only the items whose approximate score is within a
+//     proven error margin of T; the n best of those (ties to the lower index) are the answer.
+// The margin bounds float32 rounding (Higham's γ for m-term sums, with |Σ p_f q_f| ≤ |p|·|q|), so
+// every item topNForUser would return is among the candidates: the result is identical, and the
+// candidates are typically n plus a handful.
 //
-// The module is assembled here from its instructions (no toolchain needed); its text form:
-//   (func (export "score") (param $q $pd $bias $out $n $k i32)
-//     for i in 0..n: accA = accB = 0
-//       for f in 0..k step 4: qv = v128.load(q + (i*k + f)*4)
-//         accA += promote_low(qv) * v128.load(pd + f*8)          ; lanes f, f+1
-//         accB += promote_low(shuffle_hi(qv)) * v128.load(pd + f*8 + 16)  ; lanes f+2, f+3
-//       out[i] = f64(bias[i]) + ((accA.0 + accA.1) + (accB.0 + accB.1)))
+// The kernel is assembled here from its instructions (no toolchain needed); in text form:
+//   (func (export "score") (param $q $p $bias $out $n $kp i32)   ;; byte offsets, counts
+//     for i in 0..n: acc = f32x4(0)
+//       for f in 0..kp step 4: acc += v128.load(q + (i*kp + f)*4) * v128.load(p + f*4)
+//       out[i] = bias[i] + ((acc.0 + acc.1) + (acc.2 + acc.3)))
+// Rows are padded with zeros to kp = k rounded up to a multiple of 4.
 import type { Model } from '../model/types.ts';
 import type { RankFn } from './recommender.ts';
 
@@ -61,48 +63,44 @@ const op = {
   i32GeS: [0x4e],
   i32LtS: [0x48],
   f32Load: [0x2a, ...memarg(2)],
-  f64Store: [0x39, ...memarg(3)],
-  f64Add: [0xa0],
-  f64PromoteF32: [0xbb],
-  v128Load: (alignLog2: number, offset = 0) => simd(0x00, ...memarg(alignLog2, offset)),
+  f32Store: [0x38, ...memarg(2)],
+  f32Add: [0x92],
+  v128Load: simd(0x00, ...memarg(2)),
+  v128LoadAt: (offset: number) => simd(0x00, ...memarg(2, offset)),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
-  /** Lanes 2,3 of an f32x4 moved down to 0,1. */
-  highHalf: simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7),
-  f64x2Lane: (l: number) => simd(0x21, l),
-  f64x2PromoteLow: simd(0x5f),
-  f64x2Add: simd(0xf0),
-  f64x2Mul: simd(0xf2),
+  f32x4Lane: (l: number) => simd(0x1f, l),
+  f32x4Add: simd(0xe4),
+  f32x4Mul: simd(0xe6),
 };
 
-// Parameters 0..5: q, pd, bias, out (byte offsets), n, k; locals 6..11: i, f, row, accA, accB, qv.
-const [Q, PD, BIAS, OUT, N, K, I, F, ROW, ACC_A, ACC_B, QV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-const addr = (base: number, index: number, shift: number) => [...get(base), ...get(index), ...i32(shift), ...op.i32Shl, ...op.i32Add];
+// Parameters 0..5: q, p, bias, out (byte offsets), n, kp; locals 6..10: i, f, row, acc, acc2.
+// Two accumulators (factors f..f+3 and f+4..f+7) halve the chain of dependent additions.
+const [Q, P, BIAS, OUT, N, KP, I, F, ROW, ACC, ACC2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const addr = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...op.i32Shl, ...op.i32Add];
 const body = [
   ...vec([
     [3, I32],
-    [3, V128],
+    [2, V128],
   ]),
   ...op.block,
   ...op.loop,
   ...get(I), ...get(N), ...op.i32GeS, ...op.brIf(1),
-  // row = q + (i * k) * 4
-  ...get(Q), ...get(I), ...get(K), ...op.i32Mul, ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(ROW),
-  ...op.v128Zero, ...set(ACC_A),
-  ...op.v128Zero, ...set(ACC_B),
+  ...get(Q), ...get(I), ...get(KP), ...op.i32Mul, ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(ROW),
+  ...op.v128Zero, ...set(ACC),
+  ...op.v128Zero, ...set(ACC2),
   ...i32(0), ...set(F),
   ...op.loop,
-  ...addr(ROW, F, 2), ...op.v128Load(2), ...set(QV),
-  ...get(ACC_A), ...get(QV), ...op.f64x2PromoteLow, ...addr(PD, F, 3), ...op.v128Load(3), ...op.f64x2Mul, ...op.f64x2Add, ...set(ACC_A),
-  ...get(ACC_B), ...get(QV), ...get(QV), ...op.highHalf, ...op.f64x2PromoteLow, ...addr(PD, F, 3), ...op.v128Load(3, 16), ...op.f64x2Mul, ...op.f64x2Add, ...set(ACC_B),
-  ...get(F), ...i32(4), ...op.i32Add, ...tee(F), ...get(K), ...op.i32LtS, ...op.brIf(0),
+  ...get(ACC), ...addr(ROW, F), ...op.v128Load, ...addr(P, F), ...op.v128Load, ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC),
+  ...get(ACC2), ...addr(ROW, F), ...op.v128LoadAt(16), ...addr(P, F), ...op.v128LoadAt(16), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC2),
+  ...get(F), ...i32(8), ...op.i32Add, ...tee(F), ...get(KP), ...op.i32LtS, ...op.brIf(0),
   ...op.end,
-  // out[i] = f64(bias[i]) + ((d0 + d1) + (d2 + d3))
-  ...addr(OUT, I, 3),
-  ...addr(BIAS, I, 2), ...op.f32Load, ...op.f64PromoteF32,
-  ...get(ACC_A), ...op.f64x2Lane(0), ...get(ACC_A), ...op.f64x2Lane(1), ...op.f64Add,
-  ...get(ACC_B), ...op.f64x2Lane(0), ...get(ACC_B), ...op.f64x2Lane(1), ...op.f64Add,
-  ...op.f64Add, ...op.f64Add,
-  ...op.f64Store,
+  ...get(ACC), ...get(ACC2), ...op.f32x4Add, ...set(ACC),
+  ...addr(OUT, I),
+  ...addr(BIAS, I), ...op.f32Load,
+  ...get(ACC), ...op.f32x4Lane(0), ...get(ACC), ...op.f32x4Lane(1), ...op.f32Add,
+  ...get(ACC), ...op.f32x4Lane(2), ...get(ACC), ...op.f32x4Lane(3), ...op.f32Add,
+  ...op.f32Add, ...op.f32Add,
+  ...op.f32Store,
   ...get(I), ...i32(1), ...op.i32Add, ...set(I),
   ...op.br(0),
   ...op.end,
@@ -128,125 +126,193 @@ export function kernelWasm(shared: boolean): Uint8Array<ArrayBuffer> {
 }
 export const KERNEL_WASM = kernelWasm(false);
 
-/** Byte offsets in the kernel's memory: item factors and biases, then one scratch slot per thread. */
+/** Where things live in the kernel's memory: item rows and biases, then one scratch slot per thread. */
 export interface KernelLayout {
   nItems: number;
   k: number;
+  /** Row stride: k rounded up to a multiple of 8 (the padding is zeros). */
+  kp: number;
   qOff: number;
   biasOff: number;
-  slots: Array<{ pdOff: number; outOff: number }>;
+  slots: Array<{ pOff: number; outOff: number }>;
   pages: number;
+  /** Largest |q_i| and |b_i|, for the error margin. */
+  maxItemNorm: number;
+  maxAbsBias: number;
 }
 
-/** The memory layout for `slots` concurrent scorers, or null when it would not fit in MAX_PAGES. */
-export function kernelLayout(nItems: number, k: number, slots: number): KernelLayout | null {
+/** The layout for `model` with `slots` concurrent scorers, or null when it would not fit in MAX_PAGES. */
+export function kernelLayout(model: Model, slots: number): KernelLayout | null {
+  const nItems = model.itemIds.length;
+  const k = model.params.factors;
+  const kp = Math.ceil(k / 8) * 8;
   const align = (n: number) => Math.ceil(n / 16) * 16;
   const qOff = 0;
-  const biasOff = align(nItems * k * 4);
+  const biasOff = align(nItems * kp * 4);
   let end = align(biasOff + nItems * 4);
   const out: KernelLayout['slots'] = [];
   for (let s = 0; s < slots; s++) {
-    const pdOff = end;
-    const outOff = align(pdOff + k * 8);
-    end = align(outOff + nItems * 8);
-    out.push({ pdOff, outOff });
+    const pOff = end;
+    const outOff = align(pOff + kp * 4);
+    end = align(outOff + nItems * 4);
+    out.push({ pOff, outOff });
   }
   const pages = Math.ceil(end / PAGE);
-  return pages > MAX_PAGES ? null : { nItems, k, qOff, biasOff, slots: out, pages };
+  if (pages > MAX_PAGES) return null;
+  let maxItemNorm = 0;
+  let maxAbsBias = 0;
+  for (let i = 0; i < nItems; i++) {
+    let sq = 0;
+    for (let f = 0; f < k; f++) sq += model.itemFactors[i * k + f] ** 2;
+    maxItemNorm = Math.max(maxItemNorm, Math.sqrt(sq));
+    maxAbsBias = Math.max(maxAbsBias, Math.abs(model.itemBias[i]));
+  }
+  return { nItems, k, kp, qOff, biasOff, slots: out, pages, maxItemNorm, maxAbsBias };
 }
 
-/** Whether `model` can be ranked by the kernel at all (SIMD available, factors a multiple of 4). */
+/** Whether this runtime can run the kernel for `model` (WebAssembly SIMD, a non-empty catalogue). */
 export function kernelSupports(model: Model): boolean {
   const k = model.params.factors;
   if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(KERNEL_WASM)) return false;
-  if (k % 4 !== 0 || k === 0 || model.itemIds.length === 0) return false;
+  if (k === 0 || model.itemIds.length === 0) return false;
   if (model.itemFactors.length !== model.itemIds.length * k || model.itemBias.length !== model.itemIds.length) {
     throw new Error(`model item arrays do not match ${model.itemIds.length} items × ${k} factors`);
   }
   return true;
 }
 
-/** Copies the item factors and biases into `memory` at `layout`. */
+/** Copies the item factors (padded rows) and biases into `memory` at `layout`. */
 export function loadItems(memory: WebAssembly.Memory, layout: KernelLayout, model: Model): void {
-  new Float32Array(memory.buffer, layout.qOff, layout.nItems * layout.k).set(model.itemFactors);
-  new Float32Array(memory.buffer, layout.biasOff, layout.nItems).set(model.itemBias);
+  const { nItems, k, kp } = layout;
+  const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
+  if (kp === k) q.set(model.itemFactors);
+  else for (let i = 0; i < nItems; i++) q.set(model.itemFactors.subarray(i * k, i * k + k), i * kp);
+  new Float32Array(memory.buffer, layout.biasOff, nItems).set(model.itemBias);
 }
 
 /**
- * The `n` best unseen items given every item's score, best first; ties go to the lower index.
- * Self-contained (no outside references) because rank-pool.ts ships its source to worker threads.
+ * Pass 2: the `n` best unseen items by topNForUser's exact float64 score, given every item's float32
+ * `approx` score. `Q` holds item rows of stride `kp`, `P` the user's row of `k` factors; `pNorm` is
+ * |P|. Self-contained (no outside references) because rank-pool.ts ships its source to workers.
  * `marks` is nItems bytes of scratch, all zero before and after.
  */
-export function selectTopN(scores: Float64Array, seen: ArrayLike<number>, marks: Uint8Array, n: number): Uint32Array {
-  const worse = (sa: number, ia: number, sb: number, ib: number) => sa < sb || (sa === sb && ia > ib);
-  const nItems = scores.length;
-  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 1;
+export function exactTopN(
+  approx: Float32Array,
+  seen: ArrayLike<number>,
+  marks: Uint8Array,
+  n: number,
+  Q: Float32Array,
+  kp: number,
+  bias: Float32Array,
+  P: Float32Array,
+  k: number,
+  pNorm: number,
+  maxItemNorm: number,
+  maxAbsBias: number,
+): Uint32Array {
+  const nItems = approx.length;
   const cap = Math.max(0, Math.min(n, nItems));
-  const heapScore = new Float64Array(cap);
-  const heapItem = new Uint32Array(cap);
+  if (cap === 0) return new Uint32Array(0);
+  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 1;
+
+  // The cap-th largest approximate score among unseen items (a min-heap of the best cap values).
+  const heap = new Float64Array(cap);
   let size = 0;
-  // A min-heap (worst kept item on top) of the best `cap` unseen items.
   for (let i = 0; i < nItems; i++) {
     if (marks[i] === 1) continue;
-    const sc = scores[i];
+    const v = approx[i];
     if (size < cap) {
       let c = size++;
-      while (c > 0) {
-        const parent = (c - 1) >> 1;
-        if (!worse(sc, i, heapScore[parent], heapItem[parent])) break;
-        heapScore[c] = heapScore[parent];
-        heapItem[c] = heapItem[parent];
-        c = parent;
+      while (c > 0 && heap[(c - 1) >> 1] > v) {
+        heap[c] = heap[(c - 1) >> 1];
+        c = (c - 1) >> 1;
       }
-      heapScore[c] = sc;
-      heapItem[c] = i;
-    } else if (cap > 0 && worse(heapScore[0], heapItem[0], sc, i)) {
+      heap[c] = v;
+    } else if (v > heap[0]) {
       let c = 0;
       for (;;) {
         const l = 2 * c + 1;
         if (l >= size) break;
-        const r = l + 1;
-        const w = r < size && worse(heapScore[r], heapItem[r], heapScore[l], heapItem[l]) ? r : l;
-        if (!worse(heapScore[w], heapItem[w], sc, i)) break;
-        heapScore[c] = heapScore[w];
-        heapItem[c] = heapItem[w];
-        c = w;
+        const m = l + 1 < size && heap[l + 1] < heap[l] ? l + 1 : l;
+        if (heap[m] >= v) break;
+        heap[c] = heap[m];
+        c = m;
       }
-      heapScore[c] = sc;
-      heapItem[c] = i;
+      heap[c] = v;
     }
   }
+  const threshold = size < cap ? -Infinity : heap[0];
+  // |float32 score - exact score| <= γ(m) · (|p|·|q_i| + |b_i|) with m = kp/4 + 4 roundings per lane
+  // chain, u = 2^-24; the float64 side's error is far smaller. Twice the sum of both sides' bounds.
+  const m = kp / 4 + 4;
+  const gamma = (m * 2 ** -24) / (1 - m * 2 ** -24);
+  const margin = 4 * gamma * (pNorm * maxItemNorm + maxAbsBias) + Number.MIN_VALUE;
+
+  const items: number[] = [];
+  const scores: number[] = [];
+  const k4 = k - (k % 4);
+  for (let i = 0; i < nItems; i++) {
+    if (marks[i] === 1 || !(approx[i] >= threshold - margin)) continue;
+    // topNForUser's arithmetic, term for term, so the score is bit-identical.
+    const qi = i * kp;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let f = 0;
+    for (; f < k4; f += 4) {
+      d0 += P[f] * Q[qi + f];
+      d1 += P[f + 1] * Q[qi + f + 1];
+      d2 += P[f + 2] * Q[qi + f + 2];
+      d3 += P[f + 3] * Q[qi + f + 3];
+    }
+    for (; f < k; f++) d0 += P[f] * Q[qi + f];
+    items.push(i);
+    scores.push(bias[i] + (d0 + d1 + (d2 + d3)));
+  }
   for (let s = 0; s < seen.length; s++) marks[seen[s]] = 0;
-  const order = Array.from({ length: size }, (_, j) => j).sort((a, b) => (worse(heapScore[a], heapItem[a], heapScore[b], heapItem[b]) ? 1 : -1));
-  const out = new Uint32Array(size);
-  for (let j = 0; j < size; j++) out[j] = heapItem[order[j]];
+
+  const order = Array.from(items, (_, j) => j).sort((a, b) => scores[b] - scores[a] || items[a] - items[b]);
+  const out = new Uint32Array(Math.min(cap, order.length));
+  for (let j = 0; j < out.length; j++) out[j] = items[order[j]];
   return out;
+}
+
+/** |v| of a factor row. */
+export function norm(v: Float32Array): number {
+  let sq = 0;
+  for (let f = 0; f < v.length; f++) sq += v[f] * v[f];
+  return Math.sqrt(sq);
 }
 
 /**
  * A ranking function equal to topNForUser for `model`, on this thread, or null when this runtime
- * has no WebAssembly SIMD, the factor count is not a multiple of 4, or the items do not fit.
- * Copies the item factors and biases once (nItems × (factors + 1) × 4 bytes).
+ * has no WebAssembly SIMD or the items do not fit. Copies the item factors and biases once
+ * (nItems × (factors + 1) × 4 bytes).
  */
 export function createSimdRanker(model: Model): RankFn | null {
   if (!kernelSupports(model)) return null;
-  const k = model.params.factors;
-  const layout = kernelLayout(model.itemIds.length, k, 1);
+  const layout = kernelLayout(model, 1);
   if (!layout) return null;
+  const { nItems, k, kp } = layout;
   const memory = new WebAssembly.Memory({ initial: layout.pages });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(KERNEL_WASM), { env: { mem: memory } });
-  const score = instance.exports.score as (q: number, pd: number, bias: number, out: number, n: number, k: number) => void;
+  const score = instance.exports.score as (q: number, p: number, bias: number, out: number, n: number, kp: number) => void;
   loadItems(memory, layout, model);
-  const { pdOff, outOff } = layout.slots[0];
-  const pd = new Float64Array(memory.buffer, pdOff, k);
-  const scores = new Float64Array(memory.buffer, outOff, layout.nItems);
-  const marks = new Uint8Array(layout.nItems);
+  const { pOff, outOff } = layout.slots[0];
+  const p = new Float32Array(memory.buffer, pOff, kp);
+  const approx = new Float32Array(memory.buffer, outOff, nItems);
+  const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
+  const bias = new Float32Array(memory.buffer, layout.biasOff, nItems);
+  const marks = new Uint8Array(nItems);
 
   return (m: Model, u: number, n: number): Uint32Array => {
     if (m !== model) throw new Error('this ranker was built for another model');
     if (!Number.isInteger(u) || u < 0 || u >= model.userIds.length) throw new RangeError(`user index ${u} is outside 0..${model.userIds.length - 1}`);
-    pd.set(model.userFactors.subarray(u * k, u * k + k)); // float32 -> float64, exact
-    score(layout.qOff, pdOff, layout.biasOff, outOff, layout.nItems, k);
-    return selectTopN(scores, model.seenItems.subarray(model.seenOffsets[u], model.seenOffsets[u + 1]), marks, n);
+    const row = model.userFactors.subarray(u * k, u * k + k);
+    p.set(row); // the padding past k stays zero
+    score(layout.qOff, pOff, layout.biasOff, outOff, nItems, kp);
+    const seen = model.seenItems.subarray(model.seenOffsets[u], model.seenOffsets[u + 1]);
+    return exactTopN(approx, seen, marks, n, q, kp, bias, row, k, norm(row), layout.maxItemNorm, layout.maxAbsBias);
   };
 }

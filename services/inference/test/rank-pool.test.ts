@@ -34,8 +34,14 @@ describe('createRankPool', () => {
     await expect(pool.rank(0, 5)).rejects.toThrow(/no rank worker/);
   });
 
-  it('is not offered for models the kernel cannot rank, or with no workers', () => {
-    expect(createRankPool(tinyModel(), 2)).toBeNull(); // 2 factors
+  it('ranks a factor count that is not a multiple of 4 (rows padded) exactly too', async () => {
+    const model = tinyModel();
+    const pool = createRankPool(model, 1)!;
+    pools.push(pool);
+    for (let u = 0; u < 3; u++) expect(Array.from(await pool.rank(u, 20))).toEqual(Array.from(topNForUser(model, u, 20)));
+  });
+
+  it('is not started with no workers', () => {
     expect(createRankPool(randomModel(1, 2, 10, 4, 0), 0)).toBeNull();
   });
 });

@@ -5,11 +5,11 @@
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { exitOnConfigError } from '../../core/config.ts';
+import { acquirePidLock, LockedError } from '../../core/pid-lock.ts';
 import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
-import { acquireRunLock, RunLockedError } from '../../pipeline/run/run-lock.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
@@ -130,9 +130,9 @@ async function main(): Promise<number> {
     const lockPath = `${resolve(c.RELEASE_STATE)}.lock`;
     let lock;
     try {
-      lock = acquireRunLock(lockPath);
+      lock = acquirePidLock(lockPath, (pid) => `another release controller (pid ${pid}) is running; use --status, --abort or --promote`);
     } catch (err) {
-      if (err instanceof RunLockedError) throw new UsageError(`another release controller is running (lock ${lockPath}); use --status, --abort or --promote`);
+      if (err instanceof LockedError) throw new UsageError(err.message);
       throw err;
     }
     try {
