@@ -66,35 +66,30 @@ const op = {
   f32Store: [0x38, ...memarg(2)],
   f32Add: [0x92],
   v128Load: simd(0x00, ...memarg(2)),
-  v128LoadAt: (offset: number) => simd(0x00, ...memarg(2, offset)),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
   f32x4Lane: (l: number) => simd(0x1f, l),
   f32x4Add: simd(0xe4),
   f32x4Mul: simd(0xe6),
 };
 
-// Parameters 0..5: q, p, bias, out (byte offsets), n, kp; locals 6..10: i, f, row, acc, acc2.
-// Two accumulators (factors f..f+3 and f+4..f+7) halve the chain of dependent additions.
-const [Q, P, BIAS, OUT, N, KP, I, F, ROW, ACC, ACC2] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+// Parameters 0..5: q, p, bias, out (byte offsets), n, kp; locals 6..9: i, f, row, acc.
+const [Q, P, BIAS, OUT, N, KP, I, F, ROW, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const addr = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...op.i32Shl, ...op.i32Add];
 const body = [
   ...vec([
     [3, I32],
-    [2, V128],
+    [1, V128],
   ]),
   ...op.block,
   ...op.loop,
   ...get(I), ...get(N), ...op.i32GeS, ...op.brIf(1),
   ...get(Q), ...get(I), ...get(KP), ...op.i32Mul, ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(ROW),
   ...op.v128Zero, ...set(ACC),
-  ...op.v128Zero, ...set(ACC2),
   ...i32(0), ...set(F),
   ...op.loop,
   ...get(ACC), ...addr(ROW, F), ...op.v128Load, ...addr(P, F), ...op.v128Load, ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC),
-  ...get(ACC2), ...addr(ROW, F), ...op.v128LoadAt(16), ...addr(P, F), ...op.v128LoadAt(16), ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC2),
-  ...get(F), ...i32(8), ...op.i32Add, ...tee(F), ...get(KP), ...op.i32LtS, ...op.brIf(0),
+  ...get(F), ...i32(4), ...op.i32Add, ...tee(F), ...get(KP), ...op.i32LtS, ...op.brIf(0),
   ...op.end,
-  ...get(ACC), ...get(ACC2), ...op.f32x4Add, ...set(ACC),
   ...addr(OUT, I),
   ...addr(BIAS, I), ...op.f32Load,
   ...get(ACC), ...op.f32x4Lane(0), ...get(ACC), ...op.f32x4Lane(1), ...op.f32Add,
@@ -130,7 +125,7 @@ export const KERNEL_WASM = kernelWasm(false);
 export interface KernelLayout {
   nItems: number;
   k: number;
-  /** Row stride: k rounded up to a multiple of 8 (the padding is zeros). */
+  /** Row stride: k rounded up to a multiple of 4 (the padding is zeros). */
   kp: number;
   qOff: number;
   biasOff: number;
@@ -145,7 +140,7 @@ export interface KernelLayout {
 export function kernelLayout(model: Model, slots: number): KernelLayout | null {
   const nItems = model.itemIds.length;
   const k = model.params.factors;
-  const kp = Math.ceil(k / 8) * 8;
+  const kp = Math.ceil(k / 4) * 4;
   const align = (n: number) => Math.ceil(n / 16) * 16;
   const qOff = 0;
   const biasOff = align(nItems * kp * 4);
