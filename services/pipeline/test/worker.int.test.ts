@@ -96,7 +96,8 @@ describe('worker process', () => {
     const env = { ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true' }), ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }) };
     const { child, exit } = start(env);
     await waitForLog(ws.logFile, /run finished status=published version=1/);
-    expect(readFileSync(ws.logFile, 'utf8')).toMatch(/worker INFO next run scheduled at=\S+T03:00:00/);
+    // logged right after the run's last line, so wait for it rather than race it
+    await waitForLog(ws.logFile, /worker INFO next run scheduled at=\S+T03:00:00/);
     child.kill('SIGTERM');
     const { code } = await exit;
     expect(code).toBe(0);
