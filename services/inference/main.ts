@@ -37,12 +37,14 @@ try {
 
 const registry = new Registry();
 let pool: RankPool | null = null;
+// Registered even with provenance off, so dashboards see zeros rather than missing series.
+const provenanceMetrics = createProvenanceMetrics(registry);
 let recorder: ProvenanceRecorder | undefined;
 if (config.provenance.enabled) {
   const p = config.provenance;
   recorder = new ProvenanceRecorder({
     sink: mysqlRowSink(createPool(p.mysql)),
-    metrics: createProvenanceMetrics(registry),
+    metrics: provenanceMetrics,
     batchSize: p.batchSize,
     flushMs: p.flushMs,
     bufferMax: p.bufferMax,
@@ -61,7 +63,7 @@ const app = createApp({ track: config.track, registry, recorder, testDelayMs: co
 const server: Server = app.listen(config.port, config.host);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
-  log.info('listening', { host: config.host, port, track: config.track });
+  log.info('listening', { host: config.host, port, track: config.track, provenance: config.provenance.enabled ? 'on' : 'off' });
 });
 server.on('error', (err) => {
   log.error('server error', { error: err });

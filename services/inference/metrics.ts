@@ -23,6 +23,12 @@ export class RequestSeries {
 
   constructor(readonly labels: Labels) {}
 
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
   observe(seconds: number): void {
     let i = 0;
     while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
@@ -72,12 +78,21 @@ export function createMetrics(registry: Registry, track: string): ServiceMetrics
     }
     return out;
   };
+  // Both metrics read the same series; resetting either (registry.resetMetrics()) zeroes them in
+  // place, so series held by callers keep counting into the export.
+  const reset = () => {
+    for (const s of all.values()) s.reset();
+  };
   registry.registerMetric(
-    snapshotMetric('http_request_duration_seconds', 'Duration of HTTP requests in seconds', 'histogram', histogramValues),
+    snapshotMetric('http_request_duration_seconds', 'Duration of HTTP requests in seconds', 'histogram', histogramValues, reset),
   );
   registry.registerMetric(
-    snapshotMetric('http_requests_total', 'HTTP requests served', 'counter', () =>
-      [...all.values()].map((s) => ({ labels: s.labels, value: s.count })),
+    snapshotMetric(
+      'http_requests_total',
+      'HTTP requests served',
+      'counter',
+      () => [...all.values()].map((s) => ({ labels: s.labels, value: s.count })),
+      reset,
     ),
   );
 
@@ -100,14 +115,20 @@ export function createMetrics(registry: Registry, track: string): ServiceMetrics
 }
 
 /** A metric whose values are computed at scrape time, in the shape prom-client's Registry reads. */
-function snapshotMetric(name: string, help: string, type: 'histogram' | 'counter', values: () => ExportValue[]): Metric {
+function snapshotMetric(
+  name: string,
+  help: string,
+  type: 'histogram' | 'counter',
+  values: () => ExportValue[],
+  reset: () => void,
+): Metric {
   const metric = {
     name,
     help,
     type,
     aggregator: 'sum',
     get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
-    reset: () => {},
+    reset,
   };
   return metric as unknown as Metric;
 }
