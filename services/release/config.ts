@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
 import { parseDuration } from './duration.ts';
-import type { Thresholds } from './judge.ts';
+import { allOf, thresholdJudge, trafficShareJudge, type Judge, type Thresholds } from './judge.ts';
 
 const duration = (dflt: string) =>
   z
@@ -25,6 +25,9 @@ export const releaseEnvShape = {
   /** Fraction of non-2xx canary answers the release tolerates (strictly less than). */
   RELEASE_MAX_ERROR_RATE: z.coerce.number().gt(0).max(1).default(0.01),
   RELEASE_MIN_REQUESTS: env.int(20, 1),
+  /** The canary's weighted share of traffic (NGINX weights 4:1) and the fraction of it below which the canary fails. */
+  RELEASE_CANARY_SHARE: z.coerce.number().gt(0).lt(1).default(0.2),
+  RELEASE_MIN_SHARE_RATIO: z.coerce.number().min(0).max(1).default(0.25),
   PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
   /** Prometheus' scrape interval (monitoring/prometheus.yml uses 5s). */
   PROMETHEUS_SCRAPE_INTERVAL: duration('5s'),
@@ -57,4 +60,12 @@ export function thresholdsOf(c: ReleaseConfig): Thresholds {
     maxErrorRate: c.RELEASE_MAX_ERROR_RATE,
     minRequests: c.RELEASE_MIN_REQUESTS,
   };
+}
+
+/** The seed's thresholds plus the traffic-share rule that sees through NGINX's failover. */
+export function judgeOf(c: ReleaseConfig): Judge {
+  return allOf(
+    thresholdJudge(thresholdsOf(c)),
+    trafficShareJudge({ expectedShare: c.RELEASE_CANARY_SHARE, minShareRatio: c.RELEASE_MIN_SHARE_RATIO, minRequests: c.RELEASE_MIN_REQUESTS }),
+  );
 }

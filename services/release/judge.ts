@@ -80,6 +80,50 @@ export function thresholdJudge(t: Thresholds): Judge {
   };
 }
 
+export interface ShareRule {
+  /** The canary's share of /recommend traffic by the load balancer's weights (4:1 gives 0.2). */
+  expectedShare: number;
+  /** Fail when the canary got less than this fraction of its expected share; 0 turns the rule off. */
+  minShareRatio: number;
+  /** Below this many requests expected at the canary, the share is noise and is not judged. */
+  minRequests: number;
+}
+
+/**
+ * Passive failover hides a bad canary: NGINX takes a failing or timing-out server out of
+ * rotation and retries on a stable one, so the canary's own figures look thin, not bad. A canary
+ * that gets far less than its weighted share of the traffic has been failing; say so.
+ */
+export function trafficShareJudge(rule: ShareRule): Judge {
+  return ({ canary, stable }) => {
+    if (rule.minShareRatio <= 0 || !stable) return { verdict: 'pass', reasons: [] };
+    const total = canary.requests + stable.requests;
+    if (!Number.isFinite(total) || total * rule.expectedShare < rule.minRequests) return { verdict: 'pass', reasons: [] };
+    const share = canary.requests / total;
+    if (share < rule.expectedShare * rule.minShareRatio) {
+      return {
+        verdict: 'fail',
+        reasons: [
+          `canary served ${pct(share)} of ${fmt(total)} requests where its weight gives ${pct(rule.expectedShare)}: ` +
+            'the load balancer took it out of rotation (failing or timing out)',
+        ],
+      };
+    }
+    return { verdict: 'pass', reasons: [`canary traffic share ${pct(share)} (weight share ${pct(rule.expectedShare)})`] };
+  };
+}
+
+/** All judges must pass: any fail fails, else any inconclusive is inconclusive; reasons are kept. */
+export function allOf(...judges: Judge[]): Judge {
+  return (input) => {
+    const verdicts = judges.map((j) => j(input));
+    const pick = (kind: VerdictKind) => verdicts.filter((v) => v.verdict === kind);
+    const decisive = pick('fail').length ? pick('fail') : pick('inconclusive').length ? pick('inconclusive') : verdicts;
+    const verdict: VerdictKind = pick('fail').length ? 'fail' : pick('inconclusive').length ? 'inconclusive' : 'pass';
+    return { verdict, reasons: decisive.flatMap((v) => v.reasons) };
+  };
+}
+
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }

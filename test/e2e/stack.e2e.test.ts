@@ -21,7 +21,7 @@ import { runTraining } from '../../services/model/index.ts';
 import { createNotifiers, notifyAll } from '../../services/pipeline/notify/index.ts';
 import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
-import { thresholdJudge } from '../../services/release/judge.ts';
+import { allOf, thresholdJudge, trafficShareJudge } from '../../services/release/judge.ts';
 import {
   createLocalOrchestrator,
   scrapeTargetsOf,
@@ -144,7 +144,8 @@ beforeAll(async () => {
     prometheus: createPrometheusClient(prometheus.url),
     notifier: { notify: (n) => notifyAll(notifiers, n, silentLogger) },
     store: fileStateStore(join(work, 'release-state.json')),
-    judge: thresholdJudge(thresholds),
+    // the production judge (services/release/config.ts judgeOf): thresholds plus the traffic share
+    judge: allOf(thresholdJudge(thresholds), trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0.25, minRequests: 20 })),
     thresholds,
     reportsDir: join(work, 'releases'),
     scrapeIntervalMs: SCRAPE_MS,
@@ -259,19 +260,19 @@ describe('the whole stack', () => {
     const aborted = await controller.start(SLOW, 30_000);
     // NGINX's passive failover takes a canary that times out (700 ms > proxy_read_timeout 500 ms)
     // out of the rotation for 10 s after 3 failures and then probes it with one request, so the
-    // canary sees few requests: 'fail' (too slow) or 'inconclusive' (too few), both abort. What
-    // Prometheus did see of it must be the slow model.
+    // canary sees far less than its 20 % share: the judge fails it for that (or for its latency,
+    // whichever it saw). What Prometheus did see of it must be the slow model.
     expect(aborted).toMatchObject({ outcome: 'aborted', stableVersion: '1' });
-    expect(['fail', 'inconclusive']).toContain(aborted.decision?.verdict);
+    expect(aborted.decision?.verdict).toBe('fail');
     expect(aborted.decision?.canary?.avgLatencyMs).toBeGreaterThanOrEqual(700);
-    expect(aborted.decision?.reasons.join(' ')).toMatch(/average latency \d+(\.\d)? ms >= limit 500 ms|only [\d.]+ canary requests/);
+    expect(aborted.decision?.reasons.join(' ')).toMatch(/average latency \d+(\.\d)? ms >= limit 500 ms|took it out of rotation/);
     expect(orchestrator.endpoints().map((e) => e.version)).toEqual(['1', '1', '1']);
     expect(await viaNginx(20)).toEqual({ 1: 20 });
     const deadline = Date.now() + 15_000;
     while ((smtp.mails.length === mailsBefore || hook.bodies.length === hooksBefore) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release slow aborted \((fail|inconclusive)\)/);
+    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release slow aborted \(fail\)/);
     expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release slow aborted');
 
     // 5. Zero non-200 answers through NGINX for the whole run, and provenance for what was served.

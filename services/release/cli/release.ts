@@ -11,10 +11,9 @@ import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
-import { releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
+import { judgeOf, releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
-import { thresholdJudge } from '../judge.ts';
 import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
 import type { Orchestrator } from '../orchestrator.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
@@ -116,7 +115,7 @@ async function main(): Promise<number> {
     prometheus: createPrometheusClient(c.PROMETHEUS_URL),
     notifier: { notify: (n) => notifyAll(notifiers, n, log.child('notify')) },
     store,
-    judge: thresholdJudge(thresholdsOf(c)),
+    judge: judgeOf(c),
     thresholds: thresholdsOf(c),
     reportsDir: resolve(c.RELEASE_REPORTS_DIR),
     scrapeIntervalMs: c.PROMETHEUS_SCRAPE_INTERVAL,

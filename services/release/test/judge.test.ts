@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, thresholdJudge, type TrackSummary } from '../judge.ts';
+import { allOf, DEFAULT_THRESHOLDS, thresholdJudge, trafficShareJudge, type TrackSummary } from '../judge.ts';
 
 const judge = thresholdJudge(DEFAULT_THRESHOLDS); // < 500 ms, < 1 %, >= 20 requests
 const canary = (avgLatencyMs: number | null, errorRate: number | null, requests: number): TrackSummary => ({
@@ -59,5 +59,50 @@ describe('thresholdJudge', () => {
   it('judges the canary only, whatever the stables did', () => {
     const stable = canary(5000, 0.9, 10_000);
     expect(judge({ canary: canary(100, 0, 100), stable }).verdict).toBe('pass');
+  });
+});
+
+describe('trafficShareJudge', () => {
+  const share = trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0.25, minRequests: 20 });
+
+  it('fails a canary the load balancer starved of traffic (passive failover hides its errors)', () => {
+    // 7 of 607 requests = 1.2 %, far below a quarter of the weighted 20 %
+    const v = share({ canary: canary(700, 0, 7), stable: canary(5, 0, 600) });
+    expect(v.verdict).toBe('fail');
+    expect(v.reasons[0]).toMatch(/^canary served 1\.153% of 607 requests where its weight gives 20%/);
+  });
+
+  it('passes a canary near its weighted share and says so', () => {
+    const v = share({ canary: canary(5, 0, 110), stable: canary(5, 0, 440) });
+    expect(v).toEqual({ verdict: 'pass', reasons: ['canary traffic share 20% (weight share 20%)'] });
+  });
+
+  it('has no opinion on too little traffic, without stables, or when turned off', () => {
+    expect(share({ canary: canary(5, 0, 0), stable: canary(5, 0, 50) })).toEqual({ verdict: 'pass', reasons: [] });
+    expect(share({ canary: canary(5, 0, 0) })).toEqual({ verdict: 'pass', reasons: [] });
+    const off = trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0, minRequests: 20 });
+    expect(off({ canary: canary(5, 0, 1), stable: canary(5, 0, 1000) }).verdict).toBe('pass');
+  });
+});
+
+describe('allOf', () => {
+  const both = allOf(judge, trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0.25, minRequests: 20 }));
+
+  it('fails when any judge fails, with the failing reasons only', () => {
+    // too few canary requests alone is inconclusive; starved of its share it is a failure
+    const v = both({ canary: canary(700, 0, 7), stable: canary(5, 0, 600) });
+    expect(v.verdict).toBe('fail');
+    expect(v.reasons).toHaveLength(1);
+    expect(v.reasons[0]).toMatch(/took it out of rotation/);
+  });
+
+  it('is inconclusive when none fails and one cannot tell', () => {
+    expect(both({ canary: canary(10, 0, 3), stable: canary(5, 0, 12) }).verdict).toBe('inconclusive');
+  });
+
+  it('passes only when all pass, keeping every reason', () => {
+    const v = both({ canary: canary(42, 0, 120), stable: canary(5, 0, 480) });
+    expect(v.verdict).toBe('pass');
+    expect(v.reasons).toHaveLength(4);
   });
 });
