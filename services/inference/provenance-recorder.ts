@@ -85,6 +85,8 @@ export class ProvenanceRecorder {
     }
     last.push(row);
     this.buffered++;
+    // Kept current here, not only after a flush, so a scrape during an outage shows the backlog.
+    this.opts.metrics.buffered.set(this.buffered);
     // A full batch goes out now unless a write is running or MySQL is backing off.
     if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.flush();
   }
