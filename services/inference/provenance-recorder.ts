@@ -5,6 +5,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
+import { insertParams, insertSql, statementSizes } from './reccom-insert.ts';
 import type { ProvenanceMetrics } from './metrics.ts';
 
 export interface ProvenanceRow {
@@ -166,24 +167,40 @@ export class ProvenanceRecorder {
   }
 }
 
-/** Multi-row INSERT into `reccom` (schema: services/core/db/migrations/001_*.sql). */
+/**
+ * Multi-row INSERTs into `reccom` as prepared statements (see reccom-insert.ts): a batch of a
+ * power-of-two size is one statement; any other size is a few statements in one transaction, so a
+ * batch is written whole or not at all.
+ */
 export function mysqlRowSink(pool: Pool): RowSink {
   return {
     async write(rows) {
-      const values = rows.map((r) => [
-        r.requestId,
-        r.version,
-        r.userId,
-        new Date(r.servedAt),
-        r.track,
-        r.status,
-        r.latencyMs,
-        r.result,
-      ]);
-      await pool.query(
-        'INSERT INTO reccom (request_id, version_number, user_id, served_at, track, status, latency_ms, result) VALUES ?',
-        [values],
-      );
+      const sizes = statementSizes(rows.length);
+      if (sizes.length === 0) return;
+      if (sizes.length === 1) {
+        await pool.execute(insertSql(sizes[0]), insertParams(rows, 0, sizes[0]));
+        return;
+      }
+      const conn = await pool.getConnection();
+      let healthy = true;
+      try {
+        await conn.beginTransaction();
+        let from = 0;
+        for (const size of sizes) {
+          await conn.execute(insertSql(size), insertParams(rows, from, size));
+          from += size;
+        }
+        await conn.commit();
+      } catch (err) {
+        await conn.rollback().catch(() => {
+          healthy = false;
+        });
+        throw err;
+      } finally {
+        // A connection that could not even roll back is not handed to the next batch.
+        if (healthy) conn.release();
+        else conn.destroy();
+      }
     },
     close: () => pool.end(),
   };

@@ -12,10 +12,17 @@
 //
 // The kernel is assembled here from its instructions (no toolchain needed); in text form:
 //   (func (export "score") (param $q $p $bias $out $n $kp i32)   ;; byte offsets, counts
-//     for i in 0..n: acc = f32x4(0)
-//       for f in 0..kp step 4: acc += v128.load(q + (i*kp + f)*4) * v128.load(p + f*4)
+//     for i in 0..n: row = q + i*kp*4; a0 = a1 = a2 = a3 = f32x4(0)
+//       for f in 0..kp - kp%16 step 16:                       ;; four independent chains, so the
+//         a0 += v128.load(row + f*4) * v128.load(p + f*4)     ;; adds do not wait on each other
+//         a1 += ... + 16 bytes; a2 += ... + 32; a3 += ... + 48
+//       for the rest, step 4: a0 += v128.load(row + f*4) * v128.load(p + f*4)
+//       acc = (a0 + a1) + (a2 + a3)
 //       out[i] = bias[i] + ((acc.0 + acc.1) + (acc.2 + acc.3)))
-// Rows are padded with zeros to kp = k rounded up to a multiple of 4.
+// Rows are padded with zeros to kp = k rounded up to a multiple of 4. A term goes through at most
+// kp/16 + 3 accumulator adds, 2 to join the chains, 2 across lanes and the bias add, never more
+// than the kp/4 + 4 roundings the error margin in exactTopN allows for (adds to an exact zero do
+// not round, which covers kp < 16).
 import type { Model } from '../model/types.ts';
 import type { RankFn } from './recommender.ts';
 
@@ -47,7 +54,6 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const get = (l: number) => [0x20, l];
 const set = (l: number) => [0x21, l];
-const tee = (l: number) => [0x22, l];
 const i32 = (v: number) => [0x41, ...sleb(v)];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 const memarg = (alignLog2: number, offset = 0) => [alignLog2, ...uleb(offset)];
@@ -60,6 +66,7 @@ const op = {
   i32Add: [0x6a],
   i32Mul: [0x6c],
   i32Shl: [0x74],
+  i32And: [0x71],
   i32GeS: [0x4e],
   i32LtS: [0x48],
   f32Load: [0x2a, ...memarg(2)],
@@ -72,30 +79,59 @@ const op = {
   f32x4Mul: simd(0xe6),
 };
 
-// Parameters 0..5: q, p, bias, out (byte offsets), n, kp; locals 6..9: i, f, row, acc.
-const [Q, P, BIAS, OUT, N, KP, I, F, ROW, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+// Parameters 0..5: q, p, bias, out (byte offsets), n, kp; locals: i, f (byte offset in a row),
+// row (byte address), rowBytes, mainBytes (the part done four vectors at a time), a0..a3, acc.
+const [Q, P, BIAS, OUT, N, KP, I, F, ROW, ROWB, MAINB, A0, A1, A2, A3, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 const addr = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...op.i32Shl, ...op.i32Add];
+/** a += v128.load(row + f + off) * v128.load(p + f + off) */
+const madd = (a: number, off: number) => [
+  ...get(a),
+  ...get(ROW), ...get(F), ...op.i32Add, ...simd(0x00, ...memarg(2, off)),
+  ...get(P), ...get(F), ...op.i32Add, ...simd(0x00, ...memarg(2, off)),
+  ...op.f32x4Mul, ...op.f32x4Add, ...set(a),
+];
 const body = [
   ...vec([
-    [3, I32],
-    [1, V128],
+    [5, I32],
+    [5, V128],
   ]),
+  ...get(KP), ...i32(2), ...op.i32Shl, ...set(ROWB),
+  ...get(KP), ...i32(-16), ...op.i32And, ...i32(2), ...op.i32Shl, ...set(MAINB),
+  ...get(Q), ...set(ROW),
   ...op.block,
   ...op.loop,
   ...get(I), ...get(N), ...op.i32GeS, ...op.brIf(1),
-  ...get(Q), ...get(I), ...get(KP), ...op.i32Mul, ...i32(2), ...op.i32Shl, ...op.i32Add, ...set(ROW),
-  ...op.v128Zero, ...set(ACC),
+  ...op.v128Zero, ...set(A0),
+  ...op.v128Zero, ...set(A1),
+  ...op.v128Zero, ...set(A2),
+  ...op.v128Zero, ...set(A3),
   ...i32(0), ...set(F),
+  // four vectors at a time
+  ...op.block,
   ...op.loop,
-  ...get(ACC), ...addr(ROW, F), ...op.v128Load, ...addr(P, F), ...op.v128Load, ...op.f32x4Mul, ...op.f32x4Add, ...set(ACC),
-  ...get(F), ...i32(4), ...op.i32Add, ...tee(F), ...get(KP), ...op.i32LtS, ...op.brIf(0),
+  ...get(F), ...get(MAINB), ...op.i32GeS, ...op.brIf(1),
+  ...madd(A0, 0), ...madd(A1, 16), ...madd(A2, 32), ...madd(A3, 48),
+  ...get(F), ...i32(64), ...op.i32Add, ...set(F),
+  ...op.br(0),
   ...op.end,
+  ...op.end,
+  // the remaining vectors (kp % 16 / 4 of them)
+  ...op.block,
+  ...op.loop,
+  ...get(F), ...get(ROWB), ...op.i32GeS, ...op.brIf(1),
+  ...madd(A0, 0),
+  ...get(F), ...i32(16), ...op.i32Add, ...set(F),
+  ...op.br(0),
+  ...op.end,
+  ...op.end,
+  ...get(A0), ...get(A1), ...op.f32x4Add, ...get(A2), ...get(A3), ...op.f32x4Add, ...op.f32x4Add, ...set(ACC),
   ...addr(OUT, I),
   ...addr(BIAS, I), ...op.f32Load,
   ...get(ACC), ...op.f32x4Lane(0), ...get(ACC), ...op.f32x4Lane(1), ...op.f32Add,
   ...get(ACC), ...op.f32x4Lane(2), ...get(ACC), ...op.f32x4Lane(3), ...op.f32Add,
   ...op.f32Add, ...op.f32Add,
   ...op.f32Store,
+  ...get(ROW), ...get(ROWB), ...op.i32Add, ...set(ROW),
   ...get(I), ...i32(1), ...op.i32Add, ...set(I),
   ...op.br(0),
   ...op.end,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type InferenceApp } from '../app.ts';
+import type { IncomingMessage } from 'node:http';
+import { createApp, plainRecommendId, type InferenceApp } from '../app.ts';
 import type { ProvenanceRow } from '../provenance-recorder.ts';
 import { createRecommender } from '../recommender.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';
@@ -200,6 +201,105 @@ describe('inference app before the model is loaded', () => {
       expect(res.headers.get('x-serving-track')).toBe('stable');
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('model_info{version="sample",track="stable"} 1');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('inference app metrics at start-up', () => {
+  it('exports the GET /recommend 200 series at zero before any request (so increase() counts the first ones)', async () => {
+    const app = createApp({ track: 'canary', registry: new Registry() });
+    const server = await listen(app);
+    try {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const labels = 'method="GET",route="/recommend/:userId",status_code="200",track="canary"';
+      expect(text).toContain(`http_requests_total{${labels}} 0`);
+      expect(text).toContain(`http_request_duration_seconds_count{${labels}} 0`);
+      expect(text).toContain(`http_request_duration_seconds_sum{${labels}} 0`);
+      expect(text).toContain(`http_request_duration_seconds_bucket{${labels},le="+Inf"} 0`);
+      expect(text).toContain(`http_request_duration_seconds_bucket{${labels},le="0.005"} 0`);
+      // Nothing else was counted yet: no other request series before the first request.
+      expect(text).not.toMatch(/http_requests_total\{[^}]*status_code="(?!200)/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('plainRecommendId (the /recommend form served before the Express router)', () => {
+  const req = (method: string, url: string) => ({ method, url }) as IncomingMessage;
+  it('takes GET /recommend/<digits> only', () => {
+    expect(plainRecommendId(req('GET', '/recommend/20'))).toBe('20');
+    expect(plainRecommendId(req('GET', '/recommend/0'))).toBe('0');
+    expect(plainRecommendId(req('GET', '/recommend/99999999999999999999'))).toBe('99999999999999999999');
+  });
+  it('leaves every other form to Express', () => {
+    for (const [method, url] of [
+      ['HEAD', '/recommend/20'],
+      ['POST', '/recommend/20'],
+      ['GET', '/recommend/'],
+      ['GET', '/recommend/20/'],
+      ['GET', '/recommend/20?x=1'],
+      ['GET', '/recommend/%32%30'],
+      ['GET', '/RECOMMEND/20'],
+      ['GET', '/recommend/-1'],
+      ['GET', '/recommend/abc'],
+      ['GET', '/recommend'],
+      ['GET', '/metrics'],
+    ]) {
+      expect(plainRecommendId(req(method, url)), `${method} ${url}`).toBeNull();
+    }
+  });
+});
+
+describe('inference app: /recommend forms through the router and past it answer alike', () => {
+  it('gives the same status, headers and body for /recommend/20, /recommend/20/, /recommend/%32%30 and ?q', async () => {
+    const registry = new Registry();
+    const app = createApp({
+      recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }),
+      version: 'v7',
+      track: 'stable',
+      registry,
+    });
+    const server = await listen(app);
+    try {
+      const answers = await Promise.all(
+        ['/recommend/20', '/recommend/20/', '/recommend/%32%30', '/recommend/20?x=1', '/Recommend/20'].map(async (path) => {
+          const res = await fetch(server.url + path, { headers: { 'x-request-id': 'same-id' } });
+          const headers = [...res.headers].filter(([k]) => k !== 'date');
+          return { status: res.status, headers, body: await res.text() };
+        }),
+      );
+      for (const a of answers.slice(1)) expect(a).toEqual(answers[0]);
+      expect(answers[0].status).toBe(200);
+      const text = await registry.metrics();
+      expect(text).toContain('http_requests_total{method="GET",route="/recommend/:userId",status_code="200",track="stable"} 5');
+      for (const bad of ['/recommend/0', '/recommend/x']) {
+        const res = await fetch(server.url + bad);
+        expect(res.status).toBe(400);
+        expect(await res.text()).toMatch(/^userId must be a positive integer/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('inference app when writing the answer throws', () => {
+  it('answers the plain /recommend form as the routed one, and keeps serving', async () => {
+    const app = createApp({ track: 'stable', registry: new Registry() });
+    // A version that is not a legal header value makes setHeader throw.
+    app.setModel(createRecommender(tinyModel(), { cacheSize: 10, rank }), 'v\n1');
+    const server = await listen(app);
+    try {
+      const plain = await fetch(`${server.url}/recommend/20`);
+      const routed = await fetch(`${server.url}/recommend/20/`);
+      expect(plain.status).toBe(routed.status);
+      expect(plain.status).toBeGreaterThanOrEqual(400);
+      expect(await plain.text()).toBe(await routed.text());
+      // Still serving (every answer carries the version header, so each fails the same way).
+      expect((await fetch(`${server.url}/recommend/21`)).status).toBe(plain.status);
     } finally {
       await server.close();
     }

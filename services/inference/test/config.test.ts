@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.ts';
-import { loadInferenceConfig } from '../config.ts';
+import { defaultRankWorkers, loadInferenceConfig } from '../config.ts';
 
 describe('loadInferenceConfig', () => {
   it('has the documented defaults, MODEL_PATH relative to the repo root', () => {
     const c = loadInferenceConfig({}, '/repo');
-    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: 2, cacheSize: 50_000 });
+    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: defaultRankWorkers(), cacheSize: 50_000 });
     expect(c.provenance).toMatchObject({ enabled: false, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
+  });
+
+  it('defaults RANK_WORKERS to one worker per core, at least 1 and at most 4', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => defaultRankWorkers(cores))).toEqual([1, 2, 3, 4, 4, 4]);
+    expect(defaultRankWorkers(0)).toBe(1);
   });
 
   it('reads every variable', () => {

@@ -31,6 +31,29 @@ describe('LruCache', () => {
     expect(() => new LruCache(1.5)).toThrow(/capacity/);
   });
 
+  it('keeps evicting the least recently used key through long churn (many evictions and table rehashes)', () => {
+    const cap = 50;
+    const c = new LruCache<number, number>(cap);
+    const ref: number[] = []; // keys, oldest first
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let i = 0; i < 20_000; i++) {
+      const k = rand(120);
+      const j = ref.indexOf(k);
+      if (rand(2) === 0) {
+        expect(c.get(k)).toBe(j >= 0 ? k : undefined);
+        if (j >= 0) ref.push(...ref.splice(j, 1));
+      } else {
+        c.set(k, k);
+        if (j >= 0) ref.splice(j, 1);
+        else if (ref.length >= cap) ref.shift();
+        ref.push(k);
+      }
+      expect(c.size).toBe(ref.length);
+    }
+    for (const k of ref) expect(c.has(k)).toBe(true);
+  });
+
   it('behaves like a reference LRU on random operations', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 8 })), { maxLength: 200 }), (cap, ops) => {
