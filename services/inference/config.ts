@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
-import { mysqlEnvShape, type MysqlSettings } from '../core/db/connection.ts';
+import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../core/db/connection.ts';
 
 /**
  * One rank worker per core, at most 4. Not cores - 1: at 1,000 cache misses/s on the 27k-movie
@@ -63,13 +63,7 @@ export function loadInferenceConfig(
       batchSize: c.PROVENANCE_BATCH_SIZE,
       flushMs: c.PROVENANCE_FLUSH_MS,
       bufferMax: c.PROVENANCE_BUFFER_MAX,
-      mysql: {
-        host: c.MYSQL_HOST,
-        port: c.MYSQL_PORT,
-        user: c.MYSQL_USER,
-        password: c.MYSQL_PASSWORD,
-        database: c.MYSQL_DATABASE,
-      },
+      mysql: mysqlSettingsFrom(c),
     },
     cacheSize: c.RECOMMEND_CACHE_SIZE,
     rankWorkers: c.RANK_WORKERS,

@@ -18,7 +18,6 @@ import { startPrometheus, type LocalPrometheus } from '../../services/core/local
 import { createTestDatabase } from '../../services/core/testing/mysql.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
 import { runTraining } from '../../services/model/index.ts';
-import { createNotifiers, notifyAll } from '../../services/pipeline/notify/index.ts';
 import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
 import { allOf, thresholdJudge, trafficShareJudge } from '../../services/release/judge.ts';
@@ -31,7 +30,7 @@ import {
 } from '../../services/release/local-orchestrator.ts';
 import { createPrometheusClient } from '../../services/release/prometheus-client.ts';
 import { fileStateStore } from '../../services/release/state.ts';
-import { mailText, startSmtpCapture, startWebhookCapture } from '../../services/release/test/capture.ts';
+import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from '../../services/release/test/capture.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RATINGS = resolve(REPO, '../shared/data/movielens/ml-latest-small/ratings.csv');
@@ -130,19 +129,11 @@ beforeAll(async () => {
   await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
   nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints) });
 
-  const notifiers = createNotifiers(
-    {
-      email: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'release@marquee.test', to: ['oncall@marquee.test'] },
-      slack: { webhookUrl: hook.url },
-      timeoutMs: 5000,
-    },
-    silentLogger,
-  );
   const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
   controller = createReleaseController({
     orchestrator,
     prometheus: createPrometheusClient(prometheus.url),
-    notifier: { notify: (n) => notifyAll(notifiers, n, silentLogger) },
+    notifier: captureNotifier(smtp, hook),
     store: fileStateStore(join(work, 'release-state.json')),
     // the production judge (services/release/config.ts judgeOf): thresholds plus the traffic share
     judge: allOf(thresholdJudge(thresholds), trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0.25, minRequests: 20 })),

@@ -1,21 +1,11 @@
 // Hand-built models for the inference tests: small enough to reason about every ranking.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { topNForUser } from '../../model/index.ts';
+import { resolveParams, topNForUser } from '../../model/index.ts';
 import type { Model, TrainParams } from '../../model/types.ts';
 
-export const PARAMS: TrainParams = {
-  factors: 2,
-  epochs: 1,
-  lr: 0.005,
-  reg: 0.02,
-  initMean: 0,
-  initStd: 0.1,
-  seed: 42,
-  threads: 1,
-  ratingMin: 1,
-  ratingMax: 5,
-};
+// The defaults, at a size small enough to reason about every ranking.
+export const PARAMS: TrainParams = resolveParams({ factors: 2, epochs: 1 });
 
 /**
  * 30 movies `m0`..`m29` whose score rises with the index (item bias i/100, zero factors), so any

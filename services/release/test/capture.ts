@@ -3,6 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { silentLogger } from '../../core/logger.ts';
+import { createNotifiers, notifyAll, type Notification } from '../../pipeline/notify/index.ts';
 
 export interface CapturedMail {
   from: string;
@@ -65,4 +67,17 @@ export function mailText(m: CapturedMail): string {
   return m.raw
     .replace(/=\r?\n/g, '')
     .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** The production notifiers (email + Slack webhook) pointed at the two receivers above. */
+export function captureNotifier(smtp: { port: number }, hook: { url: string }): { notify(n: Notification): Promise<unknown> } {
+  const notifiers = createNotifiers(
+    {
+      email: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'release@marquee.test', to: ['oncall@marquee.test'] },
+      slack: { webhookUrl: hook.url },
+      timeoutMs: 5000,
+    },
+    silentLogger,
+  );
+  return { notify: (n) => notifyAll(notifiers, n, silentLogger) };
 }

@@ -9,13 +9,12 @@ import { createLogger, silentLogger } from '../../core/logger.ts';
 import { freePort } from '../../core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../core/localstack/prometheus.ts';
 import { runTraining } from '../../model/index.ts';
-import { createNotifiers, notifyAll } from '../../pipeline/notify/index.ts';
 import { createReleaseController, type ReleaseController } from '../controller.ts';
 import { thresholdJudge } from '../judge.ts';
 import { createLocalOrchestrator, scrapeTargetsOf, type LocalOrchestrator, type LocalSlot } from '../local-orchestrator.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
 import { fileStateStore } from '../state.ts';
-import { mailText, startSmtpCapture, startWebhookCapture } from './capture.ts';
+import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from './capture.ts';
 import { startTraffic } from './traffic.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -89,19 +88,11 @@ beforeAll(async () => {
   await orchestrator.up('r1');
   await prometheus.reloadTargets(scrapeTargetsOf(orchestrator.endpoints()));
 
-  const notifiers = createNotifiers(
-    {
-      email: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'release@marquee.test', to: ['oncall@marquee.test'] },
-      slack: { webhookUrl: hook.url },
-      timeoutMs: 5000,
-    },
-    silentLogger,
-  );
   const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
   controller = createReleaseController({
     orchestrator,
     prometheus: createPrometheusClient(prometheus.url),
-    notifier: { notify: (n) => notifyAll(notifiers, n, silentLogger) },
+    notifier: captureNotifier(smtp, hook),
     store: fileStateStore(join(work, 'release-state.json')),
     judge: thresholdJudge(thresholds),
     thresholds,
