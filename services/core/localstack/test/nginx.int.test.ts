@@ -29,7 +29,9 @@ async function hit(url: string, n: number): Promise<{ tracks: Record<string, num
   const tracks: Record<string, number> = {};
   const statuses: Record<number, number> = {};
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${url}/recommend/${i}`);
+    // A fresh connection per request: a pooled keep-alive socket to an NGINX worker that a
+    // reload just retired can be closed under the request (a client race, not an NGINX answer).
+    const res = await fetch(`${url}/recommend/${i}`, { headers: { connection: 'close' } });
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
     const track = res.headers.get('x-serving-track') ?? 'none';
     tracks[track] = (tracks[track] ?? 0) + 1;
