@@ -24,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { barChartSvg } from '../../services/core/chart.ts';
+import { waitForHttp } from '../../services/core/localstack/process.ts';
 import { loadArtifact, runTraining, type Manifest } from '../../services/model/index.ts';
 import type { PacedRequest, PacedResult } from './_paced-load.ts';
 
@@ -83,18 +84,6 @@ function startChild(file: string, args: string[], env: Record<string, string> = 
   });
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`);
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface LoadResult {
   label: string;
@@ -296,7 +285,7 @@ async function ensureSyntheticModel(): Promise<Manifest | null> {
 async function startService(modelDir: string): Promise<{ server: Server; readyMs: number; loadMs: number; ranker: string }> {
   const t0 = performance.now();
   const server = await startChild(join(repoRoot, 'services/inference/main.ts'), [], { MODEL_PATH: modelDir, LOG_LEVEL: 'info' });
-  await waitReady(server.url);
+  await waitForHttp(`${server.url}/readyz`, { timeoutMs: 60_000, intervalMs: 20, what: 'inference service' });
   const readyMs = performance.now() - t0;
   const line = /model loaded; ready .*/.exec(server.output())?.[0] ?? '';
   return { server, readyMs, loadMs: Number(/loadMs=(\d+)/.exec(line)?.[1] ?? NaN), ranker: /ranker=(\S+)/.exec(line)?.[1] ?? '?' };

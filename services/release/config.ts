@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
 import { parseDuration } from './duration.ts';
-import { allOf, thresholdJudge, trafficShareJudge, type Judge, type Thresholds } from './judge.ts';
+import { releaseJudge, type Judge, type Thresholds } from './judge.ts';
 
 const duration = (dflt: string) =>
   z
@@ -64,8 +64,5 @@ export function thresholdsOf(c: ReleaseConfig): Thresholds {
 
 /** The seed's thresholds plus the traffic-share rule that sees through NGINX's failover. */
 export function judgeOf(c: ReleaseConfig): Judge {
-  return allOf(
-    thresholdJudge(thresholdsOf(c)),
-    trafficShareJudge({ expectedShare: c.RELEASE_CANARY_SHARE, minShareRatio: c.RELEASE_MIN_SHARE_RATIO, minRequests: c.RELEASE_MIN_REQUESTS }),
-  );
+  return releaseJudge(thresholdsOf(c), { expectedShare: c.RELEASE_CANARY_SHARE, minShareRatio: c.RELEASE_MIN_SHARE_RATIO });
 }

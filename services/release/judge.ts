@@ -124,6 +124,11 @@ export function allOf(...judges: Judge[]): Judge {
   };
 }
 
+/** The production judge: the seed's thresholds plus the traffic-share rule (config.ts judgeOf). */
+export function releaseJudge(t: Thresholds, share: Omit<ShareRule, 'minRequests'>): Judge {
+  return allOf(thresholdJudge(t), trafficShareJudge({ ...share, minRequests: t.minRequests }));
+}
+
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }

@@ -20,7 +20,7 @@ import type { MysqlSettings } from '../../services/core/db/connection.ts';
 import { runTraining } from '../../services/model/index.ts';
 import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
-import { allOf, thresholdJudge, trafficShareJudge } from '../../services/release/judge.ts';
+import { releaseJudge } from '../../services/release/judge.ts';
 import {
   createLocalOrchestrator,
   scrapeTargetsOf,
@@ -135,8 +135,8 @@ beforeAll(async () => {
     prometheus: createPrometheusClient(prometheus.url),
     notifier: captureNotifier(smtp, hook),
     store: fileStateStore(join(work, 'release-state.json')),
-    // the production judge (services/release/config.ts judgeOf): thresholds plus the traffic share
-    judge: allOf(thresholdJudge(thresholds), trafficShareJudge({ expectedShare: 0.2, minShareRatio: 0.25, minRequests: 20 })),
+    // the production judge with the defaults of services/release/config.ts (4:1 weights)
+    judge: releaseJudge(thresholds, { expectedShare: 0.2, minShareRatio: 0.25 }),
     thresholds,
     reportsDir: join(work, 'releases'),
     scrapeIntervalMs: SCRAPE_MS,

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForHttp } from '../../core/localstack/process.ts';
 import { saveArtifact } from '../../model/index.ts';
 import { tinyModel } from './fixtures.ts';
 
@@ -69,17 +70,6 @@ export function runService(env: Record<string, string>): Promise<{ code: number 
   return new Promise((r) => child.on('exit', (code) => r({ code, output })));
 }
 
-export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`);
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+  return waitForHttp(`${url}/readyz`, { timeoutMs, intervalMs: 20, what: 'inference service' });
 }
