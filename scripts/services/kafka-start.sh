@@ -50,6 +50,11 @@ command -v "$JAVA" >/dev/null || die "java not found (install openjdk-17-jre-hea
 command -v "$NODE" >/dev/null || die "node not found"
 
 # --- 0. already running? -------------------------------------------------------------------------
+# a broker of this state dir whose pid file was lost (an interrupted start) is found by its config path
+if ! { [[ -f "$PID_FILE" ]] && pid_is_kafka "$(cat "$PID_FILE")"; }; then
+  orphan="$(pgrep -f "kafka\.Kafka $CONF_DIR/server\.properties" | head -n 1 || true)"
+  if [[ -n "$orphan" ]]; then echo "$orphan" >"$PID_FILE"; fi
+fi
 if [[ -f "$PID_FILE" ]] && pid_is_kafka "$(cat "$PID_FILE")"; then
   pid="$(cat "$PID_FILE")"
   # it may still be starting (another caller raced us): wait for readiness below rather than fail
@@ -110,11 +115,14 @@ else
 
   # --- 4. start the broker in its own session, so it outlives the shell that started it -----------
   log "starting Kafka $KAFKA_VERSION on $KAFKA_HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT); output: $OUT_FILE"
+  # a broker killed without kafka-stop.sh leaves its pid file behind: it must not be read as the new pid
+  rm -f "$PID_FILE"
   # shellcheck disable=SC2086  # heap/JVM option strings are meant to be word-split
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
     "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS "${LOG_OPTS[@]}" -cp "$CLASSPATH_WILDCARD" \
     kafka.Kafka "$CONF_DIR/server.properties" >"$OUT_FILE" 2>&1 </dev/null &
   for _ in $(seq 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
+  [[ -s "$PID_FILE" ]] || die "the broker process did not start (no pid in $PID_FILE)"
   pid="$(cat "$PID_FILE")"
 fi
 
