@@ -11,7 +11,6 @@
 // stopped for a 5-18 ms scavenge, which set the p99; node:http alone under the same load has
 // 0.2-0.6 ms scavenges. Anything else on that path (HEAD, a trailing slash, a query string,
 // percent-encoding, other letter case) still goes through the Express route, with the same handler.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -20,6 +19,7 @@ import { silentLogger } from '../core/logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { ProvenanceRow } from './provenance-recorder.ts';
 import type { Recommender } from './recommender.ts';
+import { requestIdMinter } from './request-id.ts';
 import { parseUserId, userIdError } from './user-id.ts';
 
 export const RECOMMEND_ROUTE = '/recommend/:userId';
@@ -69,9 +69,10 @@ export function createApp(opts: AppOptions): InferenceApp {
   };
   if (opts.recommender) setModel(opts.recommender, opts.version ?? 'unknown');
 
+  const mintRequestId = requestIdMinter();
   const requestIdOf = (req: IncomingMessage): string => {
     const incoming = req.headers['x-request-id'];
-    return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : mintRequestId();
   };
 
   const elapsed = (req: IncomingMessage) => performance.now() - ((req as Timed)[T0] ?? performance.now());

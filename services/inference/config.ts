@@ -26,7 +26,14 @@ export const inferenceEnvShape = {
   /** Rows per INSERT; a power of two is one prepared statement (see reccom-insert.ts). */
   PROVENANCE_BATCH_SIZE: env.int(1024, 1),
   PROVENANCE_FLUSH_MS: env.int(1000, 10),
-  PROVENANCE_BUFFER_MAX: env.int(100_000, 1),
+  /** Rows held at most (beyond it rows are dropped and counted); ~0.2 KB each while buffered. */
+  PROVENANCE_BUFFER_MAX: env.int(300_000, 1),
+  /**
+   * Write-behind: while the host's CPU is at least PROVENANCE_DEFER_CPU busy, rows wait up to this
+   * long before MySQL gets them (0: never wait). See provenance-recorder.ts.
+   */
+  PROVENANCE_MAX_DEFER_MS: env.int(60_000, 0),
+  PROVENANCE_DEFER_CPU: z.coerce.number().gt(0).max(1).default(0.8),
   /** Answers kept per process (one per known user); each is ~0.5 KB. */
   RECOMMEND_CACHE_SIZE: env.int(50_000, 0),
   /** Worker threads that rank cache misses (0: rank on the main thread); default: see defaultRankWorkers. */
@@ -41,7 +48,16 @@ export interface InferenceConfig {
   host: string;
   modelPath: string;
   track: 'stable' | 'canary';
-  provenance: { enabled: boolean; batchSize: number; flushMs: number; bufferMax: number; mysql: MysqlSettings };
+  provenance: {
+    enabled: boolean;
+    batchSize: number;
+    flushMs: number;
+    bufferMax: number;
+    /** 0: writes never wait for CPU pressure to pass. */
+    maxDeferMs: number;
+    deferCpu: number;
+    mysql: MysqlSettings;
+  };
   cacheSize: number;
   rankWorkers: number;
   testDelayMs: number;
@@ -63,6 +79,8 @@ export function loadInferenceConfig(
       batchSize: c.PROVENANCE_BATCH_SIZE,
       flushMs: c.PROVENANCE_FLUSH_MS,
       bufferMax: c.PROVENANCE_BUFFER_MAX,
+      maxDeferMs: c.PROVENANCE_MAX_DEFER_MS,
+      deferCpu: c.PROVENANCE_DEFER_CPU,
       mysql: mysqlSettingsFrom(c),
     },
     cacheSize: c.RECOMMEND_CACHE_SIZE,

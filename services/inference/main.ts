@@ -14,6 +14,7 @@ import { createLogger } from '../core/logger.ts';
 import { loadArtifact, topNForUser } from '../model/index.ts';
 import { createApp } from './app.ts';
 import { loadInferenceConfig, type InferenceConfig } from './config.ts';
+import { hostCpuPressure, type CpuPressure } from './cpu-pressure.ts';
 import { createProvenanceMetrics } from './metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from './provenance-recorder.ts';
 import { createRecommender } from './recommender.ts';
@@ -23,8 +24,8 @@ import { createSimdRanker } from './simd-ranker.ts';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** In-flight requests get this long to finish after a stop signal. */
 const DRAIN_MS = 10_000;
-/** Buffered provenance rows get this long to reach MySQL after the drain. */
-const FLUSH_MS = 5_000;
+/** Buffered provenance rows get this long to reach MySQL after the drain (Compose grace: 20 s). */
+const FLUSH_MS = 8_000;
 
 const log = createLogger('inference');
 
@@ -40,15 +41,20 @@ let pool: RankPool | null = null;
 // Registered even with provenance off, so dashboards see zeros rather than missing series.
 const provenanceMetrics = createProvenanceMetrics(registry);
 let recorder: ProvenanceRecorder | undefined;
+let cpuPressure: CpuPressure | undefined;
 if (config.provenance.enabled) {
   const p = config.provenance;
+  const plog = log.child('provenance');
+  cpuPressure =
+    p.maxDeferMs > 0 ? hostCpuPressure({ threshold: p.deferCpu, onUnavailable: (reason) => plog.warn(reason) }) : undefined;
   recorder = new ProvenanceRecorder({
     sink: mysqlRowSink(createPool(p.mysql)),
     metrics: provenanceMetrics,
     batchSize: p.batchSize,
     flushMs: p.flushMs,
     bufferMax: p.bufferMax,
-    logger: log.child('provenance'),
+    defer: cpuPressure ? { pressure: cpuPressure, maxDeferMs: p.maxDeferMs } : undefined,
+    logger: plog,
   });
   recorder.start();
   // Best effort: the reccom table may be missing on a fresh database. MySQL being down must not
@@ -87,6 +93,7 @@ async function shutdown(signal: string): Promise<void> {
   }
   await pool?.close();
   if (recorder) {
+    cpuPressure?.stop();
     const { left } = await recorder.close(FLUSH_MS);
     log.info('provenance flushed', { unwritten: left });
   }

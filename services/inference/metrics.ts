@@ -133,9 +133,24 @@ function snapshotMetric(
   return metric as unknown as Metric;
 }
 
-/** Provenance recorder counters, registered in the app's registry. */
+/** What the provenance gauges read at scrape time (the recorder; zeros until there is one). */
+export interface ProvenanceGaugeSource {
+  readonly pending: number;
+  readonly lagSeconds: number;
+}
+
+/**
+ * Provenance recorder metrics, registered in the app's registry. The gauges are read from
+ * `source` when scraped (prom-client's collect), not set per request: a scrape during an outage
+ * still shows the backlog, and the request path does not touch them.
+ */
 export function createProvenanceMetrics(registry: Registry) {
+  let source: ProvenanceGaugeSource = { pending: 0, lagSeconds: 0 };
   return {
+    /** Points the gauges at the recorder. */
+    watch(s: ProvenanceGaugeSource) {
+      source = s;
+    },
     written: new Counter({
       name: 'provenance_written_total',
       help: 'reccom rows written to MySQL',
@@ -150,6 +165,17 @@ export function createProvenanceMetrics(registry: Registry) {
       name: 'provenance_buffered_rows',
       help: 'reccom rows waiting to be written',
       registers: [registry],
+      collect() {
+        this.set(source.pending);
+      },
+    }),
+    lag: new Gauge({
+      name: 'provenance_lag_seconds',
+      help: 'age of the oldest reccom row waiting to be written (write-behind lag)',
+      registers: [registry],
+      collect() {
+        this.set(source.lagSeconds);
+      },
     }),
   };
 }

@@ -2,6 +2,14 @@
 // background in multi-row INSERTs. A request only appends to an in-memory buffer: it never waits on
 // MySQL and MySQL being down never fails it. The buffer is bounded; rows that do not fit are dropped
 // and counted. Rows that fail to write stay buffered and are retried with exponential backoff.
+//
+// Write-behind under CPU pressure: while the host is saturated (MySQL shares it with the replicas
+// in the Compose topology, and a row costs MySQL ~10-15 µs of CPU against ~150 µs for the whole
+// request) writes wait, up to maxDeferMs for the oldest row or until the buffer reaches its high
+// water mark, and catch up once the pressure is gone. A burst of traffic then costs serving almost
+// nothing for provenance; only saturation longer than maxDeferMs pays the full price. Pressure is
+// judged when a flush starts, not per batch: a catch-up loads the CPU itself and must not stall on
+// the pressure it makes.
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
@@ -27,6 +35,21 @@ export interface RowSink {
   close(): Promise<void>;
 }
 
+/** When writes may wait: see shouldDefer. */
+export interface DeferOptions {
+  /** True while the host's CPU is saturated (cpu-pressure.ts). */
+  pressure: { underPressure(): boolean };
+  /** The oldest buffered row waits at most this long. */
+  maxDeferMs: number;
+  /** Buffered rows at or above which writes go on regardless (default: 80 % of bufferMax). */
+  highWaterRows?: number;
+}
+
+/** Whether the buffered rows may wait: only under pressure, young enough and below high water. */
+export function shouldDefer(s: { underPressure: boolean; oldestAgeMs: number; pending: number; maxDeferMs: number; highWaterRows: number }): boolean {
+  return s.underPressure && s.pending > 0 && s.oldestAgeMs < s.maxDeferMs && s.pending < s.highWaterRows;
+}
+
 export interface RecorderOptions {
   sink: RowSink;
   metrics: ProvenanceMetrics;
@@ -38,6 +61,8 @@ export interface RecorderOptions {
   bufferMax: number;
   /** Retry delay after a failed write doubles from flushMs up to this. */
   maxBackoffMs?: number;
+  /** Write-behind under CPU pressure; absent: rows are written as soon as a batch is due. */
+  defer?: DeferOptions;
   logger?: Logger;
 }
 
@@ -52,13 +77,43 @@ export class ProvenanceRecorder {
   private closed = false;
   private readonly log: Logger;
   private readonly maxBackoffMs: number;
+  private readonly highWaterRows: number;
 
   constructor(private readonly opts: RecorderOptions) {
     for (const k of ['batchSize', 'flushMs', 'bufferMax'] as const) {
       if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`provenance ${k} must be a positive integer, got ${opts[k]}`);
     }
+    if (opts.defer && !(opts.defer.maxDeferMs >= 0)) throw new Error(`provenance maxDeferMs must be >= 0, got ${opts.defer.maxDeferMs}`);
     this.log = opts.logger ?? silentLogger;
     this.maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+    this.highWaterRows = opts.defer?.highWaterRows ?? Math.max(1, Math.floor(opts.bufferMax * 0.8));
+    opts.metrics.watch(this);
+  }
+
+  /** Epoch ms of the oldest buffered row; undefined when none is. */
+  private oldestServedAt(): number | undefined {
+    for (const chunk of this.chunks) if (chunk.length > 0) return chunk[0].servedAt;
+    return undefined;
+  }
+
+  /** True while writes wait for the CPU pressure to pass (never once closing). */
+  private deferring(): boolean {
+    const d = this.opts.defer;
+    if (!d || this.closed || this.buffered === 0) return false;
+    const oldest = this.oldestServedAt() ?? Date.now();
+    return shouldDefer({
+      underPressure: d.pressure.underPressure(),
+      oldestAgeMs: Date.now() - oldest,
+      pending: this.buffered,
+      maxDeferMs: d.maxDeferMs,
+      highWaterRows: this.highWaterRows,
+    });
+  }
+
+  /** Seconds the oldest buffered row has waited (0 when none): the write-behind lag. */
+  get lagSeconds(): number {
+    const oldest = this.oldestServedAt();
+    return oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
   }
 
   /** Rows waiting to be written. */
@@ -86,9 +141,7 @@ export class ProvenanceRecorder {
     }
     last.push(row);
     this.buffered++;
-    // Kept current here, not only after a flush, so a scrape during an outage shows the backlog.
-    this.opts.metrics.buffered.set(this.buffered);
-    // A full batch goes out now unless a write is running or MySQL is backing off.
+    // A full batch goes out now unless a write is running, MySQL is backing off or the CPU is saturated.
     if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.flush();
   }
 
@@ -98,7 +151,7 @@ export class ProvenanceRecorder {
    */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
-    if (this.buffered === 0 || Date.now() < this.retryAt) return Promise.resolve();
+    if (this.buffered === 0 || Date.now() < this.retryAt || this.deferring()) return Promise.resolve();
     this.writing = this.drain().finally(() => {
       this.writing = null;
     });
@@ -129,7 +182,6 @@ export class ProvenanceRecorder {
             retryInMs: delay,
           });
         }
-        this.opts.metrics.buffered.set(this.buffered);
         return;
       }
       this.chunks.shift();
@@ -140,7 +192,6 @@ export class ProvenanceRecorder {
       this.failures = 0;
       this.retryAt = 0;
     }
-    this.opts.metrics.buffered.set(this.buffered);
   }
 
   /**

@@ -42,11 +42,13 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'proxy_set_header Connection')).toBe('""');
   });
 
-  it('passes X-Request-Id through, or generates one from $request_id', () => {
+  it('passes X-Request-Id through, or mints a time-ordered one from $msec and $request_id', () => {
     const map = /map \$http_x_request_id \$(\w+) \{([^}]*)\}/.exec(conf);
     expect(map).not.toBeNull();
     expect(map?.[2]).toMatch(/default\s+\$http_x_request_id;/);
-    expect(map?.[2]).toMatch(/""\s+\$request_id;/);
+    // minted: <$msec>-<16 hex of $request_id>, so that ids sort by time
+    expect(map?.[2]).toMatch(/""\s+"\$msec-\$marquee_random_id";/);
+    expect(conf).toMatch(/map \$request_id \$marquee_random_id \{\s*"~\^\(\?<head>\[0-9a-f\]\{16\}\)"\s+\$head;\s*\}/);
     expect(directive(conf, 'proxy_set_header X-Request-Id')).toBe(`$${map?.[1]}`);
   });
 

@@ -111,10 +111,15 @@ http {
     server_tokens off;
     default_type application/octet-stream;
 ${temp}${o.dnsResolver ? `    resolver ${o.dnsResolver} valid=5s ipv6=off;\n    resolver_timeout 2s;\n` : ''}
-    # Keep the caller's X-Request-Id (the simulator's, or a client's); otherwise mint one.
+    # Keep the caller's X-Request-Id (the simulator's, or a client's); otherwise mint one that sorts
+    # by time, <epoch s>.<ms>-<16 random hex>: reccom's request-id index then grows at its end, whose
+    # pages stay in memory, not at random places in an index larger than MySQL's buffer pool.
+    map $request_id $marquee_random_id {
+        "~^(?<head>[0-9a-f]{16})" $head;
+    }
     map $http_x_request_id $marquee_request_id {
         default $http_x_request_id;
-        ""      $request_id;
+        ""      "$msec-$marquee_random_id";
     }
 
     # Which replica answered, how long the connect and the response took, and the track it

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { createApp, plainRecommendId, type InferenceApp } from '../app.ts';
 import type { ProvenanceRow } from '../provenance-recorder.ts';
 import { createRecommender } from '../recommender.ts';
+import { REQUEST_ID_SHAPE } from '../request-id.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';
 
 const ids = (from: number, to: number) =>
@@ -65,13 +66,17 @@ describe('inference app with a loaded model', () => {
     await res.text();
   });
 
-  it('replaces a missing or insane X-Request-Id with a generated one', async () => {
+  it('replaces a missing or insane X-Request-Id with a generated, time-ordered one', async () => {
+    const ids: string[] = [];
     for (const headers of [{}, { 'X-Request-Id': 'x'.repeat(65) }, { 'X-Request-Id': 'a b;c' }] as Record<string, string>[]) {
       const res = await get('/recommend/20', { headers });
-      const id = res.headers.get('x-request-id');
-      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const id = res.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(REQUEST_ID_SHAPE);
+      ids.push(id);
       await res.text();
     }
+    expect(new Set(ids).size).toBe(3);
+    expect([...ids].sort()).toEqual(ids);
   });
 
   it.each([

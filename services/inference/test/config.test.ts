@@ -6,7 +6,7 @@ describe('loadInferenceConfig', () => {
   it('has the documented defaults, MODEL_PATH relative to the repo root', () => {
     const c = loadInferenceConfig({}, '/repo');
     expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: defaultRankWorkers(), cacheSize: 50_000 });
-    expect(c.provenance).toMatchObject({ enabled: false, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
+    expect(c.provenance).toMatchObject({ enabled: false, bufferMax: 300_000, maxDeferMs: 60_000, deferCpu: 0.8, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
   });
 
   it('defaults RANK_WORKERS to one worker per core, at least 1 and at most 4', () => {
@@ -25,6 +25,8 @@ describe('loadInferenceConfig', () => {
         PROVENANCE_BATCH_SIZE: '50',
         PROVENANCE_FLUSH_MS: '250',
         PROVENANCE_BUFFER_MAX: '1000',
+        PROVENANCE_MAX_DEFER_MS: '0',
+        PROVENANCE_DEFER_CPU: '0.95',
         RECOMMEND_CACHE_SIZE: '0',
         RANK_WORKERS: '0',
         INFERENCE_TEST_DELAY_MS: '300',
@@ -41,6 +43,8 @@ describe('loadInferenceConfig', () => {
       batchSize: 50,
       flushMs: 250,
       bufferMax: 1000,
+      maxDeferMs: 0,
+      deferCpu: 0.95,
       mysql: { host: 'db', port: 3307, user: 'root', password: 's3cret', database: 'marquee' },
     });
   });
@@ -51,6 +55,9 @@ describe('loadInferenceConfig', () => {
     ['TRACK', 'beta'],
     ['PROVENANCE', 'yes please'],
     ['PROVENANCE_BATCH_SIZE', '0'],
+    ['PROVENANCE_MAX_DEFER_MS', '-5'],
+    ['PROVENANCE_DEFER_CPU', '0'],
+    ['PROVENANCE_DEFER_CPU', '1.5'],
     ['INFERENCE_TEST_DELAY_MS', '-1'],
     ['RANK_WORKERS', '100'],
     ['MYSQL_PORT', 'x'],

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProvenanceMetrics } from '../metrics.ts';
-import { ProvenanceRecorder, type ProvenanceRow, type RowSink } from '../provenance-recorder.ts';
+import { ProvenanceRecorder, shouldDefer, type DeferOptions, type ProvenanceRow, type RowSink } from '../provenance-recorder.ts';
 
 const row = (n: number): ProvenanceRow => ({
   requestId: `r${n}`,
@@ -34,7 +34,7 @@ class FakeSink implements RowSink {
 }
 
 const recorders: ProvenanceRecorder[] = [];
-function make(sink: RowSink, o: Partial<{ batchSize: number; flushMs: number; bufferMax: number; maxBackoffMs: number }> = {}) {
+function make(sink: RowSink, o: Partial<{ batchSize: number; flushMs: number; bufferMax: number; maxBackoffMs: number; defer: DeferOptions }> = {}) {
   const registry = new Registry();
   const metrics = createProvenanceMetrics(registry);
   const r = new ProvenanceRecorder({ sink, metrics, batchSize: 3, flushMs: 1_000_000, bufferMax: 10, maxBackoffMs: 1, ...o });
@@ -150,5 +150,87 @@ describe('ProvenanceRecorder', () => {
 
   it('rejects nonsense sizes', () => {
     expect(() => make(new FakeSink(), { batchSize: 0 })).toThrow(/batchSize/);
+  });
+});
+
+describe('shouldDefer', () => {
+  const base = { underPressure: true, oldestAgeMs: 1000, pending: 10, maxDeferMs: 60_000, highWaterRows: 100 };
+  it('defers only under pressure, with rows younger than maxDeferMs and below high water', () => {
+    expect(shouldDefer(base)).toBe(true);
+    expect(shouldDefer({ ...base, underPressure: false })).toBe(false);
+    expect(shouldDefer({ ...base, oldestAgeMs: 60_000 })).toBe(false);
+    expect(shouldDefer({ ...base, pending: 100 })).toBe(false);
+    expect(shouldDefer({ ...base, pending: 0 })).toBe(false);
+    expect(shouldDefer({ ...base, maxDeferMs: 0 })).toBe(false);
+  });
+});
+
+describe('ProvenanceRecorder write-behind under CPU pressure', () => {
+  const fresh = (n: number): ProvenanceRow => ({ ...row(n), servedAt: Date.now() });
+  const pressure = { on: true, underPressure() { return this.on; } };
+
+  it('holds full batches and timer flushes while the CPU is saturated, writes them when it is not', async () => {
+    const sink = new FakeSink();
+    pressure.on = true;
+    const { r, value } = make(sink, { bufferMax: 100, defer: { pressure, maxDeferMs: 60_000 } });
+    for (let i = 1; i <= 7; i++) r.record(fresh(i));
+    await r.flush();
+    expect(sink.attempts).toBe(0);
+    expect(r.pending).toBe(7);
+    expect(await value('provenance_dropped_total')).toBe(0);
+
+    pressure.on = false;
+    await r.flush();
+    expect(sink.rows.map((x) => x.userId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.pending).toBe(0);
+  });
+
+  it('writes under pressure once the oldest row has waited maxDeferMs', async () => {
+    const sink = new FakeSink();
+    pressure.on = true;
+    const { r } = make(sink, { bufferMax: 100, defer: { pressure, maxDeferMs: 50 } });
+    r.record(fresh(1));
+    await r.flush();
+    expect(sink.attempts).toBe(0);
+    expect(r.lagSeconds).toBeLessThan(0.05);
+    await new Promise((res) => setTimeout(res, 60));
+    expect(r.lagSeconds).toBeGreaterThanOrEqual(0.05);
+    await r.flush();
+    expect(sink.rows.map((x) => x.userId)).toEqual([1]);
+    expect(r.lagSeconds).toBe(0);
+  });
+
+  it('writes under pressure at the high water mark, so deferring never drops rows by itself', async () => {
+    const sink = new FakeSink();
+    pressure.on = true;
+    const { r, value } = make(sink, { bufferMax: 10, defer: { pressure, maxDeferMs: 60_000, highWaterRows: 6 } });
+    for (let i = 1; i <= 5; i++) r.record(fresh(i));
+    await r.flush();
+    expect(sink.attempts).toBe(0);
+    r.record(fresh(6)); // the high water mark and a full batch (3): written at once
+    await r.flush();
+    expect(sink.rows).toHaveLength(6);
+    expect(await value('provenance_dropped_total')).toBe(0);
+  });
+
+  it('close() writes deferred rows whatever the pressure', async () => {
+    const sink = new FakeSink();
+    pressure.on = true;
+    const { r } = make(sink, { bufferMax: 100, defer: { pressure, maxDeferMs: 60_000 } });
+    for (let i = 1; i <= 4; i++) r.record(fresh(i));
+    expect(await r.close(1000)).toEqual({ written: true, left: 0 });
+    expect(sink.rows).toHaveLength(4);
+  });
+
+  it('reports the write-behind lag on the timer', async () => {
+    const sink = new FakeSink();
+    pressure.on = true;
+    const { r, value } = make(sink, { flushMs: 20, bufferMax: 100, defer: { pressure, maxDeferMs: 60_000 } });
+    r.start();
+    r.record({ ...row(1), servedAt: Date.now() - 2000 });
+    await expect.poll(() => value('provenance_lag_seconds'), { timeout: 2000 }).toBeGreaterThanOrEqual(2);
+    pressure.on = false;
+    await expect.poll(() => sink.rows.length, { timeout: 2000 }).toBe(1);
+    await expect.poll(() => value('provenance_lag_seconds'), { timeout: 2000 }).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // Real NGINX in front of two tiny node:http servers: the weighted split, failover when the canary
 // is down, X-Request-Id handling, and a reload that moves all traffic to one track.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,14 +76,24 @@ describe('local NGINX (startNginx)', () => {
     expect(given.headers.get('x-request-id')).toBe('req-abc-123');
     expect(((await given.json()) as { requestId: string }).requestId).toBe('req-abc-123');
 
-    const minted = await fetch(`${nginx.url}/recommend/1`);
-    const id = minted.headers.get('x-request-id');
-    expect(id).toMatch(/^[0-9a-f]{32}$/);
-    expect(((await minted.json()) as { requestId: string }).requestId).toBe(id);
+    // Minted ids sort by time (<epoch s>.<ms>-<16 hex>), and one request keeps one id: what the
+    // replica got, what the caller got and what the access log says agree.
+    const before = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const minted = await fetch(`${nginx.url}/recommend/1`);
+      const id = minted.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(/^\d{10}\.\d{3}-[0-9a-f]{16}$/);
+      expect(((await minted.json()) as { requestId: string }).requestId).toBe(id);
+      expect(Number(id.split('-')[0]) * 1000).toBeGreaterThanOrEqual(before - 1000);
+      ids.push(id);
+    }
+    expect(new Set(ids).size).toBe(3);
+    expect([...ids].sort()).toEqual(ids);
+    await expect.poll(() => readFileSync(nginx.accessLog, 'utf8')).toContain(`rid=${ids[2]} `);
   });
 
   it('logs the upstream address and timings', async () => {
-    const { readFileSync } = await import('node:fs');
     const log = readFileSync(nginx.accessLog, 'utf8');
     expect(log).toContain(`upstream=${stable.address}`);
     expect(log).toMatch(/rid=[0-9a-z-]+ .*track=(stable|canary) rt=\d+\.\d+ uct=[\d.]+ urt=[\d.]+/);
