@@ -12,6 +12,12 @@ PID_FILE="$KAFKA_STATE_DIR/kafka.pid"
 log() { echo "[kafka-stop] $*" >&2; }
 pid_is_kafka() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka'; }
 
+# a broker of this state dir whose pid file was lost (an interrupted start) is found by its config path
+if [[ ! -f "$PID_FILE" ]]; then
+  orphan="$(pgrep -f "kafka\.Kafka $KAFKA_STATE_DIR/config/server\.properties" | head -n 1 || true)"
+  if [[ -n "$orphan" ]]; then echo "$orphan" >"$PID_FILE"; fi
+fi
+
 if [[ -f "$PID_FILE" ]]; then
   pid="$(cat "$PID_FILE")"
   if pid_is_kafka "$pid"; then

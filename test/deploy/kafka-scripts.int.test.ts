@@ -1,7 +1,7 @@
 // The broker scripts survive what a killed session leaves behind: a broker killed with SIGKILL
 // (stale pid file, formatted state dir) must start again, and a broker whose pid file was lost
-// must be adopted, not reported as "port in use". A second broker on its own ports and state dir,
-// so the shared test broker on 9092 is never touched.
+// must be adopted, not reported as "port in use", and can still be stopped. A second broker on
+// its own ports and state dir, so the shared test broker on 9092 is never touched.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,9 +66,14 @@ describe('kafka-start.sh after an unclean end', () => {
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain(`Kafka already running (pid ${running})`);
     expect(pidOf()).toBe(running);
+  }, 120_000);
 
+  it('stops a broker of its state dir whose pid file was lost', async () => {
+    const running = pidOf();
+    unlinkSync(join(stateDir, 'kafka.pid'));
     const stop = await script('kafka-stop.sh');
     expect(stop.code, stop.out).toBe(0);
+    expect(stop.out).toContain(`stopping Kafka (pid ${running})`);
     expect(alive(running)).toBe(false);
-  }, 120_000);
+  }, 60_000);
 });
