@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { exitOnConfigError } from '../core/config.ts';
 import { createPool } from '../core/db/connection.ts';
-import { migrate } from '../core/db/migrate.ts';
+import { checkSchema, MIGRATE_HINT } from '../core/db/schema-check.ts';
 import { createLogger } from '../core/logger.ts';
 import { loadArtifact, topNForUser } from '../model/index.ts';
 import { createApp } from './app.ts';
@@ -47,8 +47,9 @@ if (config.provenance.enabled) {
   const plog = log.child('provenance');
   cpuPressure =
     p.maxDeferMs > 0 ? hostCpuPressure({ threshold: p.deferCpu, onUnavailable: (reason) => plog.warn(reason) }) : undefined;
+  const mysqlPool = createPool(p.mysql);
   recorder = new ProvenanceRecorder({
-    sink: mysqlRowSink(createPool(p.mysql)),
+    sink: mysqlRowSink(mysqlPool),
     metrics: provenanceMetrics,
     batchSize: p.batchSize,
     flushMs: p.flushMs,
@@ -57,12 +58,13 @@ if (config.provenance.enabled) {
     logger: plog,
   });
   recorder.start();
-  // Best effort: the reccom table may be missing on a fresh database. MySQL being down must not
-  // stop serving, so failures are only logged (rows stay buffered until the table is there).
-  migrate(p.mysql).then(
-    (applied) => applied.length && log.info('applied migrations', { applied }),
-    (err: Error) => log.warn('could not apply migrations; provenance rows stay buffered', { error: err.message }),
-  );
+  // Replicas do not migrate (their user may only INSERT reccom rows); the migration step does. A
+  // missing schema or MySQL being down must not stop serving: it is logged and rows stay buffered
+  // until the table is there.
+  void checkSchema(mysqlPool).then((status) => {
+    if (status.ok) plog.info('schema present');
+    else plog.warn(`${status.reason}; ${MIGRATE_HINT}. Serving on; provenance rows stay buffered`);
+  });
 }
 
 const app = createApp({ track: config.track, registry, recorder, testDelayMs: config.testDelayMs, logger: log });

@@ -15,7 +15,7 @@ import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
 import { freePort } from '../../services/core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../services/core/localstack/prometheus.ts';
-import { createTestDatabase } from '../../services/core/testing/mysql.ts';
+import { createTestDatabase, createTestUser } from '../../services/core/testing/mysql.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
 import { runTraining } from '../../services/model/index.ts';
 import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
@@ -41,6 +41,8 @@ const log = verbose ? createLogger('e2e') : silentLogger;
 
 let work: string;
 let db: { settings: MysqlSettings; drop: () => Promise<void> };
+/** Least-privilege users, as the migration step creates them in production (replicas, pipeline). */
+let users: Record<'inference' | 'pipeline', { settings: MysqlSettings; drop: () => Promise<void> }> | undefined;
 let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
 let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
 let prometheus: LocalPrometheus;
@@ -70,6 +72,7 @@ async function endpointsChanged(endpoints: LocalEndpoint[]): Promise<void> {
 beforeAll(async () => {
   if (!(await kafkaUp())) execFileSync('bash', [join(REPO, 'scripts/services/kafka-start.sh')], { stdio: 'inherit', timeout: 170_000 });
   db = await createTestDatabase('marquee_e2e');
+  users = { inference: await createTestUser(db.settings, 'inference'), pipeline: await createTestUser(db.settings, 'pipeline') };
   work = mkdtempSync(join(tmpdir(), 'marquee-e2e-'));
 
   // The pipeline's world: a git working copy with a bare remote, and a DVC remote directory.
@@ -99,7 +102,7 @@ beforeAll(async () => {
   hook = await startWebhookCapture();
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-  const s = db.settings;
+  const s = users.inference.settings;
   orchestrator = createLocalOrchestrator({
     repoRoot: REPO,
     modelsDir: join(repo, 'models'),
@@ -165,6 +168,7 @@ afterAll(async () => {
   await prometheus?.stop().catch(() => undefined);
   await smtp?.stop();
   await hook?.stop();
+  for (const u of Object.values(users ?? {})) await u.drop();
   await db?.drop();
   if (work && !process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
 }, 120_000);
@@ -207,7 +211,7 @@ async function modelInfo(address: string): Promise<string[]> {
 describe('the whole stack', () => {
   it('streams, retrains, promotes, rejects a slow canary, and never fails a request', async () => {
     const repo = join(work, 'repo');
-    const s = db.settings;
+    const s = users!.pipeline.settings;
 
     // 2. A pipeline run turns the Kafka stream into model version 1.
     const run = await runPipelineOnce({
@@ -276,7 +280,7 @@ describe('the whole stack', () => {
     expect(Object.keys(stats.requests.byStatus)).toEqual(['200']);
     expect(stats.sinkErrors).toBe(0);
 
-    const conn = await mysql.createConnection({ ...s });
+    const conn = await mysql.createConnection({ ...db.settings });
     try {
       // Every /recommend NGINX answered has a row under its request id, from the process that served
       // it: the recorders flush every 200 ms, or within 3 s while the CPU is saturated.

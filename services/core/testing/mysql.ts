@@ -1,12 +1,48 @@
-// A throw-away, migrated database on the local MariaDB for one test suite.
+// Throw-away databases and users on the local MariaDB for one test suite. Services no longer migrate
+// at start (the migration step does), so every test database is migrated here, as `npm run migrate`
+// would: the one shared helper for tests, the local-process stack, e2e and benchmarks.
 import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
 import { mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
 import { dropDatabase, ensureDatabase, migrate } from '../db/migrate.ts';
+import { APP_USER_HOST, provisionUser, type Role } from '../db/users.ts';
 
-export async function createTestDatabase(prefix = 'marquee_t'): Promise<{ settings: MysqlSettings; drop: () => Promise<void> }> {
+export interface TestDatabase {
+  /** Admin (root) settings for the database. */
+  settings: MysqlSettings;
+  drop: () => Promise<void>;
+}
+
+/** A new database, created and migrated with the admin settings from MYSQL_* (root locally). */
+export async function createTestDatabase(prefix = 'marquee_t'): Promise<TestDatabase> {
   const base = mysqlSettingsFromEnv();
   const settings = { ...base, database: `${prefix}_${randomBytes(4).toString('hex')}` };
   await ensureDatabase(settings);
   await migrate(settings);
   return { settings, drop: () => dropDatabase(settings) };
+}
+
+/** A least-privilege application user of `role` on the test database (users.ts), as production has. */
+export async function createTestUser(
+  admin: MysqlSettings,
+  role: Role,
+): Promise<{ settings: MysqlSettings; drop: () => Promise<void> }> {
+  const user = `mq_${role.slice(0, 4)}_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const conn = await mysql.createConnection(admin);
+  try {
+    await provisionUser(conn, { role, user, password }, admin.database);
+  } finally {
+    await conn.end();
+  }
+  return { settings: { ...admin, user, password }, drop: () => dropTestUser(admin, user) };
+}
+
+export async function dropTestUser(admin: MysqlSettings, user: string): Promise<void> {
+  const conn = await mysql.createConnection(admin);
+  try {
+    await conn.query('DROP USER IF EXISTS ?@?', [user, APP_USER_HOST]);
+  } finally {
+    await conn.end();
+  }
 }

@@ -1,16 +1,31 @@
-// main.ts with provenance on, against the real MariaDB: rows buffered at shutdown are flushed.
+// main.ts with provenance on, against the real MariaDB, as the least-privilege inference user:
+// rows buffered at shutdown are flushed; an unmigrated database is reported and serving goes on.
+import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MysqlSettings } from '../../core/db/connection.ts';
-import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { mysqlSettingsFromEnv, type MysqlSettings } from '../../core/db/connection.ts';
+import { dropDatabase, ensureDatabase } from '../../core/db/migrate.ts';
+import { createTestDatabase, createTestUser } from '../../core/testing/mysql.ts';
 import { startService, tinyArtifact, waitReady } from './process.ts';
 
 describe('inference main with PROVENANCE=on', () => {
   let db: { settings: MysqlSettings; drop: () => Promise<void> };
+  let user: { settings: MysqlSettings; drop: () => Promise<void> };
   beforeAll(async () => {
     db = await createTestDatabase('marquee_infmain');
+    user = await createTestUser(db.settings, 'inference');
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await user?.drop();
+    await db?.drop();
+  });
+  const mysqlEnv = (s: MysqlSettings) => ({
+    MYSQL_HOST: s.host,
+    MYSQL_PORT: String(s.port),
+    MYSQL_USER: s.user,
+    MYSQL_PASSWORD: s.password,
+    MYSQL_DATABASE: s.database,
+  });
 
   it('flushes buffered reccom rows on SIGTERM before exiting 0', async () => {
     const s = await startService({
@@ -19,11 +34,7 @@ describe('inference main with PROVENANCE=on', () => {
       // Nothing would be written before shutdown without the final flush.
       PROVENANCE_FLUSH_MS: '600000',
       PROVENANCE_BATCH_SIZE: '1000',
-      MYSQL_HOST: db.settings.host,
-      MYSQL_PORT: String(db.settings.port),
-      MYSQL_USER: db.settings.user,
-      MYSQL_PASSWORD: db.settings.password,
-      MYSQL_DATABASE: db.settings.database,
+      ...mysqlEnv(user.settings),
     });
     try {
       await waitReady(s.url);
@@ -49,5 +60,29 @@ describe('inference main with PROVENANCE=on', () => {
       await conn.end();
     }
     expect(s.output()).toMatch(/provenance flushed unwritten=0/);
+  });
+
+  it('does not migrate: on a database never migrated it warns naming npm run migrate and keeps serving', async () => {
+    const bare = { ...mysqlSettingsFromEnv(), database: `marquee_bare_${randomBytes(4).toString('hex')}` };
+    await ensureDatabase(bare);
+    const s = await startService({ MODEL_PATH: await tinyArtifact(), PROVENANCE: 'on', ...mysqlEnv(bare) });
+    try {
+      await waitReady(s.url);
+      expect((await fetch(`${s.url}/recommend/10`)).status).toBe(200);
+      await expect.poll(() => s.output(), { timeout: 10_000 }).toMatch(/WARN .*no schema_migrations table.*npm run migrate/);
+      s.child.kill('SIGTERM');
+      await s.exit;
+      // It created nothing: the schema is the migration step's job.
+      const conn = await mysql.createConnection(bare);
+      try {
+        const [tables] = await conn.query('SHOW TABLES');
+        expect(tables).toEqual([]);
+      } finally {
+        await conn.end();
+      }
+    } finally {
+      if (s.child.exitCode === null) s.child.kill('SIGKILL');
+      await dropDatabase(bare);
+    }
   });
 });

@@ -1,10 +1,11 @@
 // The "prepare" step: checks the working copy, the DVC remote and MySQL before any work is done,
-// takes the run lock, applies migrations and decides the candidate version number.
+// takes the run lock, checks that the migration step has run (`npm run migrate`: the pipeline's user
+// cannot change the schema) and decides the candidate version number.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPool } from '../../core/db/connection.ts';
-import { migrate } from '../../core/db/migrate.ts';
+import { checkSchema, MIGRATE_HINT } from '../../core/db/schema-check.ts';
 import type { Logger } from '../../core/logger.ts';
 import { findTracking } from '../lineage/tracking.ts';
 import { currentBranch, openGit } from '../version/git-publish.ts';
@@ -40,9 +41,9 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
   let pool;
   try {
     removeStaleStaging(layout.modelsDir, logger);
-    const applied = await migrate(cfg.mysql);
-    if (applied.length) logger.info('migrations applied', { files: applied.join(',') });
     pool = createPool(cfg.mysql, 2);
+    const schema = await checkSchema(pool);
+    if (!schema.ok) throw new Error(`MySQL database ${cfg.mysql.database}: ${schema.reason}; ${MIGRATE_HINT}`);
 
     const previousVersion = readVersion(layout.versionFile);
     const version = previousVersion + 1;

@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../core/db/connection.ts';
+import { createPool, mysqlSettingsFromEnv } from '../../core/db/connection.ts';
 import { md5File } from '../../core/hash.ts';
 import { createLogger } from '../../core/logger.ts';
-import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { dropDatabase, ensureDatabase } from '../../core/db/migrate.ts';
+import { createTestDatabase, createTestUser } from '../../core/testing/mysql.ts';
 import { loadArtifact } from '../../model/artifact.ts';
 import { findTracking, latestTrackedVersion } from '../lineage/tracking.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
@@ -70,15 +71,18 @@ afterEach(async () => {
 async function setup() {
   const ws = createWorkspace();
   const db = await createTestDatabase('marquee_run');
+  // The run uses a least-privilege pipeline user, as in production; the test's own pool is admin.
+  const user = await createTestUser(db.settings, 'pipeline');
   const pool = createPool(db.settings, 2);
   cleanups.push(async () => {
     await pool.end();
+    await user.drop();
     await db.drop();
     rmSync(ws.root, { recursive: true, force: true });
   });
   const logs: string[] = [];
   const run = async (extra: Record<string, string>, fromFile?: string) => {
-    const cfg = loadPipelineConfig({ ...pipelineEnv(ws, db.settings), ...notifyEnv(smtp, slack), ...extra });
+    const cfg = loadPipelineConfig({ ...pipelineEnv(ws, user.settings), ...notifyEnv(smtp, slack), ...extra });
     const logger = createLogger('pipeline', { file: cfg.logFile, write: (l) => logs.push(l) });
     const mails = smtp.mails.length;
     const posts = slack.payloads.length;
@@ -124,6 +128,22 @@ const versionCommits = (remote: string) =>
     .filter((s) => s.startsWith('Data and Model'));
 
 describe('pipeline run', () => {
+  it('fails at prepare on a database the migration step never ran on, naming npm run migrate', async () => {
+    const ws = createWorkspace();
+    const bare = { ...mysqlSettingsFromEnv(), database: `marquee_bare_${randomBytes(4).toString('hex')}` };
+    await ensureDatabase(bare);
+    cleanups.push(async () => {
+      await dropDatabase(bare);
+      rmSync(ws.root, { recursive: true, force: true });
+    });
+    const cfg = loadPipelineConfig(pipelineEnv(ws, bare));
+    const logger = createLogger('pipeline', { file: cfg.logFile, write: () => {} });
+    const summary = await runPipeline(cfg, { deps: defaultDeps, logger, notifiers: createNotifiers(cfg.notify, logger) });
+    expect(summary.status).toBe('failed');
+    expect(summary.failedStep).toBe('prepare');
+    expect(summary.error).toMatch(/no schema_migrations table .*npm run migrate/);
+  });
+
   it('collects from Kafka, dead-letters malformed lines, trains, versions, pushes, tracks and notifies', async () => {
     const { ws, pool, run } = await setup();
     const ratings = seedRatings();

@@ -1,0 +1,73 @@
+// `npm run migrate`: the one step that changes the schema. With admin credentials it creates the
+// database if missing, applies the migrations (a server-wide lock makes concurrent runs safe), then
+// creates or updates the application users given (users.ts). Run it before the services start;
+// they only check the schema. Config: migrate-config.ts. Exit 0 done, 1 failed, 2 bad config.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import mysql from 'mysql2/promise';
+import { exitOnConfigError } from '../config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { applyMigrations, withMigrationLock } from './migrate.ts';
+import { loadMigrateConfig, type MigrateConfig } from './migrate-config.ts';
+import { describeGrants, provisionUser } from './users.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connects to the server (no database yet), retrying while it is still starting. */
+async function connectWhenUp(cfg: MigrateConfig, log: Logger): Promise<mysql.Connection> {
+  const { host, port, user, password } = cfg.admin;
+  const deadline = Date.now() + cfg.waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mysql.createConnection({ host, port, user, password, multipleStatements: true, connectTimeout: 5_000 });
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      // Wrong credentials will not fix themselves; a server still starting will.
+      if (e.code === 'ER_ACCESS_DENIED_ERROR' || Date.now() >= deadline) throw err;
+      if (attempt === 1) log.info('waiting for MySQL', { host, port, error: e.message });
+      await sleep(1_000);
+    }
+  }
+}
+
+export async function runMigrateStep(cfg: MigrateConfig, log: Logger): Promise<{ applied: string[] }> {
+  const db = cfg.admin.database;
+  const conn = await connectWhenUp(cfg, log);
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(db)}`);
+    await conn.query(`USE ${mysql.escapeId(db)}`);
+    return await withMigrationLock(conn, db, async () => {
+      const applied = await applyMigrations(conn);
+      log.info(applied.length ? 'migrations applied' : 'schema up to date', { database: db, applied: applied.join(',') || undefined });
+      for (const u of cfg.users) {
+        await provisionUser(conn, u, db);
+        log.info('user ready', { grants: describeGrants(u) });
+      }
+      return { applied };
+    });
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  if (process.argv.length > 2) {
+    process.stderr.write('migrate: takes no arguments; configure it with MYSQL_* environment variables (see services/core/db/migrate-config.ts)\n');
+    process.exit(2);
+  }
+  let cfg: MigrateConfig;
+  try {
+    cfg = loadMigrateConfig();
+  } catch (err) {
+    exitOnConfigError(err, 'migrate');
+  }
+  const log = createLogger('migrate');
+  runMigrateStep(cfg, log).then(
+    () => process.exit(0),
+    (err: Error) => {
+      // Messages from users.ts are already masked; connection errors carry no password.
+      log.error('migration failed', { error: err.message });
+      process.exit(1);
+    },
+  );
+}
