@@ -32,8 +32,14 @@ export const pipelineEnvShape = {
   TRAIN_REG: optionalNumber(),
   TRAIN_SEED: optionalInt(0),
   TRAIN_THREADS: optionalInt(1),
-  /** DVC remote: a directory (local path or mounted share). */
+  /** DVC remote: the directory (local path or mounted share) this process writes objects to. */
   DVC_REMOTE: z.string({ error: 'required: the DVC remote directory (e.g. /srv/marquee-dvc)' }).min(1),
+  /**
+   * The remote's URL as committed to `.dvc/config`, for whoever clones the repo and runs `dvc pull`;
+   * default DVC_REMOTE resolved. In a container, mount the host directory at the same absolute path
+   * so both agree (see run/README.md).
+   */
+  DVC_REMOTE_URL: env.optionalString(),
   DVC_REMOTE_NAME: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('storage'),
   PIPELINE_GIT_REMOTE: env.string('origin'),
   /** Branch to push to; default the working copy's current branch. */
@@ -42,6 +48,10 @@ export const pipelineEnvShape = {
   PIPELINE_PUSH_BACKOFF_MS: env.int(2_000, 0),
   PIPELINE_GIT_USER_NAME: env.string('Marquee pipeline'),
   PIPELINE_GIT_USER_EMAIL: z.email('must be an email address').default('pipeline@marquee.invalid'),
+  /** Private key for pushing over SSH (e.g. a mounted secret /run/secrets/deploy_key). */
+  PIPELINE_SSH_KEY_FILE: env.optionalString(),
+  /** known_hosts for the git server; with it, host keys are checked strictly (never trusted on first use). */
+  PIPELINE_SSH_KNOWN_HOSTS_FILE: env.optionalString(),
   ...mysqlEnvShape,
 };
 
@@ -53,13 +63,16 @@ export interface PipelineConfig {
   gateRmse: number;
   holdout: number;
   trainParams: Partial<TrainParams>;
-  dvcRemote: { name: string; url: string };
+  /** `dir`: where objects are written; `url`: what `.dvc/config` says (DVC_REMOTE_URL). */
+  dvcRemote: { name: string; url: string; dir: string };
   git: {
     remote: string;
     branch?: string;
     tries: number;
     backoffMs: number;
     author: { name: string; email: string };
+    /** Push over SSH with this key and known_hosts (git-ssh.ts). */
+    ssh?: { keyFile?: string; knownHostsFile: string };
   };
   mysql: MysqlSettings;
   notify: NotifyConfig;
@@ -88,6 +101,11 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
     () => loadConfig(pipelineEnvShape, source),
     () => notifyConfigFromEnv(source),
   );
+  if (c.PIPELINE_SSH_KEY_FILE && !c.PIPELINE_SSH_KNOWN_HOSTS_FILE) {
+    throw new ConfigError([
+      'PIPELINE_SSH_KNOWN_HOSTS_FILE: required with PIPELINE_SSH_KEY_FILE (host keys are never trusted on first use)',
+    ]);
+  }
   const trainParams: Partial<TrainParams> = {};
   if (c.TRAIN_FACTORS !== undefined) trainParams.factors = c.TRAIN_FACTORS;
   if (c.TRAIN_EPOCHS !== undefined) trainParams.epochs = c.TRAIN_EPOCHS;
@@ -110,13 +128,19 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
     gateRmse: c.GATE_RMSE,
     holdout: c.TRAIN_HOLDOUT,
     trainParams,
-    dvcRemote: { name: c.DVC_REMOTE_NAME, url: resolve(c.DVC_REMOTE) },
+    dvcRemote: { name: c.DVC_REMOTE_NAME, url: c.DVC_REMOTE_URL ?? resolve(c.DVC_REMOTE), dir: resolve(c.DVC_REMOTE) },
     git: {
       remote: c.PIPELINE_GIT_REMOTE,
       branch: c.PIPELINE_GIT_BRANCH,
       tries: c.PIPELINE_PUSH_TRIES,
       backoffMs: c.PIPELINE_PUSH_BACKOFF_MS,
       author: { name: c.PIPELINE_GIT_USER_NAME, email: c.PIPELINE_GIT_USER_EMAIL },
+      ssh: c.PIPELINE_SSH_KNOWN_HOSTS_FILE
+        ? {
+            keyFile: c.PIPELINE_SSH_KEY_FILE === undefined ? undefined : resolve(c.PIPELINE_SSH_KEY_FILE),
+            knownHostsFile: resolve(c.PIPELINE_SSH_KNOWN_HOSTS_FILE),
+          }
+        : undefined,
     },
     mysql: mysqlSettingsFrom(c),
     notify,

@@ -2,7 +2,7 @@
 // takes the run lock, checks that the migration step has run (`npm run migrate`: the pipeline's user
 // cannot change the schema) and decides the candidate version number.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPool } from '../../core/db/connection.ts';
 import { checkSchema, MIGRATE_HINT } from '../../core/db/schema-check.ts';
@@ -32,8 +32,9 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
   await git.raw(['remote', 'get-url', cfg.git.remote]).catch(() => {
     throw new Error(`the working copy has no git remote '${cfg.git.remote}' (PIPELINE_GIT_REMOTE)`);
   });
-  if (!existsSync(cfg.dvcRemote.url) || !statSync(cfg.dvcRemote.url).isDirectory()) {
-    throw new Error(`DVC_REMOTE ${cfg.dvcRemote.url} is not a directory`);
+  checkSshFiles(cfg.git.ssh);
+  if (!existsSync(cfg.dvcRemote.dir) || !statSync(cfg.dvcRemote.dir).isDirectory()) {
+    throw new Error(`DVC_REMOTE ${cfg.dvcRemote.dir} is not a directory`);
   }
 
   const gitDir = resolve(cfg.workdir, (await git.raw(['rev-parse', '--git-dir'])).trim());
@@ -60,6 +61,26 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
     await pool?.end().catch(() => {});
     lock.release();
     throw err;
+  }
+}
+
+/** The SSH key and known_hosts must be readable files before any work depends on a push. */
+function checkSshFiles(ssh: PipelineConfig['git']['ssh']): void {
+  if (!ssh) return;
+  const files: [string, string | undefined][] = [
+    ['PIPELINE_SSH_KEY_FILE', ssh.keyFile],
+    ['PIPELINE_SSH_KNOWN_HOSTS_FILE', ssh.knownHostsFile],
+  ];
+  for (const [name, path] of files) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, constants.R_OK);
+      if (!statSync(path).isFile()) throw new Error('not a file');
+    } catch (err) {
+      throw new Error(`${name} ${path} is not a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+        cause: err,
+      });
+    }
   }
 }
 

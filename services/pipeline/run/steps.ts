@@ -105,6 +105,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         tries: cfg.git.tries,
         backoffMs: cfg.git.backoffMs,
         author: cfg.git.author,
+        ssh: cfg.git.ssh,
         undo: v.undo,
         logger: logger.child('publish'),
         sleep: opts.sleep,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.ts';
 import { loadPipelineConfig, REPO_ROOT } from '../run/config.ts';
@@ -19,10 +20,22 @@ describe('loadPipelineConfig', () => {
     expect(c.gateRmse).toBe(1);
     expect(c.holdout).toBe(0.2);
     expect(c.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], topic: 'movielog', groupId: 'marquee-pipeline' });
-    expect(c.dvcRemote).toEqual({ name: 'storage', url: '/srv/dvc' });
+    expect(c.dvcRemote).toEqual({ name: 'storage', url: '/srv/dvc', dir: '/srv/dvc' });
+    expect(c.git.ssh).toBeUndefined();
     expect(c.git).toMatchObject({ remote: 'origin', branch: undefined, tries: 3 });
     expect(c.trainParams).toEqual({});
     expect(c.logFile.endsWith('var/log/pipeline.log')).toBe(true);
+  });
+
+  it('splits the DVC remote: DVC_REMOTE_URL for .dvc/config, DVC_REMOTE for writing', () => {
+    const c = loadPipelineConfig({ DVC_REMOTE: 'rel/dvc', DVC_REMOTE_URL: 'ssh://host/srv/dvc' });
+    expect(c.dvcRemote).toEqual({ name: 'storage', url: 'ssh://host/srv/dvc', dir: join(process.cwd(), 'rel/dvc') });
+  });
+
+  it('takes the SSH key and known_hosts files, and refuses a key without known_hosts', () => {
+    const c = loadPipelineConfig({ DVC_REMOTE: '/d', PIPELINE_SSH_KEY_FILE: '/run/secrets/deploy_key', PIPELINE_SSH_KNOWN_HOSTS_FILE: '/run/secrets/known_hosts' });
+    expect(c.git.ssh).toEqual({ keyFile: '/run/secrets/deploy_key', knownHostsFile: '/run/secrets/known_hosts' });
+    expect(errorOf({ DVC_REMOTE: '/d', PIPELINE_SSH_KEY_FILE: '/k' })).toMatch(/PIPELINE_SSH_KNOWN_HOSTS_FILE: required with PIPELINE_SSH_KEY_FILE/);
   });
 
   it('reads overrides, including training parameters and a broker list', () => {

@@ -19,7 +19,7 @@ function workdir(version?: number) {
   writeFileSync(join(root, 'data', 'clean_rating.csv'), DATA);
   if (version !== undefined) writeFileSync(join(root, 'data', 'version.txt'), formatVersion(version));
   const staging = join(root, 'models', '.staging-test');
-  return { root, remote, staging, req: { workdir: root, stagingDir: staging, remote: { name: 'storage', url: remote }, logger: silentLogger } };
+  return { root, remote, staging, req: { workdir: root, stagingDir: staging, remote: { name: 'storage', url: remote, dir: remote }, logger: silentLogger } };
 }
 
 describe('version.txt', () => {
@@ -75,6 +75,17 @@ describe('createVersion', () => {
     expect(v.data.md5).toBe(md5(DATA));
   });
 
+  it('writes DVC_REMOTE_URL into .dvc/config while copying the objects into the DVC_REMOTE directory', async () => {
+    const w = workdir(0);
+    fakeArtifact(w.staging, 1, md5(DATA));
+    const url = '/srv/marquee/dvc-remote';
+    const v = await createVersion({ ...w.req, version: 1, remote: { name: 'storage', url, dir: w.remote } });
+    const config = readFileSync(join(w.root, '.dvc', 'config'), 'utf8');
+    expect(config).toContain(`url = ${url}`);
+    expect(config).not.toContain(w.remote);
+    expect(readFileSync(join(w.remote, objectRelPath(v.model.md5)), 'utf8')).toBe('model bytes');
+  });
+
   it('undo puts back the working copy, the cache and the remote exactly, and the staging folder', async () => {
     const w = workdir(1);
     fakeArtifact(w.staging, 2, md5(DATA));
@@ -125,7 +136,7 @@ describe('createVersion', () => {
     const remoteFile = join(w.root, 'not-a-dir');
     writeFileSync(remoteFile, '');
     const before = treeOf(w.root);
-    await expect(createVersion({ ...w.req, version: 1, remote: { name: 'storage', url: remoteFile } })).rejects.toThrow(/ENOTDIR|EEXIST/);
+    await expect(createVersion({ ...w.req, version: 1, remote: { name: 'storage', url: remoteFile, dir: remoteFile } })).rejects.toThrow(/ENOTDIR|EEXIST/);
     expect(treeOf(w.root)).toEqual(before);
   });
 });

@@ -19,7 +19,8 @@ export interface VersionRequest {
   version: number;
   /** Folder holding the trained model.bin and manifest.json. */
   stagingDir: string;
-  remote: { name: string; url: string };
+  /** `url` goes into .dvc/config (what a clone pulls from); objects are copied into `dir`. */
+  remote: { name: string; url: string; dir: string };
   logger: Logger;
 }
 
@@ -73,7 +74,7 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   const config = ensureDvcConfig(req.workdir, req.remote, undo);
   req.logger.info('dvc add done', { version: req.version, model_md5: model.out.md5, data_md5: data.out.md5 });
 
-  const pushedObjects = dvcPush(req.workdir, req.remote.url, [model.out, manifest.out, data.out], undo);
+  const pushedObjects = dvcPush(req.workdir, req.remote.dir, [model.out, manifest.out, data.out], undo);
   req.logger.info('dvc push done', { remote: req.remote.name, objects: pushedObjects });
 
   undo.snapshot(layout.versionFile);

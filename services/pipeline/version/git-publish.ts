@@ -3,6 +3,7 @@
 // finally fails the caller's rollback resets the local branch and the index as they were.
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Logger } from '../../core/logger.ts';
+import { safeDirectoryFor, sshCommand, privateKeyPath, type SshSettings } from './git-access.ts';
 import { retry } from './retry.ts';
 import type { UndoLog } from './undo-log.ts';
 
@@ -22,6 +23,8 @@ export interface PublishRequest {
   author?: { name: string; email: string };
   /** Kill a git command that is silent this long (a hung remote). */
   gitTimeoutMs?: number;
+  /** Push over SSH with this key and known_hosts (git-access.ts). */
+  ssh?: SshSettings;
   undo: UndoLog;
   logger: Logger;
   sleep?: (ms: number) => Promise<void>;
@@ -33,11 +36,34 @@ export interface Published {
   attempts: number;
 }
 
-export function openGit(workdir: string, opts: { author?: { name: string; email: string }; gitTimeoutMs?: number } = {}): SimpleGit {
+export interface GitOptions {
+  author?: { name: string; email: string };
+  gitTimeoutMs?: number;
+  ssh?: SshSettings;
+}
+
+/**
+ * Pure: the `-c` settings git runs with. The SSH command goes in core.sshCommand, git's setting for
+ * what GIT_SSH_COMMAND does: simple-git's env() would replace the whole environment and refuse any
+ * EDITOR or PAGER inherited in it.
+ */
+export function gitConfigFor(opts: GitOptions & { sshCommand?: string; safeDirectory?: string[] }): string[] {
+  return [
+    ...(opts.author ? [`user.name=${opts.author.name}`, `user.email=${opts.author.email}`] : []),
+    ...(opts.safeDirectory ?? []),
+    ...(opts.sshCommand ? [`core.sshCommand=${opts.sshCommand}`] : []),
+  ];
+}
+
+export function openGit(workdir: string, opts: GitOptions = {}): SimpleGit {
+  const ssh = opts.ssh;
+  const command = ssh ? sshCommand({ keyFile: ssh.keyFile && privateKeyPath(ssh.keyFile), knownHostsFile: ssh.knownHostsFile }) : undefined;
   return simpleGit({
     baseDir: workdir,
-    config: opts.author ? [`user.name=${opts.author.name}`, `user.email=${opts.author.email}`] : [],
+    config: gitConfigFor({ ...opts, sshCommand: command, safeDirectory: safeDirectoryFor(workdir) }),
     timeout: { block: opts.gitTimeoutMs ?? 120_000 },
+    // Setting core.sshCommand is what simple-git calls unsafe; this one is built from our config.
+    unsafe: command ? { allowUnsafeSshCommand: true } : {},
   });
 }
 
