@@ -1,5 +1,5 @@
-// `npm run check-data -- [--data-dir DIR] [--previous-count N | auto]`: validates
-// <data-dir>/clean_rating.csv. Exit 0 with a one-line summary when clean; exit 1 listing the
+// `npm run check-data -- [--data-dir DIR | --file FILE] [--previous-count N | auto]`: validates
+// <data-dir>/clean_rating.csv, or FILE (CI checks a committed fixture of the same format). Exit 0 with a one-line summary when clean; exit 1 listing the
 // offending rows (`file:line: reason`, the first 50 and a count of the rest); exit 2 on bad usage.
 // `auto` (the default) takes the last version's row count from clean_rating.csv.dvc at git HEAD.
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { previousRowCount } from '../check-data/previous-count.ts';
 import { RATINGS_FILE } from '../clean/store.ts';
 import { parseOptionsFromEnv } from '../parse/options.ts';
 
-const SPEC = { 'data-dir': 'string', 'previous-count': 'string', help: 'boolean' } as const;
-const USAGE = 'usage: check-data [--data-dir DIR] [--previous-count N | auto]';
+const SPEC = { 'data-dir': 'string', file: 'string', 'previous-count': 'string', help: 'boolean' } as const;
+const USAGE = 'usage: check-data [--data-dir DIR | --file FILE] [--previous-count N | auto]';
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC);
@@ -21,7 +21,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const limits = parseOptionsFromEnv();
-  const path = join(resolve(typeof args['data-dir'] === 'string' ? args['data-dir'] : 'data'), RATINGS_FILE);
+  if (typeof args.file === 'string' && typeof args['data-dir'] === 'string') throw new UsageError('give --data-dir or --file, not both');
+  const path =
+    typeof args.file === 'string' ? resolve(args.file) : join(resolve(typeof args['data-dir'] === 'string' ? args['data-dir'] : 'data'), RATINGS_FILE);
   const rel = relative(process.cwd(), path);
   const shown = rel && !rel.startsWith('..') ? rel : path;
   const prevArg = typeof args['previous-count'] === 'string' ? args['previous-count'] : 'auto';

@@ -137,6 +137,19 @@ describe('check-data CLI', () => {
     expect(run('--data-dir', good, '--previous-count', '10').status).toBe(1);
     expect(run('--data-dir', join(tmp, 'nothing')).status).toBe(1);
     expect(run('--bogus').status).toBe(2);
+    expect(run('--data-dir', good, '--file', join(good, 'clean_rating.csv')).status).toBe(2);
     expect(run('--previous-count', 'many').status).toBe(2);
+  }, 60_000);
+
+  it('validates any file given with --file', () => {
+    const fixture = join(tmp, 'fixture.csv');
+    writeFileSync(fixture, GOOD);
+    const ok = run('--file', fixture, '--previous-count', '0');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/fixture\.csv OK: 3 rows, 2 users, 2 movies, previous version 0 rows/);
+    writeFileSync(fixture, `${GOOD}1,up+2009,3,2023-11-29T15:00:00\n`);
+    const fail = run('--file', fixture);
+    expect(fail.status).toBe(1);
+    expect(fail.stderr).toContain('fixture.csv:5: duplicate (user 1, movie up+2009), first at line 2');
   }, 60_000);
 });
