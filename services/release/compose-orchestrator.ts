@@ -1,13 +1,24 @@
-// Production orchestrator: `docker compose` with the version variables the compose file reads
-// (STABLE_MODEL_VERSION, CANARY_MODEL_VERSION → MODEL_PATH=/app/models/<version>). The command
-// runner is injected so tests can check the exact command lines without a Docker engine.
+// Production orchestrator: the compose CLI (`docker compose` v2, or Compose v1's `docker-compose`)
+// with the version variables the compose file reads (STABLE_MODEL_VERSION, CANARY_MODEL_VERSION →
+// MODEL_PATH=/app/models/<version>). Health and running versions come from the engine's API
+// (engine-api.ts), so nothing here needs `up --wait` (v2 only), `docker inspect` or `exec`.
+// The command runner and the engine client are injected so tests need no engine.
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
+import { waitHealthy } from './container-health.ts';
+import { systemClock, type Clock } from './controller.ts';
+import { createEngineClient, parseDockerHost, type ContainerInfo, type EngineClient } from './engine-api.ts';
 import type { Orchestrator } from './orchestrator.ts';
+
+/** The inference services of docker-compose.yml; they all run one image (x-inference). */
+export const INFERENCE_SERVICES = {
+  stables: ['inference-stable-1', 'inference-stable-2'],
+  canary: 'inference-canary',
+} as const;
 
 export interface CommandSpec {
   command: string;
@@ -21,14 +32,39 @@ export type CommandRunner = (spec: CommandSpec) => Promise<string>;
 
 export interface ComposeOrchestratorOptions {
   run?: CommandRunner;
+  /** The compose CLI as words: ['docker', 'compose'] (v2, the default) or ['docker-compose'] (v1). */
+  composeCommand?: string[];
   composeFile?: string;
   projectName?: string;
-  stableServices?: string[];
-  canaryService?: string;
-  /** The compose `.env` file: after each step its version variables are set to what now runs, so
-   * a later plain `docker compose up -d` keeps the released versions. Left alone when missing. */
+  /** The compose `.env` file: passed as --env-file to every call when it exists, and after each
+   * step its version variables are set to what now runs, so a later plain `up -d` keeps them. */
   envFile?: string;
+  /** Build the (shared) inference image once before the first recreate (default true): a
+   * recreate alone would start the old image, so new code would never reach the replicas. */
+  build?: boolean;
+  /** Default: the engine DOCKER_HOST names (or the default Docker socket). */
+  engine?: EngineClient;
+  healthTimeoutMs?: number;
+  healthPollMs?: number;
+  clock?: Clock;
+  services?: { stables: readonly string[]; canary: string };
   logger?: Logger;
+}
+
+/** Splits RELEASE_COMPOSE_COMMAND ("docker compose", "docker-compose") into words. */
+export function parseComposeCommand(text: string): string[] {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) throw new Error('the compose command is empty');
+  return words;
+}
+
+/** The global options every compose call gets, so all of them see the same project. */
+export function composeGlobalArgs(o: { composeFile?: string; projectName?: string; envFile?: string }): string[] {
+  return [
+    ...(o.composeFile ? ['-f', o.composeFile] : []),
+    ...(o.projectName ? ['-p', o.projectName] : []),
+    ...(o.envFile ? ['--env-file', o.envFile] : []),
+  ];
 }
 
 /** Sets `KEY=value` lines in .env text (replacing the last assignment of each key, or appending). */
@@ -59,20 +95,32 @@ export const execRunner: CommandRunner = (spec) =>
 export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {}): Orchestrator {
   const run = opts.run ?? execRunner;
   const log = opts.logger ?? silentLogger;
-  const stables = opts.stableServices ?? ['inference-stable-1', 'inference-stable-2'];
-  const canary = opts.canaryService ?? 'inference-canary';
-  const base = ['compose', ...(opts.composeFile ? ['-f', opts.composeFile] : []), ...(opts.projectName ? ['-p', opts.projectName] : [])];
+  const [command, ...leading] = opts.composeCommand ?? ['docker', 'compose'];
+  const { stables, canary } = opts.services ?? INFERENCE_SERVICES;
+  const engine = opts.engine ?? createEngineClient(parseDockerHost(process.env.DOCKER_HOST));
+  const clock = opts.clock ?? systemClock;
+  let built = false;
+
+  function compose(args: string[], env: Record<string, string> = {}): Promise<string> {
+    // Compose refuses a missing --env-file, so it is passed only while the file exists.
+    const envFile = opts.envFile && existsSync(opts.envFile) ? opts.envFile : undefined;
+    const global = composeGlobalArgs({ composeFile: opts.composeFile, projectName: opts.projectName, envFile });
+    return run({ command, args: [...leading, ...global, ...args], env });
+  }
+
+  /** The containers of a service, one-off `run` containers (which `ps -a` also lists) left out. */
+  async function containersOf(service: string): Promise<ContainerInfo[]> {
+    const ids = (await compose(['ps', '-a', '-q', service])).split('\n').map((l) => l.trim()).filter(Boolean);
+    const infos = await Promise.all(ids.map((id) => engine.inspect(id)));
+    return infos.filter((c) => c.labels['com.docker.compose.oneoff'] !== 'True');
+  }
 
   const versionEnv = (stable: string, canaryVersion: string) => ({
     STABLE_MODEL_VERSION: stable,
     CANARY_MODEL_VERSION: canaryVersion,
   });
 
-  // --wait returns once the container is healthy (or running, without a healthcheck), which is
-  // what lets the next stable go down only after this one serves again.
-  async function recreate(service: string, env: Record<string, string>): Promise<void> {
-    log.info('recreating service', { service, ...env });
-    await run({ command: 'docker', args: [...base, 'up', '-d', '--no-deps', '--force-recreate', '--wait', service], env });
+  function recordInEnvFile(env: Record<string, string>): void {
     if (!opts.envFile) return;
     if (!existsSync(opts.envFile)) {
       log.warn('compose env file missing; released versions not recorded there', { file: opts.envFile });
@@ -84,9 +132,33 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
     chmodSync(opts.envFile, mode);
   }
 
+  // The next stable goes down only once this one serves again (healthy = /readyz passes).
+  async function recreate(service: string, env: Record<string, string>): Promise<void> {
+    if (!built && opts.build !== false) {
+      // Every inference service runs the same image: building one (the canary) builds it for all.
+      log.info('building the inference image', { service: canary });
+      await compose(['build', canary], env);
+    }
+    built = true;
+    log.info('recreating service', { service, ...env });
+    await compose(['up', '-d', '--no-deps', '--force-recreate', service], env);
+    await waitHealthy({
+      service,
+      ids: (await containersOf(service)).map((c) => c.id),
+      engine,
+      timeoutMs: opts.healthTimeoutMs ?? 180_000,
+      pollMs: opts.healthPollMs ?? 2000,
+      clock,
+      logger: log,
+    });
+    recordInEnvFile(env);
+  }
+
+  /** The version a service's container was created with (its MODEL_PATH), read from the engine. */
   async function versionOf(service: string): Promise<string> {
-    const out = await run({ command: 'docker', args: [...base, 'exec', '-T', service, 'printenv', 'MODEL_PATH'], env: {} });
-    const path = out.trim();
+    const [c] = await containersOf(service);
+    if (!c) throw new Error(`service ${service} has no container (is the stack up?)`);
+    const path = c.env.MODEL_PATH?.trim();
     if (!path) throw new Error(`service ${service} has no MODEL_PATH`);
     return posix.basename(path);
   }
@@ -104,6 +176,9 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
     },
     async promote(version) {
       for (const service of stables) await recreate(service, versionEnv(version, version));
+      // Normally the canary already runs `version`; after an operator's --promote that cut a
+      // canary deployment short it may not, and every replica must end on the promoted version.
+      if ((await versionOf(canary)) !== version) await recreate(canary, versionEnv(version, version));
     },
     async rollbackCanary(stableVersion) {
       await recreate(canary, versionEnv(stableVersion, stableVersion));

@@ -1,21 +1,24 @@
 // The release controller's settings, from the environment, validated once at start-up.
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
+import { parseComposeCommand } from './compose-orchestrator.ts';
 import { parseDuration } from './duration.ts';
+import { parseDockerHost } from './engine-api.ts';
 import { releaseJudge, type Judge, type Thresholds } from './judge.ts';
 
-const duration = (dflt: string) =>
-  z
-    .string()
-    .default(dflt)
-    .transform((text, ctx) => {
-      try {
-        return parseDuration(text);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    });
+/** A zod transform from a parser that throws: its message becomes the variable's issue. */
+function parsedBy<I, T>(parse: (text: I) => T) {
+  return (text: I, ctx: z.RefinementCtx<I>): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  };
+}
+
+const duration = (dflt: string) => z.string().default(dflt).transform(parsedBy(parseDuration));
 
 export const releaseEnvShape = {
   RELEASE_ORCHESTRATOR: z.enum(['compose', 'local']).default('compose'),
@@ -38,6 +41,14 @@ export const releaseEnvShape = {
   RELEASE_COMPOSE_PROJECT: env.optionalString(),
   /** compose: the .env whose STABLE_/CANARY_MODEL_VERSION lines are kept in step (if it exists). */
   RELEASE_COMPOSE_ENV_FILE: env.string('.env'),
+  /** compose: the compose CLI, split on spaces: `docker compose` (v2) or `docker-compose` (v1). */
+  RELEASE_COMPOSE_COMMAND: z.string().default('docker compose').transform(parsedBy(parseComposeCommand)),
+  /** compose: build the inference image before the first recreate (else new code never reaches the replicas). */
+  RELEASE_COMPOSE_BUILD: env.bool(true),
+  /** compose: how long a recreated replica may take to become healthy (/readyz). */
+  RELEASE_HEALTH_TIMEOUT: duration('180s'),
+  /** compose: the engine's API, as the Docker / Compose CLIs read it (unset: /var/run/docker.sock). */
+  DOCKER_HOST: z.string().optional().transform(parsedBy(parseDockerHost)),
   /** local: where the local processes are recorded, their first port (6 ports from there), models. */
   RELEASE_LOCAL_STACK: env.string('var/local-stack.json'),
   RELEASE_LOCAL_BASE_PORT: env.port(18081),

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.ts';
 import { measureTrack, measureWindow, type Measurements } from './canary-metrics.ts';
 import { formatDuration } from './duration.ts';
 import type { Judge, Thresholds, Verdict } from './judge.ts';
-import { failureMessage, outcomeMessage, type ReleaseNotifier } from './messages.ts';
+import { failureMessage, outcomeMessage, refusedMessage, type ReleaseMessage, type ReleaseNotifier } from './messages.ts';
 import type { Orchestrator } from './orchestrator.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
 import { writeReport } from './report.ts';
@@ -38,10 +38,18 @@ export interface ControllerDeps {
   clock?: Clock;
   /** How often progress is printed while observing; default window/20 within [1s, 10min]. */
   progressEveryMs?: number;
+  /** Throws when model `version` must not be released (missing, altered: model-check.ts). Asked
+   * before a release changes anything, and again before each step that deploys that version. */
+  checkModel?: (version: string) => Promise<unknown>;
 }
 
 export class ReleaseError extends Error {
   override name = 'ReleaseError';
+}
+
+/** The model failed its check before the release started: nothing was changed or recorded. */
+export class ModelRefusedError extends ReleaseError {
+  override name = 'ModelRefusedError';
 }
 
 export interface ReleaseController {
@@ -72,7 +80,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
     return s && s.phase !== 'done' ? s : null;
   }
 
-  async function tell(message: ReturnType<typeof outcomeMessage>): Promise<void> {
+  async function tell(message: ReleaseMessage): Promise<void> {
     try {
       await deps.notifier.notify(message);
     } catch (err) {
@@ -136,6 +144,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
   async function step(s: ReleaseState): Promise<ReleaseState | null> {
     switch (s.phase) {
       case 'deploying':
+        await deps.checkModel?.(s.version);
         log.info(`deploying canary ${s.version} (stables stay on ${s.stableVersion})`);
         await deps.orchestrator.deployCanary(s.version);
         return save(s, { phase: 'observing', observeStartedAt: iso(), lastError: null });
@@ -156,6 +165,8 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         });
       }
       case 'promoting':
+        // Resumed or operator promotions come here too: the files may have changed since the canary started.
+        await deps.checkModel?.(s.version);
         log.info(`promoting ${s.version} to the stables`);
         await deps.orchestrator.promote(s.version);
         return save(s, { phase: 'done', outcome: 'promoted', finishedAt: iso(), lastError: null });
@@ -225,6 +236,14 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         }
         log.info(`resuming release ${open.id} from phase '${open.phase}'`);
         return drive(open);
+      }
+      try {
+        await deps.checkModel?.(version);
+      } catch (err) {
+        const reason = (err as Error).message;
+        log.error(`release of ${version} refused`, { error: reason });
+        await tell(refusedMessage(version, reason));
+        throw new ModelRefusedError(`release of ${version} refused, nothing was changed: ${reason}`);
       }
       const now = await deps.orchestrator.current();
       if (now.stable === version) throw new ReleaseError(`${version} already serves as the stable version`);

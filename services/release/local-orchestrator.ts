@@ -171,7 +171,9 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       await replace(canary, version);
     },
     async promote(version) {
-      for (const slot of stables) await replace(slot, version);
+      // The canary normally runs `version` already (replace() then does nothing); after an
+      // operator's --promote cut its deployment short it does not, and every slot must end on it.
+      for (const slot of [...stables, canary]) await replace(slot, version);
     },
     async rollbackCanary(stableVersion) {
       await replace(canary, stableVersion);

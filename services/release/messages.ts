@@ -61,3 +61,13 @@ export function failureMessage(s: ReleaseState, phase: string, error: string): R
     fields: { ...figures(s), phase, error },
   };
 }
+
+/** A release refused before it started (the model failed its check): the stables were not touched. */
+export function refusedMessage(version: string, reason: string): ReleaseMessage {
+  return {
+    subject: `[marquee] release ${version} REFUSED`,
+    text: `The release of model ${version} was refused before anything changed; every replica keeps serving what it served.\n- ${reason}`,
+    level: 'failure',
+    fields: { candidate: version, error: reason },
+  };
+}

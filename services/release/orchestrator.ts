@@ -4,7 +4,7 @@
 export interface Orchestrator {
   /** Replace the canary with `version`; the stables keep serving throughout. */
   deployCanary(version: string): Promise<void>;
-  /** Move every stable to `version`, one at a time so one always serves. */
+  /** Move every stable to `version`, one at a time so one always serves; the canary ends on it too. */
   promote(version: string): Promise<void>;
   /** Put the canary back on the stable version. */
   rollbackCanary(stableVersion: string): Promise<void>;

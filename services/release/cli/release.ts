@@ -1,7 +1,8 @@
 // `npm run release -- --model <version> [--window 30s]`  canary → observe → judge → promote | abort
 // `npm run release -- --status | --resume | --abort | --promote [--reason "..."]`
 // `npm run release -- --up <version> | --down`          (local orchestrator: start/stop the processes)
-// Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config.
+// Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config,
+// 4 the model failed its check (missing, altered): refused before anything changed.
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { exitOnConfigError } from '../../core/config.ts';
@@ -11,8 +12,10 @@ import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
+import { createEngineClient } from '../engine-api.ts';
+import { checkModel } from '../model-check.ts';
 import { judgeOf, releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
-import { createReleaseController } from '../controller.ts';
+import { createReleaseController, ModelRefusedError } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
 import type { Orchestrator } from '../orchestrator.ts';
@@ -104,9 +107,13 @@ async function main(): Promise<number> {
     c.RELEASE_ORCHESTRATOR === 'local'
       ? localOrchestrator(c, log)
       : createComposeOrchestrator({
+          composeCommand: c.RELEASE_COMPOSE_COMMAND,
           composeFile: c.RELEASE_COMPOSE_FILE,
           projectName: c.RELEASE_COMPOSE_PROJECT,
           envFile: resolve(c.RELEASE_COMPOSE_ENV_FILE),
+          build: c.RELEASE_COMPOSE_BUILD,
+          engine: createEngineClient(c.DOCKER_HOST),
+          healthTimeoutMs: c.RELEASE_HEALTH_TIMEOUT,
           logger: log.child('compose'),
         });
   const notifiers = createNotifiers(notifyConfigFromEnv(), log.child('notify'));
@@ -120,6 +127,7 @@ async function main(): Promise<number> {
     reportsDir: resolve(c.RELEASE_REPORTS_DIR),
     scrapeIntervalMs: c.PROMETHEUS_SCRAPE_INTERVAL,
     logger: log,
+    checkModel: (version) => checkModel(resolve(c.MODELS_DIR), version),
   });
   const reason = typeof args.reason === 'string' ? args.reason : undefined;
   let result: ReleaseState;
@@ -149,6 +157,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof ModelRefusedError) {
+      process.stderr.write(`release: ${err.message}\n`);
+      process.exit(4);
+    }
     if (err instanceof UsageError || (err as Error).name === 'DurationError') {
       process.stderr.write(`release: ${(err as Error).message}\n`);
       process.exit(2);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
-import { createReleaseController, ReleaseError, type ControllerDeps } from '../controller.ts';
+import { createReleaseController, ModelRefusedError, ReleaseError, type ControllerDeps } from '../controller.ts';
 import { DEFAULT_THRESHOLDS, thresholdJudge } from '../judge.ts';
 import { fileStateStore, memoryStateStore, type ReleaseState, type StateStore } from '../state.ts';
 import { captureNotifier, fakeClock, fakeOrchestrator, fakePrometheus, type TrackFigures } from './fakes.ts';
@@ -19,7 +19,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(canary: TrackFigures, opts: { store?: StateStore; stable?: string; canaryVersion?: string } = {}) {
+function setup(
+  canary: TrackFigures,
+  opts: { store?: StateStore; stable?: string; canaryVersion?: string; checkModel?: ControllerDeps['checkModel'] } = {},
+) {
   const reportsDir = mkdtempSync(join(tmpdir(), 'release-reports-'));
   dirs.push(reportsDir);
   const orch = fakeOrchestrator(opts.stable ?? 'v1', opts.canaryVersion);
@@ -39,6 +42,7 @@ function setup(canary: TrackFigures, opts: { store?: StateStore; stable?: string
     scrapeIntervalMs: SCRAPE,
     logger: createLogger('test', { write: (l) => void logs.push(l) }),
     clock: clock.clock,
+    checkModel: opts.checkModel,
   };
   return { controller: createReleaseController(deps), orch, prom, clock, notes, store, logs, reportsDir };
 }
@@ -227,6 +231,52 @@ describe('release controller', () => {
     expect(other.orch.calls).toEqual(['rollbackCanary v1']);
     expect(t.store.load()?.outcome).toBe('aborted');
     expect(s.decision?.by).toBe('operator');
+  });
+
+  it('refuses a model that fails its check before anything: no orchestrator call, no state, an alert', async () => {
+    const checked: string[] = [];
+    const t = setup(fast, {
+      checkModel: async (v) => {
+        checked.push(v);
+        throw new Error(`${v}/model.bin has md5 aaa but the manifest says bbb: the file was altered`);
+      },
+    });
+    const err = await t.controller.start('v2', WINDOW).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelRefusedError);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect((err as Error).message).toBe('release of v2 refused, nothing was changed: v2/model.bin has md5 aaa but the manifest says bbb: the file was altered');
+    expect(checked).toEqual(['v2']);
+    expect(t.orch.calls).toEqual([]);
+    expect(t.orch.reads.current).toBe(0);
+    expect(t.store.load()).toBeNull();
+    expect(t.notes.sent.map((n) => [n.level, n.subject])).toEqual([['failure', '[marquee] release v2 REFUSED']]);
+    expect(t.notes.sent[0].text).toContain('md5 aaa');
+  });
+
+  it('checks the model again before each step that deploys it (resume, operator promote)', async () => {
+    let broken = false;
+    const checked: string[] = [];
+    const t = setup(fast, {
+      checkModel: async (v) => {
+        checked.push(v);
+        if (broken) throw new Error('model.bin is missing');
+      },
+    });
+    t.store.save(diedIn('observing', new Date(t.clock.t - 5_000).toISOString()));
+    broken = true;
+    await expect(t.controller.promote()).rejects.toThrow(/failed while promoting: model\.bin is missing/);
+    expect(t.orch.calls).toEqual([]); // the stables were not touched
+    expect(t.controller.status()).toMatchObject({ phase: 'promoting', lastError: { phase: 'promoting' } });
+    broken = false;
+    expect((await t.controller.resume()).outcome).toBe('promoted');
+    expect(t.orch.calls).toEqual(['promote v2']);
+    expect(t.orch.state).toEqual({ stable: 'v2', canary: 'v2' });
+
+    const d = setup(fast, { checkModel: async (v) => void checked.push(`deploy ${v}`) });
+    d.store.save(diedIn('deploying', null));
+    await d.controller.resume();
+    expect(checked).toContain('deploy v2');
+    expect(d.orch.calls).toEqual(['deployCanary v2', 'promote v2']);
   });
 
   it('refuses to release the version that is already stable', async () => {

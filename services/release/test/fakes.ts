@@ -9,6 +9,7 @@ export function fakeOrchestrator(stable = 'v1', canary = stable) {
   const calls: string[] = [];
   const failNext: string[] = [];
   const state = { stable, canary };
+  const reads = { current: 0 };
   const act = (name: string, version: string, apply: () => void) => {
     calls.push(`${name} ${version}`);
     const i = failNext.indexOf(name);
@@ -21,11 +22,14 @@ export function fakeOrchestrator(stable = 'v1', canary = stable) {
   };
   const o: Orchestrator = {
     deployCanary: (v) => act('deployCanary', v, () => (state.canary = v)),
-    promote: (v) => act('promote', v, () => (state.stable = v)),
+    promote: (v) => act('promote', v, () => Object.assign(state, { stable: v, canary: v })),
     rollbackCanary: (v) => act('rollbackCanary', v, () => (state.canary = v)),
-    current: async () => ({ ...state }),
+    current: async () => {
+      reads.current++;
+      return { ...state };
+    },
   };
-  return { o, calls, failNext, state };
+  return { o, calls, failNext, state, reads };
 }
 
 export interface TrackFigures {

@@ -9,9 +9,10 @@ import { createLogger, silentLogger } from '../../core/logger.ts';
 import { freePort } from '../../core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../core/localstack/prometheus.ts';
 import { runTraining } from '../../model/index.ts';
-import { createReleaseController, type ReleaseController } from '../controller.ts';
+import { createReleaseController, ModelRefusedError, type ReleaseController } from '../controller.ts';
 import { thresholdJudge } from '../judge.ts';
 import { createLocalOrchestrator, scrapeTargetsOf, type LocalOrchestrator, type LocalSlot } from '../local-orchestrator.ts';
+import { checkModel } from '../model-check.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
 import { fileStateStore } from '../state.ts';
 import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from './capture.ts';
@@ -99,6 +100,7 @@ beforeAll(async () => {
     reportsDir: join(work, 'releases'),
     scrapeIntervalMs: SCRAPE_MS,
     logger: log,
+    checkModel: (version) => checkModel(modelsDir, version), // as the CLI wires it
   });
   // ~30 req/s over the three processes: ~10 req/s, ~150 per window, reach the canary.
   traffic = startTraffic({
@@ -194,6 +196,32 @@ describe('canary release with local processes and a real Prometheus', () => {
     expect(orchestrator.endpoints().find((e) => e.slot === 'canary')).toEqual(before);
     expect(await servedVersion(before.address)).toBe(before.version);
   }, 60_000);
+
+  it('refuses an altered model before touching any process, and alerts', async () => {
+    const before = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8'));
+    const altered = join(work, 'models', 'altered');
+    cpSync(join(work, 'models', 'r1'), altered, { recursive: true });
+    const bytes = readFileSync(join(altered, 'model.bin'));
+    bytes[200] ^= 0xff; // same size, different md5
+    writeFileSync(join(altered, 'model.bin'), bytes);
+    const mailsBefore = smtp.mails.length;
+    const err = await controller.start('altered', WINDOW_MS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelRefusedError);
+    expect((err as Error).message).toMatch(/release of altered refused, nothing was changed: .*has md5 [0-9a-f]+ but the manifest says/);
+    expect(JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8'))).toEqual(before);
+    expect(controller.status()?.phase).toBe('done'); // the previous release's record, untouched
+    await waitFor(() => smtp.mails.length > mailsBefore);
+    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release altered REFUSED/);
+  });
+
+  it('a promotion moves the canary too when it was not on the promoted version', async () => {
+    const canaryBefore = orchestrator.endpoints().find((e) => e.slot === 'canary')!.version;
+    const target = canaryBefore === 'r1' ? 'r2' : 'r1';
+    await orchestrator.promote(target);
+    const endpoints = orchestrator.endpoints();
+    expect(endpoints.map((e) => e.version)).toEqual([target, target, target]);
+    for (const e of endpoints) expect(await servedVersion(e.address)).toBe(target);
+  }, 90_000);
 
   it('reports a Prometheus error with the query', { timeout: 30_000 }, async () => {
     const client = createPrometheusClient(prometheus.url);
