@@ -55,6 +55,8 @@ export interface WorkerOptions {
   stopGraceMs: number;
   abortGraceMs: number;
   scheduler?: Scheduler;
+  /** Called when a run ends, with what runOnce resolved to or the error it threw (metrics). */
+  onRunEnd?: (result: unknown, error?: unknown) => void;
 }
 
 export type TriggerResult = 'ran' | 'skipped' | 'stopped';
@@ -93,9 +95,11 @@ export function createWorker(opts: WorkerOptions): Worker {
     log.info('run triggered', { reason });
     running = (async () => {
       try {
-        await opts.runOnce(signal);
+        const result = await opts.runOnce(signal);
+        opts.onRunEnd?.(result);
       } catch (err) {
         log.error('run crashed', { error: (err as Error).message });
+        opts.onRunEnd?.(undefined, err);
       } finally {
         running = null;
         controller = null;

@@ -1,6 +1,8 @@
 // `npm run worker`: the pipeline on a cron schedule (PIPELINE_CRON, default every 2 days at 03:00).
 // SIGTERM/SIGINT stop scheduling and let a running run finish or abort within a bound; exit 0.
 // A second signal exits at once. Bad configuration exits 2 with a message naming the variable.
+// Prometheus metrics on WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics (worker-metrics.ts).
+import { Registry } from 'prom-client';
 import { ConfigError, exitOnConfigError, loadConfig } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
@@ -8,6 +10,7 @@ import { loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
 import { createWorker, workerEnvShape } from '../worker.ts';
+import { createWorkerMetrics, runSucceeded, serveMetrics, workerMetricsEnvShape } from '../worker-metrics.ts';
 
 if (process.argv.length > 2) {
   process.stderr.write('worker: takes no arguments; configure it with environment variables (PIPELINE_CRON, ...)\n');
@@ -26,7 +29,7 @@ try {
     issues.push(...err.issues);
   }
   try {
-    workerCfg = loadConfig(workerEnvShape);
+    workerCfg = loadConfig({ ...workerEnvShape, ...workerMetricsEnvShape });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     issues.push(...err.issues);
@@ -39,6 +42,8 @@ try {
 const pipelineCfg = cfg;
 const logger = createLogger('worker', { file: pipelineCfg.logFile });
 const notifiers = createNotifiers(pipelineCfg.notify, logger.child('notify'));
+const registry = new Registry();
+const metrics = createWorkerMetrics(registry);
 const worker = createWorker({
   cron: workerCfg.PIPELINE_CRON,
   runOnStart: workerCfg.PIPELINE_RUN_ON_START,
@@ -46,7 +51,18 @@ const worker = createWorker({
   abortGraceMs: workerCfg.PIPELINE_ABORT_GRACE_MS,
   logger,
   runOnce: (signal) => runPipeline(pipelineCfg, { deps: defaultDeps, logger: logger.child('run'), notifiers, signal }),
+  onRunEnd: (result, error) => metrics.runEnded(runSucceeded(result, error)),
 });
+if (workerCfg.WORKER_METRICS_PORT > 0) {
+  try {
+    const served = await serveMetrics(registry, workerCfg.WORKER_METRICS_HOST, workerCfg.WORKER_METRICS_PORT);
+    logger.info('metrics served', { host: workerCfg.WORKER_METRICS_HOST, port: served.port, path: '/metrics' });
+  } catch (err) {
+    // A port clash is a deployment error: say so rather than run unobserved.
+    logger.error('cannot serve metrics (WORKER_METRICS_PORT)', { port: workerCfg.WORKER_METRICS_PORT, error: (err as Error).message });
+    process.exit(1);
+  }
+}
 
 let signalled = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

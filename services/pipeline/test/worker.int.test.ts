@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../core/localstack/process.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
 import { createKafkaSink } from '../simulator/sinks.ts';
 import { createWorkspace, git, logLinesFor, pipelineEnv, REPO_ROOT, seedRatings } from './run-fixtures.ts';
@@ -54,8 +55,9 @@ async function database() {
 }
 
 function start(env: Record<string, string>): { child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SMTP_|ALERT_|SLACK_|PIPELINE_|DVC_|GATE_|TRAIN_|MYSQL_|KAFKA_|INGEST_)/.test(k)));
-  const child = spawn('npm', ['run', '-s', 'worker'], { cwd: REPO_ROOT, env: { ...clean, ...env }, detached: true });
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SMTP_|ALERT_|SLACK_|PIPELINE_|DVC_|GATE_|TRAIN_|MYSQL_|KAFKA_|INGEST_|WORKER_)/.test(k)));
+  // Metrics off unless a test asks: the default port 9464 would clash between parallel workers.
+  const child = spawn('npm', ['run', '-s', 'worker'], { cwd: REPO_ROOT, env: { ...clean, WORKER_METRICS_PORT: '0', ...env }, detached: true });
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -91,13 +93,24 @@ describe('worker process', () => {
     expect(stderr).toMatch(/PIPELINE_STOP_GRACE_MS/);
   });
 
-  it('runs on start, then stops on SIGTERM with exit 0', async () => {
+  it('runs on start, serves its metrics, then stops on SIGTERM with exit 0', async () => {
     const ws = workspace();
-    const env = { ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true' }), ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }) };
+    const port = await freePort();
+    const env = {
+      ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', WORKER_METRICS_PORT: String(port), WORKER_METRICS_HOST: '127.0.0.1' }),
+      ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }),
+    };
+    const started = Date.now() / 1000;
     const { child, exit } = start(env);
     await waitForLog(ws.logFile, /run finished status=published version=1/);
     // logged right after the run's last line, so wait for it rather than race it
     await waitForLog(ws.logFile, /worker INFO next run scheduled at=\S+T03:00:00/);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(gauge('marquee_pipeline_last_run_success')).toBe(1);
+    expect(gauge('marquee_pipeline_last_success_timestamp_seconds')).toBeGreaterThan(started);
+    expect(gauge('marquee_pipeline_last_run_timestamp_seconds')).toBe(gauge('marquee_pipeline_last_success_timestamp_seconds'));
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
     child.kill('SIGTERM');
     const { code } = await exit;
     expect(code).toBe(0);
