@@ -4,9 +4,10 @@
 # executor (the image is ignored: this machine is the runner) in its own copy of the committed and
 # untracked files under .gitlab-ci-local/builds/<job>, like a runner's fresh clone.
 #
-#   bash scripts/ci/gitlab-ci-local.sh [--cwd DIR] [--variable K=V ...] [JOB ...]
+#   bash scripts/ci/gitlab-ci-local.sh [--variable K=V ...] [--variables-file FILE] [JOB ...]
 #
-# Arguments are passed through; with --cwd the pipeline of another checkout is run.
+# Arguments are passed through. The project is the current folder (or --cwd DIR; gitlab-ci-local
+# wants it relative, and --variables-file relative to it).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
