@@ -1,24 +1,41 @@
 // nginx/nginx.conf: the upstream's weights give stable exactly 4/5 and canary 1/5 of the traffic
 // (tracks taken from docker-compose.yml's TRACK of each server), with passive failover, short
-// timeouts, upstream keepalive, request ids and a useful access log.
+// timeouts, upstream keepalive, request ids and a useful access log. Upstream servers are the
+// replicas' static addresses (topology.ts PRODUCTION_REPLICAS; compose gives them the same).
 import { describe, expect, it } from 'vitest';
+import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../services/core/localstack/topology.ts';
 import { directive, nginxMs, parseCompose, readRepo, upstreamServers } from './repo.ts';
 
 const conf = readRepo('nginx/nginx.conf');
 const compose = parseCompose();
+/** Compose service of an upstream address. */
+const serviceAt = (ip: string) => PRODUCTION_REPLICAS.find((r) => r.ipv4 === ip)?.service ?? `unknown ${ip}`;
 
 describe('nginx/nginx.conf', () => {
   const servers = upstreamServers(conf, 'inference');
 
-  it('balances over every inference service of the compose file', () => {
+  it('balances over every inference service of the compose file, by static address', () => {
     const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
-    expect(servers.map((s) => s.host).sort()).toEqual(inference.sort());
-    for (const s of servers) expect(s.port).toBe(Number(compose.services[s.host].environment?.PORT));
+    expect(servers.map((s) => serviceAt(s.host)).sort()).toEqual(inference.sort());
+    for (const s of servers) expect(s.port).toBe(Number(compose.services[serviceAt(s.host)].environment?.PORT));
+  });
+
+  it('needs no DNS: addresses in the production subnet, no resolve parameter, no resolver', () => {
+    const [net, bits] = PRODUCTION_NETWORK.subnet.split('/');
+    expect(bits).toBe('24');
+    const prefix = net.split('.').slice(0, 3).join('.');
+    for (const s of servers) {
+      expect(s.host).toMatch(new RegExp(`^${prefix.replaceAll('.', '\\.')}\\.\\d+$`));
+      expect(s.host).not.toBe(PRODUCTION_NETWORK.gateway);
+      expect(s.params).not.toContain('resolve');
+    }
+    expect(new Set(servers.map((s) => s.host)).size).toBe(servers.length);
+    expect(directive(conf, 'resolver')).toBeUndefined();
   });
 
   it('gives stable exactly 4:1 of the traffic over canary', () => {
     const share = { stable: 0, canary: 0 } as Record<string, number>;
-    for (const s of servers) share[compose.services[s.host].environment?.TRACK as string] += s.weight;
+    for (const s of servers) share[compose.services[serviceAt(s.host)].environment?.TRACK as string] += s.weight;
     expect(share.stable).toBe(4 * share.canary);
     expect(share.stable / (share.stable + share.canary)).toBe(0.8);
   });
@@ -31,9 +48,13 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'proxy_next_upstream')?.split(/\s+/)).toEqual(expect.arrayContaining(['error', 'timeout', 'http_502', 'http_503']));
   });
 
-  it('times out below the simulator\'s 600 ms and connects fast', () => {
-    expect(nginxMs(directive(conf, 'proxy_connect_timeout') ?? '')).toBeLessThanOrEqual(100);
-    expect(nginxMs(directive(conf, 'proxy_read_timeout') ?? '')).toBeLessThan(600);
+  it('answers within the simulator\'s 600 ms: the retry window plus one whole try, with margin', () => {
+    const connect = nginxMs(directive(conf, 'proxy_connect_timeout') ?? '');
+    const read = nginxMs(directive(conf, 'proxy_read_timeout') ?? '');
+    const window = nginxMs(directive(conf, 'proxy_next_upstream_timeout') ?? '');
+    expect(connect).toBeLessThanOrEqual(100);
+    expect(nginxMs(directive(conf, 'proxy_send_timeout') ?? '')).toBeLessThanOrEqual(read);
+    expect(window + connect + read).toBeLessThanOrEqual(600 - 80);
   });
 
   it('keeps upstream connections alive', () => {
@@ -42,12 +63,13 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'proxy_set_header Connection')).toBe('""');
   });
 
-  it('passes X-Request-Id through, or mints a time-ordered one from $msec and $request_id', () => {
-    const map = /map \$http_x_request_id \$(\w+) \{([^}]*)\}/.exec(conf);
+  it('passes a plain-token X-Request-Id through, else mints a time-ordered one from $msec and $request_id', () => {
+    // (up to the closing brace on a line of its own: the pattern has braces)
+    const map = /map \$http_x_request_id \$(\w+) \{([\s\S]*?)\n\s*\}/.exec(conf);
     expect(map).not.toBeNull();
-    expect(map?.[2]).toMatch(/default\s+\$http_x_request_id;/);
+    expect(map?.[2]).toContain('"~^[A-Za-z0-9._:-]{1,64}$" $http_x_request_id;');
     // minted: <$msec>-<16 hex of $request_id>, so that ids sort by time
-    expect(map?.[2]).toMatch(/""\s+"\$msec-\$marquee_random_id";/);
+    expect(map?.[2]).toMatch(/default\s+"\$msec-\$marquee_random_id";/);
     expect(conf).toMatch(/map \$request_id \$marquee_random_id \{\s*"~\^\(\?<head>\[0-9a-f\]\{16\}\)"\s+\$head;\s*\}/);
     expect(directive(conf, 'proxy_set_header X-Request-Id')).toBe(`$${map?.[1]}`);
   });
@@ -63,5 +85,11 @@ describe('nginx/nginx.conf', () => {
   it('listens on 8082 with an /nginx-health location', () => {
     expect(directive(conf, 'listen')).toBe('8082');
     expect(conf).toMatch(/location = \/nginx-health \{[^}]*return 200/);
+  });
+
+  it('proxies only /recommend/ (behaviour: services/core/localstack/test/nginx-edge.int.test.ts)', () => {
+    const proxied = [...conf.matchAll(/location ([^{]+)\{[^}]*proxy_pass/g)].map((m) => m[1].trim());
+    expect(proxied).toEqual(['/recommend/']);
+    expect(conf).toMatch(/location \/ \{[^}]*return 404/);
   });
 });

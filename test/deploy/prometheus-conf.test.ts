@@ -1,5 +1,6 @@
-// monitoring/prometheus.yml scrapes every inference replica of the compose file with its track and
-// replica labels, cAdvisor and Prometheus itself, often enough for canary analysis.
+// monitoring/prometheus.yml scrapes every inference replica of the compose file with its replica
+// label (the track label is the replicas' own), the pipeline worker, cAdvisor and Prometheus
+// itself, often enough for canary analysis, and loads the alerting rules.
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseCompose, readRepo } from './repo.ts';
@@ -9,7 +10,7 @@ interface Job {
   metrics_path?: string;
   static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
 }
-const prom = parse(readRepo('monitoring/prometheus.yml')) as { global: Record<string, string>; scrape_configs: Job[] };
+const prom = parse(readRepo('monitoring/prometheus.yml')) as { global: Record<string, string>; rule_files?: string[]; scrape_configs: Job[] };
 const compose = parseCompose();
 const job = (name: string) => prom.scrape_configs.find((j) => j.job_name === name);
 
@@ -18,18 +19,27 @@ describe('monitoring/prometheus.yml', () => {
     expect(prom.global.scrape_interval).toBe('5s');
   });
 
-  it('scrapes each inference replica with its track and replica labels', () => {
+  it('scrapes each inference replica with its replica label and no track label of its own', () => {
     const targets = job('inference')?.static_configs.flatMap((c) => c.targets.map((t) => ({ t, labels: c.labels ?? {} }))) ?? [];
     const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
     expect(targets.map((x) => x.t.split(':')[0]).sort()).toEqual(inference.sort());
     for (const { t, labels } of targets) {
       const [host, port] = t.split(':');
       const env = compose.services[host].environment ?? {};
-      expect(labels.track, t).toBe(env.TRACK);
-      expect(labels.replica, t).toMatch(/^(stable|canary)/);
+      // a target label `track` would rename the app's own to exported_track
+      expect(labels.track, t).toBeUndefined();
+      expect(labels.replica, t).toMatch(new RegExp(`^${env.TRACK}`));
       expect(port).toBe(env.PORT);
     }
     expect(new Set(targets.map((x) => x.labels.replica)).size).toBe(targets.length);
+  });
+
+  it('scrapes the pipeline worker\'s metrics endpoint', () => {
+    expect(job('pipeline')?.static_configs).toEqual([{ targets: ['worker:9464'] }]);
+  });
+
+  it('loads the alerting rules from where the compose file mounts monitoring/alerts.yml', () => {
+    expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
   });
 
   it('scrapes cAdvisor and itself', () => {

@@ -28,12 +28,8 @@ export interface NginxConfOptions {
   accessLog: string;
   /** Directory for client-body/proxy temp files; omitted when undefined (build-time defaults). */
   tempDir?: string;
-  /**
-   * DNS server to re-resolve upstream host names at run time (`resolve` servers, NGINX >= 1.27.3),
-   * e.g. Docker's 127.0.0.11: a recreated container's new address is picked up without a reload,
-   * and a stopped one does not stop NGINX from starting. Omit for fixed addresses.
-   */
-  dnsResolver?: string;
+  /** A name per server address for the config's comments, e.g. the container behind a static IP. */
+  serverNames?: Record<string, string>;
   /** Echoed by /nginx-health, so a caller can tell when a reload has taken effect. */
   generation?: number;
   header?: string;
@@ -48,6 +44,34 @@ export interface WeightedServer {
 // Passive failover: a server that fails 3 times within 10 s is skipped for 10 s.
 const MAX_FAILS = 3;
 const FAIL_TIMEOUT = '10s';
+
+/** The course simulator gives up on an answer after this long. */
+export const SIMULATOR_BUDGET_MS = 600;
+
+/**
+ * Per-try timeouts and the retry window. NGINX checks proxy_next_upstream_timeout only when it
+ * decides whether to retry; it does not cut a try short. So the last answer can come as late as
+ * (window + one whole try), and a whole try is connect + read (a GET's body is sent at once).
+ * Replicas answer in a few ms (p99 < 10 ms, docs/benchmarks.md), so 180 ms is already ~20x a slow
+ * answer; a connect to a container on the Compose bridge takes well under 1 ms, so 40 ms only
+ * matters for a stopped one. The window leaves 120 ms after a first read timeout, so a hung
+ * replica is always retried once, even on a busy host. Worst case 300 + 40 + 180 = 520 ms:
+ * 80 ms of the simulator's 600 ms are left for the network.
+ */
+export const PROXY_TIMEOUTS = { connectMs: 40, readMs: 180, retryWindowMs: 300, tries: 3 } as const;
+export type ProxyTimeouts = { connectMs: number; readMs: number; retryWindowMs: number; tries: number };
+
+/** Latest NGINX answers (504 or a retried 200) after the request arrived, in ms. */
+export function worstCaseAnswerMs(t: ProxyTimeouts = PROXY_TIMEOUTS): number {
+  const oneTry = t.connectMs + t.readMs;
+  return Math.min(t.tries * oneTry, t.retryWindowMs + oneTry);
+}
+
+/**
+ * Caller request ids NGINX keeps (the replica's own rule, services/inference/app.ts
+ * SANE_REQUEST_ID); anything else is replaced, so no caller text reaches the log or a header.
+ */
+export const SAFE_REQUEST_ID = '^[A-Za-z0-9._:-]{1,64}$';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -93,11 +117,12 @@ export function renderNginxConf(o: NginxConfOptions): string {
         .join('\n') + '\n'
     : '';
   const serverLines = servers
-    .map(
-      (s) =>
-        `        server ${s.address} weight=${s.weight} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}${o.dnsResolver ? ' resolve' : ''}; # ${s.track}`,
-    )
+    .map((s) => {
+      const name = o.serverNames?.[s.address];
+      return `        server ${s.address} weight=${s.weight} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}; # ${s.track}${name ? ` ${name}` : ''}`;
+    })
     .join('\n');
+  const t = PROXY_TIMEOUTS;
   const health = `ok${o.generation === undefined ? '' : ` generation=${o.generation}`}\\n`;
   return `${o.header ? o.header.replace(/^/gm, '# ') + '\n' : ''}${o.user ? `user ${o.user};\n` : ''}worker_processes ${o.workerProcesses ?? 'auto'};
 error_log ${o.errorLog} warn;
@@ -110,16 +135,17 @@ events {
 http {
     server_tokens off;
     default_type application/octet-stream;
-${temp}${o.dnsResolver ? `    resolver ${o.dnsResolver} valid=5s ipv6=off;\n    resolver_timeout 2s;\n` : ''}
-    # Keep the caller's X-Request-Id (the simulator's, or a client's); otherwise mint one that sorts
-    # by time, <epoch s>.<ms>-<16 random hex>: reccom's request-id index then grows at its end, whose
-    # pages stay in memory, not at random places in an index larger than MySQL's buffer pool.
+${temp}
+    # Keep the caller's X-Request-Id (the simulator's, or a client's) when it is a plain token;
+    # any other (absent, too long, spaces, quotes: could forge log fields) is replaced by one that
+    # sorts by time, <epoch s>.<ms>-<16 random hex>: reccom's request-id index then grows at its
+    # end, whose pages stay in memory, not at random places in an index larger than MySQL's buffer pool.
     map $request_id $marquee_random_id {
         "~^(?<head>[0-9a-f]{16})" $head;
     }
     map $http_x_request_id $marquee_request_id {
-        default $http_x_request_id;
-        ""      "$msec-$marquee_random_id";
+        "~${SAFE_REQUEST_ID}" $http_x_request_id;
+        default "$msec-$marquee_random_id";
     }
 
     # Which replica answered, how long the connect and the response took, and the track it
@@ -148,8 +174,12 @@ ${serverLines}
             return 200 "${health}";
         }
 
-        location / {
-            proxy_pass http://inference;
+        # Only the recommendation API is public. /metrics, /readyz and /healthz stay on the
+        # replicas' own port, inside the Compose network, where Prometheus scrapes them.
+        location /recommend/ {
+            # With a URI part NGINX passes the normalised path (dot segments applied), so a
+            # /metrics/../recommend/1 trick cannot reach another route of the replica.
+            proxy_pass http://inference/recommend/;
             # Upstream keepalive needs HTTP/1.1 and no "Connection: close" from the client.
             proxy_http_version 1.1;
             proxy_set_header Connection "";
@@ -160,13 +190,26 @@ ${serverLines}
             proxy_hide_header X-Request-Id;
             add_header X-Request-Id $marquee_request_id always;
 
-            # Fail fast and try the next replica: the simulator gives up after 600 ms.
-            proxy_connect_timeout 100ms;
-            proxy_send_timeout 500ms;
-            proxy_read_timeout 500ms;
+            # Fail fast and try the next replica inside the simulator's ${SIMULATOR_BUDGET_MS} ms: a retry starts
+            # only within the window but then runs its full connect + read timeouts, so the
+            # latest answer comes after ${t.retryWindowMs} + ${t.connectMs} + ${t.readMs} = ${worstCaseAnswerMs()} ms.
+            proxy_connect_timeout ${t.connectMs}ms;
+            proxy_send_timeout ${t.readMs}ms;
+            proxy_read_timeout ${t.readMs}ms;
             proxy_next_upstream error timeout http_502 http_503;
-            proxy_next_upstream_tries 3;
-            proxy_next_upstream_timeout 1s;
+            proxy_next_upstream_tries ${t.tries};
+            proxy_next_upstream_timeout ${t.retryWindowMs}ms;
+        }
+
+        # Everything else is answered here, never proxied; /recommend itself too (NGINX would
+        # otherwise redirect it to /recommend/).
+        location = /recommend {
+            default_type text/plain;
+            return 404 "not found\\n";
+        }
+        location / {
+            default_type text/plain;
+            return 404 "not found\\n";
         }
     }
 }

@@ -2,10 +2,13 @@
 // PRODUCTION_PROMETHEUS in topology.ts) and the local Prometheus the tests start.
 import { stringify } from 'yaml';
 
+/**
+ * No `track` target label: the replicas label their own series with the track they serve, and
+ * a target label of the same name would push theirs aside as `exported_track`.
+ */
 export interface ScrapeTarget {
   address: string; // host:port
   job: string;
-  track?: 'stable' | 'canary';
   /** Replica name, e.g. `stable-1`; becomes the `replica` label. */
   replica?: string;
 }
@@ -16,6 +19,8 @@ export interface PrometheusConfOptions {
   /** Prometheus's own address, scraped as job `prometheus`; omitted when undefined. */
   self?: string;
   metricsPath?: string;
+  /** Paths of rule files (alerting rules) as Prometheus sees them; no `rule_files` when absent. */
+  ruleFiles?: string[];
   header?: string;
 }
 
@@ -37,13 +42,8 @@ export function renderPrometheusYml(o: PrometheusConfOptions): string {
   const scrapeConfigs = [...jobs].map(([job, targets]) => ({
     job_name: job,
     metrics_path: o.metricsPath ?? '/metrics',
-    // One static config per target so each carries its own track/replica labels.
-    static_configs: targets.map((t) => {
-      const labels: Record<string, string> = {};
-      if (t.track) labels.track = t.track;
-      if (t.replica) labels.replica = t.replica;
-      return Object.keys(labels).length ? { targets: [t.address], labels } : { targets: [t.address] };
-    }),
+    // One static config per target so each carries its own replica label.
+    static_configs: targets.map((t) => (t.replica ? { targets: [t.address], labels: { replica: t.replica } } : { targets: [t.address] })),
   }));
   if (o.self) scrapeConfigs.push({ job_name: 'prometheus', metrics_path: '/metrics', static_configs: [{ targets: [o.self] }] });
   const doc = {
@@ -52,6 +52,7 @@ export function renderPrometheusYml(o: PrometheusConfOptions): string {
       scrape_timeout: promDurationText(timeoutMs),
       evaluation_interval: promDurationText(o.scrapeIntervalMs),
     },
+    ...(o.ruleFiles?.length ? { rule_files: o.ruleFiles } : {}),
     scrape_configs: scrapeConfigs,
   };
   const header = o.header ? o.header.replace(/^/gm, '# ') + '\n' : '';

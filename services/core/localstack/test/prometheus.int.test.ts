@@ -1,8 +1,13 @@
-// Real Prometheus scraping a tiny node:http /metrics target: the series reaches the HTTP API
-// with the track label, and reloadTargets swaps the target set.
+// Real Prometheus scraping tiny node:http /metrics targets: the series reaches the HTTP API with
+// the job and replica labels, reloadTargets swaps the target set, and the replicas' own `track`
+// label (the app's real metrics) arrives as is, never pushed aside as `exported_track`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../inference/metrics.ts';
+import { requestsQuery } from '../../../release/promql.ts';
+import { scrapeTargetsOf } from '../../../release/local-orchestrator.ts';
 import { startPrometheus, type LocalPrometheus } from '../prometheus.ts';
 
 function metricsServer(name: string): Promise<{ server: Server; address: string; hits: () => number }> {
@@ -21,6 +26,29 @@ function metricsServer(name: string): Promise<{ server: Server; address: string;
     server.listen(0, '127.0.0.1', () =>
       resolve({ server, address: `127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits }),
     ),
+  );
+}
+
+/** /metrics of the inference service's own registry (services/inference/metrics.ts) for `track`. */
+function appMetricsServer(track: 'stable' | 'canary', requests: number): Promise<{ server: Server; address: string }> {
+  const registry = new Registry();
+  const metrics = createMetrics(registry, track);
+  metrics.setModel('7');
+  const series = metrics.series('GET', '/recommend/:userId', 200);
+  for (let i = 0; i < requests; i++) series.observe(0.002);
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    void registry.metrics().then((text) => {
+      res.setHeader('content-type', registry.contentType);
+      res.end(text);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` })),
   );
 }
 
@@ -56,7 +84,7 @@ describe('local Prometheus (startPrometheus)', () => {
     prom = await startPrometheus({
       port: 0,
       scrapeIntervalMs: 500,
-      targets: [{ address: a.address, job: 'inference', track: 'stable' }],
+      targets: [{ address: a.address, job: 'inference', replica: 'stable-1' }],
     });
   });
   afterAll(async () => {
@@ -69,29 +97,78 @@ describe('local Prometheus (startPrometheus)', () => {
     expect((await fetch(`${prom.url}/-/ready`)).status).toBe(200);
   });
 
-  it('scrapes the target and returns its series with the track and job labels', async () => {
+  it('scrapes the target and returns its series with the job and replica labels', async () => {
     const result = await eventually(
       () => query(prom.url, 'marquee_test_hits_total'),
       (r) => r.length === 1 && Number(r[0].value[1]) >= 2,
     );
     expect(result).toHaveLength(1);
-    expect(result[0].metric).toMatchObject({ job: 'inference', track: 'stable', server: 'a', instance: a.address });
+    expect(result[0].metric).toMatchObject({ job: 'inference', replica: 'stable-1', server: 'a', instance: a.address });
     expect(Number(result[0].value[1])).toBeGreaterThanOrEqual(2);
     expect(a.hits()).toBeGreaterThanOrEqual(2);
   });
 
   it('reloads new targets: the new one is scraped, with its labels', async () => {
     await prom.reloadTargets([
-      { address: a.address, job: 'inference', track: 'stable' },
-      { address: b.address, job: 'inference', track: 'canary', replica: 'canary' },
+      { address: a.address, job: 'inference', replica: 'stable-1' },
+      { address: b.address, job: 'inference', replica: 'canary' },
     ]);
     const result = await eventually(
-      () => query(prom.url, 'marquee_test_hits_total{track="canary"}'),
+      () => query(prom.url, 'marquee_test_hits_total{replica="canary"}'),
       (r) => r.length === 1,
     );
     expect(result).toHaveLength(1);
-    expect(result[0].metric).toMatchObject({ server: 'b', track: 'canary', replica: 'canary' });
+    expect(result[0].metric).toMatchObject({ server: 'b', replica: 'canary' });
     const up = await query(prom.url, 'up{job="inference"}');
     expect(up.map((s) => s.metric.instance).sort()).toEqual([a.address, b.address].sort());
+  });
+});
+
+describe('track labels of the replicas\' own metrics', () => {
+  let stable: Awaited<ReturnType<typeof appMetricsServer>>;
+  let canary: Awaited<ReturnType<typeof appMetricsServer>>;
+  let prom: LocalPrometheus;
+
+  beforeAll(async () => {
+    stable = await appMetricsServer('stable', 5);
+    canary = await appMetricsServer('canary', 3);
+    // As the release controller and the e2e stack do: endpoints of the local orchestrator, which
+    // carry a track of their own.
+    prom = await startPrometheus({
+      port: 0,
+      scrapeIntervalMs: 500,
+      targets: scrapeTargetsOf([
+        { slot: 'stable-1', track: 'stable', address: stable.address, version: '7' },
+        { slot: 'canary', track: 'canary', address: canary.address, version: '7' },
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await prom?.stop();
+    stable?.server.close();
+    canary?.server.close();
+  });
+
+  it('keeps the app\'s track on every series, with no exported_track', async () => {
+    const all = await eventually(
+      () => query(prom.url, '{job="inference",__name__=~"http_request_duration_seconds_count|model_info"}'),
+      (r) => r.length === 4,
+    );
+    expect(all.map((s) => [s.metric.__name__, s.metric.replica, s.metric.track]).sort()).toEqual([
+      ['http_request_duration_seconds_count', 'canary', 'canary'],
+      ['http_request_duration_seconds_count', 'stable-1', 'stable'],
+      ['model_info', 'canary', 'canary'],
+      ['model_info', 'stable-1', 'stable'],
+    ]);
+    expect(await query(prom.url, '{exported_track!=""}')).toEqual([]);
+  });
+
+  it('answers the release controller\'s per-track PromQL from the app\'s label', async () => {
+    const canaryCount = await query(prom.url, 'sum(http_request_duration_seconds_count{track="canary",route="/recommend/:userId"})');
+    expect(canaryCount.map((s) => Number(s.value[1]))).toEqual([3]);
+    // requestsQuery takes an increase() over a window (0 for constant counters, and empty until
+    // two scrapes): the selector must match the stable track's series, a vector of one.
+    const req = await eventually(() => query(prom.url, requestsQuery('stable', 60_000)), (r) => r.length === 1);
+    expect(req).toHaveLength(1);
   });
 });
