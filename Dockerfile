@@ -1,19 +1,21 @@
 # syntax=docker/dockerfile:1
-# Marquee inference service (and, as target `worker`, the pipeline worker).
+# Marquee's one image, three targets:
+#   runtime  the inference service (default)           docker build -t marquee-inference .
+#   worker   the pipeline worker: runtime + git, ssh   docker build --target worker -t marquee-worker .
+# The one-shot `init` service of docker-compose.yml (migrations, first model) runs the worker image.
 #
-# The services run TypeScript directly with tsx (a runtime dependency), exactly as in development:
+# The services run TypeScript directly with tsx (a run-time dependency), exactly as in development:
 # there is no compiled dist/. The build stage installs every dependency and type-checks the code,
 # so an image never ships code that does not compile; the runtime stage gets the sources and the
 # production dependencies only.
 #
-#   docker build -t marquee-inference .                  # inference (default target: runtime)
-#   docker build --target worker -t marquee-worker .     # pipeline worker
-#
-# Stable and canary replicas run the same image; they differ by TRACK and MODEL_PATH, a folder of
-# the mounted models volume (/app/models/<version>), see docker-compose.yml.
+# NODE_IMAGE: Node 24 LTS, pinned to a patch release (Node 20 reached its end of life in April 2026).
+# Any Debian-based image with node and npm on the PATH and a `node` user (uid 1000) fits: the test
+# story builds a stand-in from Debian and the official Node binaries, since no registry is reachable.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
-############################ build: all deps, type check, then prune
-FROM node:20-alpine AS build
+############################ build: all deps, type check, then prune; /app is what both images run
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
@@ -21,32 +23,41 @@ COPY tsconfig.json ./
 COPY services ./services
 RUN npx tsc --noEmit -p . \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error
+# The shipped sample (MovieLens ml-latest-small, course format): a first start trains on it.
+COPY data/sample ./data/sample
 
-############################ runtime: small, production deps only, non-root
-FROM node:20-alpine AS runtime
+############################ base: what both images share, below the code (cached across code changes)
+FROM ${NODE_IMAGE} AS base
 ENV NODE_ENV=production \
-    PORT=8082 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+RUN mkdir -p /app/models /app/var && chown node:node /app/models /app/var
+
+############################ runtime: the inference service, production deps only, non-root
+FROM base AS runtime
+ENV PORT=8082 \
     HOST=0.0.0.0 \
     TRACK=stable \
-    MODEL_PATH=/app/models/current
-WORKDIR /app
+    MODEL_PATH=/app/models/sample
 # Files stay owned by root: the service user can read the code but not change it.
-COPY --from=build /app/node_modules ./node_modules
-COPY package.json package-lock.json ./
-COPY services ./services
-RUN mkdir -p /app/models /app/var && chown node:node /app/var
+COPY --from=build /app /app
 USER node
 EXPOSE 8082
-# Liveness; docker-compose.yml asks /readyz instead, so that "healthy" also means "model loaded".
+# Liveness with node itself: the official slim image has neither wget nor curl.
+# docker-compose.yml asks /readyz instead, so that "healthy" also means "model loaded".
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD wget -q -O /dev/null "http://127.0.0.1:${PORT}/healthz" || exit 1
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8082)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node --import tsx: one process (no tsx wrapper), so SIGTERM reaches the service and it drains.
 CMD ["node", "--import", "tsx", "services/inference/main.ts"]
 
-############################ worker: the runtime plus git/ssh for versioning (DVC files, push)
-FROM runtime AS worker
-USER root
-RUN apk add --no-cache git openssh-client
+############################ worker: git and ssh for versioning (DVC files, push), then the code
+FROM base AS worker
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git openssh-client ca-certificates >/dev/null \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -m 1777 /home/worker
+COPY --from=build /app /app
 USER node
-HEALTHCHECK NONE
-CMD ["npm", "run", "worker"]
+# Any uid may run it (compose sets the checkout owner's): a writable home for git's and ssh's files.
+ENV HOME=/home/worker
+CMD ["node", "--import", "tsx", "services/pipeline/cli/worker.ts"]

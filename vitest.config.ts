@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['services/**/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // The stack stories run in their own phase (vitest.stack.config.ts, scripts/test-stack.sh).
+    exclude: ['**/node_modules/**', 'test/stack/**'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

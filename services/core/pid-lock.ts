@@ -1,6 +1,7 @@
 // An exclusive lock file holding the owner's pid, across processes. A lock whose owner no longer
 // exists (a killed process) is taken over, so a crash never wedges the next run.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export class LockedError extends Error {
   override name = 'LockedError';
@@ -25,6 +26,8 @@ function alive(pid: number): boolean {
 
 /** Takes the lock at `path` or throws LockedError with `describe(ownerPid)` as its message. */
 export function acquirePidLock(path: string, describe: (owner: number) => string): PidLock {
+  // A fresh clone has no var/ yet.
+  mkdirSync(dirname(path), { recursive: true });
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(path, 'wx');

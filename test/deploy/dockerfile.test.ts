@@ -1,5 +1,6 @@
-// Dockerfile: multi-stage; a small node:20-alpine runtime with production dependencies only,
-// a non-root user, a /healthz HEALTHCHECK, port 8082 and the inference service as command.
+// Dockerfile: multi-stage on a pinned Node 24 image (a build argument); a runtime with production
+// dependencies only, a non-root user, a /healthz HEALTHCHECK, port 8082 and the inference service
+// as command. Quick checks of its shape; test/stack/compose.stack.test.ts builds and runs it.
 import { describe, expect, it } from 'vitest';
 import { parseCompose, readRepo } from './repo.ts';
 
@@ -28,20 +29,22 @@ const has = (s: Stage | undefined, re: RegExp) => (s?.lines ?? []).some((l) => r
 describe('Dockerfile', () => {
   it('builds in one stage with dev dependencies and runs from another', () => {
     const build = stage('build');
-    expect(build?.from).toMatch(/^node:20/);
+    expect(build?.from).toBe('${NODE_IMAGE}');
+    expect(readRepo('Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
     expect(has(build, /^RUN npm ci\b/)).toBe(true);
     expect(has(build, /tsc --noEmit/)).toBe(true);
     expect(has(build, /npm prune --omit=dev/)).toBe(true);
   });
 
-  it('runs on node:20-alpine with the pruned node_modules, as a non-root user', () => {
+  it('runs on the same Node image with the pruned node_modules, as a non-root user', () => {
     const runtime = stage('runtime');
-    expect(runtime?.from).toBe('node:20-alpine');
-    expect(has(runtime, /^COPY --from=build \/app\/node_modules/)).toBe(true);
+    expect(runtime?.from).toBe('base');
+    expect(stage('base')?.from).toBe('${NODE_IMAGE}');
+    expect(has(runtime, /^COPY --from=build \/app \/app$/)).toBe(true);
     expect(has(runtime, /^RUN npm (ci|install)/)).toBe(false);
     const user = runtime?.lines.filter((l) => l.startsWith('USER ')).at(-1);
     expect(user).toBe('USER node');
-    expect(has(runtime, /^ENV .*NODE_ENV=production/)).toBe(true);
+    expect(has(stage('base'), /^ENV .*NODE_ENV=production/)).toBe(true);
   });
 
   it('checks /healthz, exposes 8082 and starts the inference service', () => {
@@ -61,6 +64,9 @@ describe('Dockerfile', () => {
 
   it('keeps secrets, models and dependencies out of the build context', () => {
     const ignore = readRepo('.dockerignore').split('\n');
-    for (const p of ['.env', 'node_modules', 'models', '.git']) expect(ignore, p).toContain(p);
+    for (const p of ['.env', 'node_modules', 'models', '.git', 'secrets']) expect(ignore, p).toContain(p);
+    // only the shipped sample of data/ (the first model is trained on it)
+    expect(ignore).toContain('data');
+    expect(ignore).toContain('!data/sample');
   });
 });

@@ -23,19 +23,22 @@ describe('.env.example', () => {
   });
 
   it('covers the services\' settings the brief names', () => {
-    for (const v of ['MYSQL_ROOT_PASSWORD', 'MYSQL_DATABASE', 'MYSQL_USER', 'MYSQL_PASSWORD', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SLACK_WEBHOOK_URL', 'ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO', 'KAFKA_BROKERS', 'KAFKA_TOPIC', 'GATE_RMSE', 'PIPELINE_CRON', 'STABLE_MODEL_VERSION', 'CANARY_MODEL_VERSION']) {
+    for (const v of ['MYSQL_DATABASE', 'MYSQL_INFERENCE_USER', 'MYSQL_PIPELINE_USER', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO', 'KAFKA_BROKERS', 'KAFKA_TOPIC', 'GATE_RMSE', 'PIPELINE_CRON', 'STABLE_MODEL_VERSION', 'CANARY_MODEL_VERSION', 'SECRETS_DIR']) {
       expect(vars.has(v), v).toBe(true);
     }
   });
 
-  it('uses an application MySQL user, not root, and placeholder secrets', () => {
-    expect(vars.get('MYSQL_USER')).not.toBe('root');
-    for (const key of ['MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD', 'SMTP_PASSWORD']) expect(vars.get(key), key).toMatch(/change-me/);
-    expect(vars.get('SLACK_WEBHOOK_URL')).toMatch(/XXXX/);
+  it('holds no secret: passwords, keys and webhook URLs are files under SECRETS_DIR', () => {
+    for (const key of vars.keys()) expect(key, key).not.toMatch(/PASSWORD|SECRET_KEY|WEBHOOK|PRIVATE_KEY/);
+    for (const user of ['MYSQL_INFERENCE_USER', 'MYSQL_PIPELINE_USER']) expect(vars.get(user), user).not.toBe('root');
+    const compose = readRepo('docker-compose.yml');
+    const secretFiles = [...compose.matchAll(/file: \$\{SECRETS_DIR:-\.\/secrets\}\/(\w+)/g)].map((m) => m[1]);
+    expect(secretFiles).toEqual(expect.arrayContaining(['mysql_root_password', 'mysql_inference_password', 'mysql_pipeline_password', 'deploy_key', 'known_hosts']));
   });
 
   it('keeps the real .env out of git', () => {
     expect(readRepo('.gitignore').split('\n')).toContain('.env');
     expect(readRepo('.dockerignore').split('\n')).toContain('.env');
+    expect(readRepo('.gitignore').split('\n')).toContain('/secrets/');
   });
 });

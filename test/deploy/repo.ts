@@ -19,11 +19,13 @@ export interface ComposeService {
   user?: string;
   command?: string[] | string;
   init?: boolean;
+  networks?: string[] | Record<string, { ipv4_address?: string } | null>;
 }
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  networks?: Record<string, { ipam?: { config?: Array<{ subnet?: string }> } }>;
 }
 
 /** docker-compose.yml with YAML merge keys (`<<: *anchor`) applied, as Compose does. */

@@ -91,7 +91,8 @@ describe('docker-compose config on docker-compose.yml', () => {
     const resolved = parse(out) as ComposeFile;
     expect(resolved.services['inference-stable-1'].environment?.MODEL_PATH).toBe('/app/models/sample');
     expect(resolved.services['inference-canary'].environment?.TRACK).toBe('canary');
-    expect(resolved.services.mysql.environment?.MYSQL_USER).toBe('marquee');
+    expect(resolved.services['inference-stable-1'].environment?.MYSQL_USER).toBe('marquee_inference');
+    expect(resolved.services.worker.environment?.DVC_REMOTE_URL).toBe('/srv/marquee/dvc-remote');
     expect(resolved.services.nginx.depends_on?.['inference-stable-1']).toEqual({ condition: 'service_healthy' });
   });
 
@@ -99,9 +100,9 @@ describe('docker-compose config on docker-compose.yml', () => {
     const bare = join(tmp, 'compose-bare');
     mkdirSync(bare, { recursive: true });
     copyFileSync(resolve(REPO, 'docker-compose.yml'), join(bare, 'docker-compose.yml'));
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MYSQL_|STABLE_|CANARY_|KAFKA_)/.test(k)));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DVC_|KAFKA_)/.test(k)));
     const { code, out } = await run(findBinary('docker-compose'), ['-f', 'docker-compose.yml', 'config'], bare, env);
     expect(code).not.toBe(0);
-    expect(out).toMatch(/set (MYSQL_USER|MYSQL_PASSWORD|MYSQL_ROOT_PASSWORD|STABLE_MODEL_VERSION|CANARY_MODEL_VERSION|KAFKA_BROKERS) in \.env/);
+    expect(out).toMatch(/set (DVC_REMOTE_DIR \(an absolute path\)|KAFKA_BROKERS) in \.env/);
   });
 });
