@@ -49,6 +49,10 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8082)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node --import tsx: one process (no tsx wrapper), so SIGTERM reaches the service and it drains.
 CMD ["node", "--import", "tsx", "services/inference/main.ts"]
+# What the image was built from (services/release/build-inputs.ts): a release rebuilds only when
+# the checkout's inputs differ. Last, so a new value costs one empty layer.
+ARG BUILD_INPUTS=unknown
+LABEL org.marquee.build-inputs=${BUILD_INPUTS}
 
 ############################ worker: git and ssh for versioning (DVC files, push), then the code
 FROM base AS worker
@@ -61,3 +65,5 @@ USER node
 # Any uid may run it (compose sets the checkout owner's): a writable home for git's and ssh's files.
 ENV HOME=/home/worker
 CMD ["node", "--import", "tsx", "services/pipeline/cli/worker.ts"]
+ARG BUILD_INPUTS=unknown
+LABEL org.marquee.build-inputs=${BUILD_INPUTS}

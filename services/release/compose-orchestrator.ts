@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { waitHealthy } from './container-health.ts';
 import { systemClock, type Clock } from './controller.ts';
+import { BUILD_INPUTS_LABEL } from './build-inputs.ts';
 import { createEngineClient, parseDockerHost, type ContainerInfo, type EngineClient } from './engine-api.ts';
 import type { Orchestrator } from './orchestrator.ts';
 
@@ -42,6 +43,9 @@ export interface ComposeOrchestratorOptions {
   /** Build the (shared) inference image once before the first recreate (default true): a
    * recreate alone would start the old image, so new code would never reach the replicas. */
   build?: boolean;
+  /** The checkout's build-inputs hash (build-inputs.ts): the build is skipped while the running
+   * canary's image already carries it, and a build labels the image with it. */
+  buildInputs?: string;
   /** Default: the engine DOCKER_HOST names (or the default Docker socket). */
   engine?: EngineClient;
   healthTimeoutMs?: number;
@@ -132,12 +136,23 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
     chmodSync(opts.envFile, mode);
   }
 
+  /** The build-inputs label of the image a service's container runs (null: unknown). */
+  async function imageInputs(service: string): Promise<string | null> {
+    const [c] = await containersOf(service);
+    const labels = c?.image ? await engine.imageLabels(c.image) : null;
+    return labels?.[BUILD_INPUTS_LABEL] ?? null;
+  }
+
   // The next stable goes down only once this one serves again (healthy = /readyz passes).
   async function recreate(service: string, env: Record<string, string>): Promise<void> {
     if (!built && opts.build !== false) {
-      // Every inference service runs the same image: building one (the canary) builds it for all.
-      log.info('building the inference image', { service: canary });
-      await compose(['build', canary], env);
+      if (opts.buildInputs && (await imageInputs(canary)) === opts.buildInputs) {
+        log.info('inference image up to date; no build', { inputs: opts.buildInputs });
+      } else {
+        // Every inference service runs the same image: building one (the canary) builds it for all.
+        log.info('building the inference image', { service: canary, inputs: opts.buildInputs });
+        await compose(['build', canary], opts.buildInputs ? { ...env, BUILD_INPUTS: opts.buildInputs } : env);
+      }
     }
     built = true;
     log.info('recreating service', { service, ...env });

@@ -31,6 +31,8 @@ export interface ContainerInfo {
   healthIntervalMs: number | null;
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** The image the container was created from, as named then (e.g. `marquee-inference:latest`). */
+  image: string | null;
 }
 
 export interface EngineClient {
@@ -39,6 +41,8 @@ export interface EngineClient {
   isPodman(): Promise<boolean>;
   /** Podman only: run the container's healthcheck now (its result lands in inspect's health). */
   runHealthcheck(id: string): Promise<void>;
+  /** The labels of a local image; null when there is no such image. */
+  imageLabels(name: string): Promise<Record<string, string> | null>;
 }
 
 const inspectSchema = z.object({
@@ -57,6 +61,7 @@ const inspectSchema = z.object({
   Config: z.object({
     Env: z.array(z.string()).nullish(),
     Labels: z.record(z.string(), z.string()).nullish(),
+    Image: z.string().nullish(),
     Healthcheck: z.object({ Test: z.array(z.string()).nullish(), Interval: z.number().optional() }).nullish(),
   }),
 });
@@ -86,6 +91,7 @@ export function containerInfoOf(json: unknown): ContainerInfo {
     healthIntervalMs: hasCheck && interval ? interval / 1e6 : null,
     env,
     labels: d.Config.Labels ?? {},
+    image: d.Config.Image ?? null,
   };
 }
 
@@ -141,6 +147,16 @@ export function createEngineClient(endpoint: EngineEndpoint, timeoutMs = 15_000)
     },
     async runHealthcheck(id) {
       await get(`/v4.0.0/libpod/containers/${encodeURIComponent(id)}/healthcheck`);
+    },
+    async imageLabels(name) {
+      let json: unknown;
+      try {
+        json = await get(`/images/${encodeURIComponent(name)}/json`);
+      } catch (err) {
+        if (/answered 404/.test((err as Error).message)) return null;
+        throw err;
+      }
+      return z.object({ Config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).nullish() }).parse(json).Config?.Labels ?? {};
     },
   };
 }

@@ -12,12 +12,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../services/core/localstack/process.ts';
+import { PRODUCTION_NETWORK } from '../../services/core/localstack/topology.ts';
 import { setEnvLines } from '../../services/release/compose-orchestrator.ts';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
 import { cleanCheckout, REPO } from './helpers/clean-checkout.ts';
 import { check, engineEnv, run } from './helpers/engine.ts';
 
 const PROJECT = `marquee-story`;
+/** docker-compose.test.yml's external network (see there why). */
+const NETWORK = `${PROJECT}-backend`;
 const TAG = 'story';
 const APP_UID = 1000; // the official Node image's `node` user; HOST_UID in .env
 const log = (msg: string) => process.stderr.write(`[compose] ${msg}\n`);
@@ -92,9 +95,12 @@ async function firstOk(timeoutMs: number): Promise<number> {
 }
 
 function sshEnv(port: number): NodeJS.ProcessEnv {
+  // ssh refuses a key others may read: the host side uses a private copy of the mounted secret.
+  const key = join(root, 'host_deploy_key');
+  if (!existsSync(key)) writeFileSync(key, readFileSync(join(secrets, 'deploy_key')), { mode: 0o600 });
   return {
     ...env,
-    GIT_SSH_COMMAND: `ssh -i ${join(secrets, 'deploy_key')} -o IdentitiesOnly=yes -o UserKnownHostsFile=${join(secrets, 'known_hosts')} -o StrictHostKeyChecking=yes -p ${port}`,
+    GIT_SSH_COMMAND: `ssh -i ${key} -o IdentitiesOnly=yes -o UserKnownHostsFile=${join(secrets, 'known_hosts')} -o StrictHostKeyChecking=yes -p ${port}`,
   };
 }
 
@@ -179,12 +185,18 @@ beforeAll(async () => {
   log(`clean checkout in ${repo}; cadvisor left out (profile "cadvisor": no Debian package for a stand-in)`);
   // A half-finished earlier run of this story must not be reused.
   await compose(['down', '-v', '--remove-orphans']);
+  await run('podman', ['network', 'rm', '-f', NETWORK], { env });
+  check(
+    'network create',
+    await run('podman', ['network', 'create', '--subnet', PRODUCTION_NETWORK.subnet, '--gateway', PRODUCTION_NETWORK.gateway, NETWORK], { env }),
+  );
 }, 60 * 60_000);
 
 afterAll(async () => {
   await simulator?.stop().catch(() => undefined);
   if (repo && process.env.MARQUEE_KEEP_STACK !== '1') {
     await compose(['down', '-v', '--remove-orphans']);
+    await run('podman', ['network', 'rm', '-f', NETWORK], { env });
     rmSync(root, { recursive: true, force: true });
   }
 }, 5 * 60_000);

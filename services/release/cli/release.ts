@@ -11,6 +11,7 @@ import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
+import { buildInputsHash } from '../build-inputs.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { createEngineClient } from '../engine-api.ts';
 import { checkModel } from '../model-check.ts';
@@ -112,6 +113,8 @@ async function main(): Promise<number> {
           projectName: c.RELEASE_COMPOSE_PROJECT,
           envFile: resolve(c.RELEASE_COMPOSE_ENV_FILE),
           build: c.RELEASE_COMPOSE_BUILD,
+          // The release runs from the checkout the image is built from (docker-compose.yml's context).
+          buildInputs: c.RELEASE_COMPOSE_BUILD ? buildInputsHash(process.cwd()) : undefined,
           engine: createEngineClient(c.DOCKER_HOST),
           healthTimeoutMs: c.RELEASE_HEALTH_TIMEOUT,
           logger: log.child('compose'),

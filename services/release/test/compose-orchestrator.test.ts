@@ -99,6 +99,22 @@ describe('compose orchestrator', () => {
     expect(off.actions()).toEqual(['up -d --no-deps --force-recreate inference-canary']);
   });
 
+  it('builds only when the image does not carry the checkout\'s build inputs, and labels what it builds', async () => {
+    const same = await setup({ images: { 'marquee-inference:latest': { 'org.marquee.build-inputs': 'abc123' } } }, { buildInputs: 'abc123' });
+    await same.o.deployCanary('8');
+    expect(same.actions()).toEqual(['image marquee-inference:latest', 'up -d --no-deps --force-recreate inference-canary']);
+    expect(same.logs.join('')).toMatch(/inference image up to date; no build/);
+
+    const changed = await setup({ images: { 'marquee-inference:latest': { 'org.marquee.build-inputs': 'old' } } }, { buildInputs: 'abc123' });
+    await changed.o.deployCanary('8');
+    expect(changed.actions()).toEqual(['image marquee-inference:latest', 'build inference-canary', 'up -d --no-deps --force-recreate inference-canary']);
+    expect(changed.d.calls.find((c) => c.args.includes('build'))?.env.BUILD_INPUTS).toBe('abc123');
+
+    const missing = await setup({}, { buildInputs: 'abc123' });
+    await missing.o.deployCanary('8');
+    expect(missing.actions()).toContain('build inference-canary');
+  });
+
   it('a failed build stops the release before anything is recreated', async () => {
     const t = await setup();
     const run = t.d.run;

@@ -32,6 +32,8 @@ export interface FakeComposeOptions {
   /** What Podman's healthcheck run turns the health into (default: healthy). */
   healthcheckResult?: string;
   failUp?: (service: string) => string | undefined;
+  /** Local images and their labels (inspected by name); a container runs `marquee-inference:latest`. */
+  images?: Record<string, Record<string, string>>;
 }
 
 const GLOBAL_WITH_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--env-file']);
@@ -88,6 +90,7 @@ export async function fakeCompose(opts: FakeComposeOptions) {
       Config: {
         Env: [...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), 'PATH=/usr/bin'],
         Labels: { 'com.docker.compose.service': c.service, 'com.docker.compose.oneoff': c.oneoff ? 'True' : 'False' },
+        Image: 'marquee-inference:latest',
         ...(c.health ? { Healthcheck: { Test: ['CMD-SHELL', 'check'], Interval: 5e9 } } : {}),
       },
     };
@@ -102,6 +105,12 @@ export async function fakeCompose(opts: FakeComposeOptions) {
       res.end(JSON.stringify(body));
     };
     if (url === '/version') return reply(200, { Components: [{ Name: opts.podman ? 'Podman Engine' : 'Engine' }] });
+    const image = /^\/images\/([^/]+)\/json$/.exec(url);
+    if (image) {
+      const labels = opts.images?.[decodeURIComponent(image[1])];
+      log.push(`image ${decodeURIComponent(image[1])}`);
+      return labels ? reply(200, { Config: { Labels: labels } }) : reply(404, { message: 'no such image' });
+    }
     const inspect = /^\/containers\/([^/]+)\/json$/.exec(url);
     const check = /^\/v4\.0\.0\/libpod\/containers\/([^/]+)\/healthcheck$/.exec(url);
     const c = containers.get(decodeURIComponent((inspect ?? check)?.[1] ?? ''));

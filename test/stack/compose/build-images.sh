@@ -55,12 +55,14 @@ cp "$REPO/scripts/services/kafka/server.properties" "$REPO/scripts/services/kafk
    "$HERE/images/kafka/Dockerfile" "$HERE/images/kafka/entrypoint.sh" "$CTX/kafka/"
 build kafka "$CTX/kafka" -t localhost/marquee-test/kafka:latest
 
-# Marquee's own images, from the project's Dockerfile, on the Node 24 stand-in.
+# Marquee's own images, from the project's Dockerfile, on the Node 24 stand-in, labelled with the
+# hash of their inputs as a release labels them (so a release of unchanged code builds nothing).
+inputs="$(cd "$REPO" && node --import tsx services/release/build-inputs.ts)"
 for target in runtime worker; do
   image=marquee-inference; [[ $target == worker ]] && image=marquee-worker
   # docker format: OCI images drop HEALTHCHECK.
   build "$image" "$REPO" -f "$REPO/Dockerfile" --format docker --target "$target" \
-    --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$image:$TAG"
+    --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BUILD_INPUTS=$inputs" -t "$image:$TAG"
 done
 # For a release's rebuild through Compose (build args come from the environment).
 echo "$NODE_IMAGE" >"$CTX/node-image"
