@@ -2,7 +2,7 @@
 // port, with its own host key, authorized_keys, config and pid file in a temp folder; never the
 // system service. Keys are generated fresh and only ever written to files of mode 600.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { REPO } from './clean-checkout.ts';
@@ -83,8 +83,9 @@ export async function startSshd(dir: string): Promise<TestSshd> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   execFileSync(SSHD, ['-t', '-f', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const log = join(dir, 'sshd.log');
+  // an open stream, not appends by path: sshd may still log its exit after the folder is removed
   const child = spawn(SSHD, ['-D', '-e', '-f', config, '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.on('data', (b: Buffer) => writeFileSync(log, b, { flag: 'a' }));
+  child.stderr.pipe(createWriteStream(log));
   let knownHosts = '';
   const deadline = Date.now() + 15_000;
   while (!knownHosts) {
