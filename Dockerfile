@@ -43,10 +43,10 @@ ENV PORT=8082 \
 COPY --from=build /app /app
 USER node
 EXPOSE 8082
-# Liveness with node itself: the official slim image has neither wget nor curl.
-# docker-compose.yml asks /readyz instead, so that "healthy" also means "model loaded".
+# Liveness through bash's /dev/tcp: the official slim image has neither wget nor curl, and a node
+# process per check costs ~0.1 s of CPU. docker-compose.yml asks /readyz ("model loaded") instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8082)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8082} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -q ' 200'"]
 # node --import tsx: one process (no tsx wrapper), so SIGTERM reaches the service and it drains.
 CMD ["node", "--import", "tsx", "services/inference/main.ts"]
 # What the image was built from (services/release/build-inputs.ts): a release rebuilds only when

@@ -41,7 +41,7 @@ describe('docker-compose.yml topology', () => {
       expect(test, name).toBeDefined();
       expect(Array.isArray(test) ? test[0] : '', name).toMatch(/^CMD(-SHELL)?$/);
     }
-    for (const name of INFERENCE) expect(JSON.stringify(svc[name].healthcheck?.test)).toMatch(/127\.0\.0\.1:8082\/(readyz|healthz)/);
+    for (const name of INFERENCE) expect(JSON.stringify(svc[name].healthcheck?.test)).toMatch(/127\.0\.0\.1\/8082.*GET \/readyz/);
     expect(JSON.stringify(svc.nginx.healthcheck?.test)).toContain('/nginx-health');
     expect(JSON.stringify(svc.mysql.healthcheck?.test)).toMatch(/mysqladmin","ping/);
     for (const [name, s] of Object.entries(svc)) expect(s.restart, name).toMatch(name === 'init' ? /^no$/ : /^(always|unless-stopped|on-failure)/);

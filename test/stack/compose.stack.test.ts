@@ -5,7 +5,7 @@
 // simulated load through NGINX, a pipeline run in the worker container (Kafka in, git push over SSH,
 // DVC remote), a release with the Compose orchestrator, a refused broken model, zero non-200 answers
 // and none slower than 600 ms, reccom rows in MySQL, and MySQL's data kept across down/up.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../services/core/localstack/process.ts';
 import { PRODUCTION_NETWORK } from '../../services/core/localstack/topology.ts';
 import { setEnvLines } from '../../services/release/compose-orchestrator.ts';
-import { startSimulator, type Simulator, type SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
+import type { SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
 import { cleanCheckout, REPO } from './helpers/clean-checkout.ts';
 import { check, engineEnv, run } from './helpers/engine.ts';
 
@@ -31,8 +31,8 @@ let root: string;
 let repo: string;
 let secrets: string;
 const ports = { public: 0, prometheus: 0, mysql: 0, kafka: 0, ssh: 0 };
-let simulator: Simulator | undefined;
-let finalStats: SimulatorStats | undefined;
+/** `npm run simulate` in its own process, so the test's own work cannot delay its requests. */
+let simulator: { proc: ChildProcess; stdout: string; progress: string } | undefined;
 /** 200 answers the test itself received through NGINX (each has a reccom row too). */
 let probes200 = 0;
 
@@ -120,6 +120,40 @@ async function reccomCount(): Promise<number> {
   }
 }
 
+function startLoad(): void {
+  const proc = spawn(
+    'node',
+    ['--import', 'tsx', 'services/pipeline/cli/simulate.ts', '--ratings', 'data/sample/ratings.csv', '--rate', '100/s', '--request-rate', '20/s',
+      '--service-url', publicUrl(''), '--brokers', `127.0.0.1:${ports.kafka}`, '--topic', 'movielog', '--timeout-ms', '600'],
+    { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const sim = { proc, stdout: '', progress: '' };
+  proc.stdout.on('data', (d: Buffer) => (sim.stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (sim.progress = d.toString().trim().split('\n').at(-1) ?? ''));
+  simulator = sim;
+}
+
+/** Stops the simulator (SIGINT: it waits for answers in flight) and returns its final stats. */
+async function stopLoad(): Promise<Omit<SimulatorStats, 'latenciesMs'>> {
+  const sim = simulator!;
+  simulator = undefined;
+  const exited = new Promise<number | null>((r) => sim.proc.once('exit', r));
+  sim.proc.kill('SIGINT');
+  const code = await exited;
+  const last = sim.stdout.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !last.startsWith('{')) throw new Error(`simulator exited ${code}: ${sim.progress}`);
+  return JSON.parse(last) as Omit<SimulatorStats, 'latenciesMs'>;
+}
+
+/** The test network made anew (see docker-compose.test.yml), as `down` does with a project network. */
+async function freshNetwork(): Promise<void> {
+  await run('podman', ['network', 'rm', '-f', NETWORK], { env });
+  check(
+    'network create',
+    await run('podman', ['network', 'create', '--subnet', PRODUCTION_NETWORK.subnet, '--gateway', PRODUCTION_NETWORK.gateway, NETWORK], { env }),
+  );
+}
+
 /** Every sample rating as a course `rate` line: the bulk of the stream the pipeline consumes. */
 function sampleRateLines(): string[] {
   const lines = readFileSync(join(repo, 'data/sample/ratings.csv'), 'utf8').trim().split('\n').slice(1);
@@ -185,15 +219,12 @@ beforeAll(async () => {
   log(`clean checkout in ${repo}; cadvisor left out (profile "cadvisor": no Debian package for a stand-in)`);
   // A half-finished earlier run of this story must not be reused.
   await compose(['down', '-v', '--remove-orphans']);
-  await run('podman', ['network', 'rm', '-f', NETWORK], { env });
-  check(
-    'network create',
-    await run('podman', ['network', 'create', '--subnet', PRODUCTION_NETWORK.subnet, '--gateway', PRODUCTION_NETWORK.gateway, NETWORK], { env }),
-  );
+  await freshNetwork();
+  check('npm ci in the checkout', await run('bash', ['scripts/ensure-deps.sh'], { cwd: repo, env }));
 }, 60 * 60_000);
 
 afterAll(async () => {
-  await simulator?.stop().catch(() => undefined);
+  simulator?.proc.kill('SIGKILL');
   if (repo && process.env.MARQUEE_KEEP_STACK !== '1') {
     await compose(['down', '-v', '--remove-orphans']);
     await run('podman', ['network', 'rm', '-f', NETWORK], { env });
@@ -226,19 +257,12 @@ describe('docker compose up -d, then the production story', () => {
   });
 
   it('2. keeps a steady simulated load through NGINX for the rest of the story', async () => {
-    simulator = startSimulator({
-      ratings: join(repo, 'data/sample/ratings.csv'),
-      brokers: [`127.0.0.1:${ports.kafka}`],
-      topic: 'movielog',
-      rate: 100,
-      requestRate: 20,
-      serviceUrl: publicUrl(''),
-      timeoutMs: 600,
-    });
-    await sleep(5000);
-    const s = simulator.stats();
-    expect(s.requests.completed).toBeGreaterThan(50);
-    expect(s.requests.byStatus['200']).toBe(s.requests.completed);
+    startLoad();
+    // Progress comes every 5 s; wait for one that counts answers.
+    for (let i = 0; i < 40 && !/\[200:\d+/.test(simulator!.progress); i++) await sleep(500);
+    log(simulator!.progress);
+    expect(simulator!.proc.exitCode).toBeNull();
+    expect(simulator!.progress).toMatch(/requests \d+ \[200:\d+\] p95/);
   });
 
   let version = '';
@@ -278,7 +302,6 @@ describe('docker compose up -d, then the production story', () => {
 
   it('4. npm run release with the Compose orchestrator promotes that version to every replica', async () => {
     expect(version, 'a version from step 3').toMatch(/^\d+$/);
-    check('npm ci in the checkout', await run('bash', ['scripts/ensure-deps.sh'], { cwd: repo, env }));
     const t0 = Date.now();
     const r = await run('npm', ['run', 'release', '--', '--model', version, '--window', '20s'], {
       cwd: repo,
@@ -321,9 +344,7 @@ describe('docker compose up -d, then the production story', () => {
   });
 
   it('6. through all of it: no answer but 200, none slower than 600 ms, a reccom row for each', async () => {
-    finalStats = await simulator!.stop();
-    simulator = undefined;
-    const { byStatus, latencyMs, completed } = finalStats.requests;
+    const { byStatus, latencyMs, completed } = (await stopLoad()).requests;
     log(`load: ${completed} answers ${JSON.stringify(byStatus)}, p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms, max ${latencyMs.max.toFixed(1)} ms`);
     expect(completed).toBeGreaterThan(500);
     expect(byStatus).toEqual({ '200': completed });
@@ -341,6 +362,7 @@ describe('docker compose up -d, then the production story', () => {
   it('7. docker compose down and up again keep MySQL data', async () => {
     const before = await reccomCount();
     check('compose down', await compose(['down']));
+    await freshNetwork();
     check('compose up', await compose(['up', '-d']));
     await waitHealthy(6 * 60_000);
     expect(await reccomCount()).toBeGreaterThanOrEqual(before);

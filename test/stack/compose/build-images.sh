@@ -66,3 +66,7 @@ for target in runtime worker; do
 done
 # For a release's rebuild through Compose (build args come from the environment).
 echo "$NODE_IMAGE" >"$CTX/node-image"
+# Sizes, for docs/benchmarks.md.
+for image in "marquee-inference:$TAG" "marquee-worker:$TAG" "$NODE_IMAGE"; do
+  log "size $image: $(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
+done
