@@ -33,7 +33,10 @@ import { fileStateStore } from '../../services/release/state.ts';
 import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from '../../services/release/test/capture.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const RATINGS = resolve(REPO, '../shared/data/movielens/ml-latest-small/ratings.csv');
+// ml-latest-small as the repo ships it in the course's clean format (slug movie ids, whole stars;
+// data/sample/SOURCE.md), so the test needs nothing outside the repository (a CI runner has no shared data).
+const RATINGS = join(REPO, 'data/sample/ratings.csv');
+const CLEAN_HEADER = 'user_id,movie_id,rating,timestamp';
 const SCRAPE_MS = 1000;
 const SLOW = 'slow';
 const verbose = Boolean(process.env.E2E_LOG);
@@ -90,10 +93,13 @@ beforeAll(async () => {
   git(repo, 'push', '-q', '-u', 'origin', 'main');
   mkdirSync(join(work, 'dvc-remote'));
 
-  // What the simulator replays (about 60 users), and the first stable model trained on it
+  // What the simulator replays (56 users), and the first stable model trained on it
   // directly; plus the deliberately slow candidate (slow by INFERENCE_TEST_DELAY_MS, see envFor).
+  // The sample keeps MovieLens' order (by user), so its first 8000 ratings are users 1-56.
+  const lines = readFileSync(RATINGS, 'utf8').split('\n').slice(0, 8001);
+  if (lines[0] !== CLEAN_HEADER) throw new Error(`${RATINGS}: expected the clean header '${CLEAN_HEADER}', found '${lines[0]}'`);
   const slice = join(work, 'ratings.csv');
-  writeFileSync(slice, `${readFileSync(RATINGS, 'utf8').split('\n').slice(0, 8001).join('\n')}\n`);
+  writeFileSync(slice, `${lines.join('\n')}\n`);
   for (const version of ['base', SLOW]) {
     await runTraining({ ratings: slice, holdout: 0.1, out: join(repo, 'models', version), params: { factors: 8, epochs: 3, threads: 1 }, version });
   }
