@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'models/**', 'data/**', '.dvc/**', 'var/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'models/**', 'data/**', '.dvc/**', 'var/**', 'coverage/**', '.gitlab-ci-local/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
