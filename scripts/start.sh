@@ -12,4 +12,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-deps.sh
 node_modules/.bin/tsx services/inference/bootstrap-model.ts
 echo "[start] serving on port ${PORT:-8082} (GET /recommend/<userId>, /metrics, /healthz, /readyz)" >&2
-exec node_modules/.bin/tsx services/inference/main.ts
+# node --import tsx: one process, no tsx wrapper between the signal and the service, so SIGTERM or
+# Ctrl-C reaches the drain directly (the wrapper could lose the race with a group-wide signal).
+exec node --import tsx services/inference/main.ts

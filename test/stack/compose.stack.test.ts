@@ -17,6 +17,7 @@ import { setEnvLines } from '../../services/release/compose-orchestrator.ts';
 import type { SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
 import { cleanCheckout, REPO } from './helpers/clean-checkout.ts';
 import { check, engineEnv, run } from './helpers/engine.ts';
+import { generateKey } from './helpers/sshd.ts';
 
 const PROJECT = `marquee-story`;
 /** docker-compose.test.yml's external network (see there why). */
@@ -183,9 +184,10 @@ beforeAll(async () => {
   }
   secret('smtp_password', '');
   secret('slack_webhook_url', '');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'marquee-worker', '-f', join(secrets, 'deploy_key')]);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'git-ssh', '-f', join(secrets, 'git_host_key')]);
-  for (const f of ['deploy_key', 'git_host_key']) chmodSync(join(secrets, f), 0o444);
+  // Mounted for the containers' users: readable by them (the folder keeps everyone else out).
+  for (const [name, comment] of [['deploy_key', 'marquee-worker'], ['git_host_key', 'git-ssh']]) {
+    chmodSync(generateKey(secrets, name, comment).privateKeyFile, 0o444);
+  }
   const hostKey = readFileSync(join(secrets, 'git_host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   secret('known_hosts', `git-ssh ${hostKey}\n[127.0.0.1]:${ports.ssh} ${hostKey}\n`);
 

@@ -11,7 +11,7 @@ describe('npm start (scripts/start.sh)', () => {
   it('trains the sample model when none exists and serves recommendations', async () => {
     const models = join(mkdtempSync(join(tmpdir(), 'start-')), 'models');
     const current = join(models, 'current');
-    // detached: its own process group, so clean-up reaches tsx and the service behind it.
+    // detached: its own process group, so clean-up reaches the service and anything it started.
     const child = spawn('bash', ['scripts/start.sh'], {
       cwd: REPO_ROOT,
       env: { ...process.env, MODEL_PATH: current, PORT: '0', HOST: '127.0.0.1' },

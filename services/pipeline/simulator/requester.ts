@@ -34,30 +34,38 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
   const path = `${base.pathname.replace(/\/$/, '')}/recommend/${user}`;
   return new Promise((resolve) => {
     let finished = false;
+    let req: http.ClientRequest;
     const finish = (status: number, result: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       resolve({ status, result, latencyMs: performance.now() - started });
     };
-    const req = http.get({ host, port, path, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const status = res.statusCode ?? 0;
-        finish(status, status === 200 ? idsFromBody(body).join(', ') : oneLine(body) || `HTTP ${status}`);
+    const send = (retry: boolean) => {
+      req = http.get({ host, port, path, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          finish(status, status === 200 ? idsFromBody(body).join(', ') : oneLine(body) || `HTTP ${status}`);
+        });
+        res.on('error', (err) => finish(0, oneLine(`${err.name}: ${err.message}`)));
       });
-      res.on('error', (err) => finish(0, oneLine(`${err.name}: ${err.message}`)));
-    });
+      req.on('error', (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+        // A kept-alive connection the server closed just as this request went out (NGINX closes
+        // idle ones on a reload): nothing was answered, so a GET is sent once more on a new
+        // connection, as HTTP clients do (node's docs, "request.reusedSocket").
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET' && !finished) return send(false);
+        if (err.code === 'ECONNREFUSED') finish(0, `Connection refused: ${host}/${err.address ?? host}:${err.port ?? port}`);
+        else finish(0, oneLine(`${err.code ?? err.name}: ${err.message}`));
+      });
+    };
     const timer = setTimeout(() => {
       const ip = req.socket?.remoteAddress ?? host;
       finish(0, `java.util.concurrent.TimeoutException: Request timeout to ${host}/${ip}:${port} after ${timeoutMs} ms`);
       req.destroy();
     }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
-      if (err.code === 'ECONNREFUSED') finish(0, `Connection refused: ${host}/${err.address ?? host}:${err.port ?? port}`);
-      else finish(0, oneLine(`${err.code ?? err.name}: ${err.message}`));
-    });
+    send(true);
   });
 }

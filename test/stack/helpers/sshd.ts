@@ -3,8 +3,8 @@
 // system service. Keys are generated fresh and only ever written to files of mode 600.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePort } from '../../../services/core/localstack/process.ts';
 import { REPO } from './clean-checkout.ts';
 
 export interface KeyPair {
@@ -20,18 +20,6 @@ export function generateKey(dir: string, name: string, comment = 'marquee-test')
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], { stdio: 'ignore' });
   chmodSync(file, 0o600);
   return { privateKeyFile: file, publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? ok(addr.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 export interface TestSshd {
