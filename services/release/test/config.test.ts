@@ -26,12 +26,12 @@ describe('release config: the compose settings', () => {
       RELEASE_COMPOSE_COMMAND: 'docker-compose',
       RELEASE_COMPOSE_BUILD: 'false',
       RELEASE_HEALTH_TIMEOUT: '5m',
-      DOCKER_HOST: 'unix:///work/main/var/containers/podman.sock',
+      DOCKER_HOST: 'unix:///srv/marquee/var/containers/podman.sock',
     });
     expect(c.RELEASE_COMPOSE_COMMAND).toEqual(['docker-compose']);
     expect(c.RELEASE_COMPOSE_BUILD).toBe(false);
     expect(c.RELEASE_HEALTH_TIMEOUT).toBe(300_000);
-    expect(c.DOCKER_HOST).toEqual({ socketPath: '/work/main/var/containers/podman.sock' });
+    expect(c.DOCKER_HOST).toEqual({ socketPath: '/srv/marquee/var/containers/podman.sock' });
   });
 
   it('names the variable of a bad value', () => {

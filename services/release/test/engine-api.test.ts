@@ -9,7 +9,7 @@ import { containerInfoOf, createEngineClient, parseDockerHost } from '../engine-
 describe('DOCKER_HOST', () => {
   it('reads unix sockets and plain tcp, defaulting to the Docker socket', () => {
     expect(parseDockerHost(undefined)).toEqual({ socketPath: '/var/run/docker.sock' });
-    expect(parseDockerHost('unix:///work/var/containers/podman.sock')).toEqual({ socketPath: '/work/var/containers/podman.sock' });
+    expect(parseDockerHost('unix:///srv/marquee/var/containers/podman.sock')).toEqual({ socketPath: '/srv/marquee/var/containers/podman.sock' });
     expect(parseDockerHost('tcp://10.0.0.5:2375')).toEqual({ host: '10.0.0.5', port: 2375 });
     expect(parseDockerHost('tcp://engine')).toEqual({ host: 'engine', port: 2375 });
     expect(parseDockerHost('tcp://[::1]:2376')).toEqual({ host: '::1', port: 2376 });
