@@ -42,7 +42,8 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
       resolve({ status, result, latencyMs: performance.now() - started });
     };
     const send = (retry: boolean) => {
-      req = http.get({ host, port, path, agent }, (res) => {
+      // The resend takes a new connection of its own: the agent's other idle ones may be closing too.
+      req = http.get({ host, port, path, agent: retry ? agent : false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {

@@ -38,6 +38,18 @@ describe('requestRecommendations', () => {
     expect(connections()).toBe(2);
   });
 
+  it('resends on a new connection, not on another pooled one that may be closing too', async () => {
+    const { url, connections } = await resettingServer();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    // Two pooled connections, each with one answer behind it: the next request on either is reset.
+    await Promise.all([requestRecommendations(url, 1, 2000, agent), requestRecommendations(url, 2, 2000, agent)]);
+    expect(connections()).toBe(2);
+    const out = await requestRecommendations(url, 3, 2000, agent);
+    agent.destroy();
+    expect(out).toMatchObject({ status: 200 });
+    expect(connections()).toBe(3);
+  });
+
   it('reports a reset of a fresh connection as status 0, without retrying', async () => {
     const server = http.createServer((req) => req.socket.resetAndDestroy());
     servers.push(server);
