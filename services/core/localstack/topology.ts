@@ -54,7 +54,7 @@ export function productionNginxConf(): string {
   return renderNginxConf({
     header: [
       GENERATED('NGINX in front of the inference replicas'),
-      'Mounted at /etc/nginx/nginx.conf into the nginx container (official nginx:1.28.x image, docker-compose.yml).',
+      'Mounted at /etc/nginx/nginx.conf into the nginx container (the nginx image docker-compose.yml pins).',
       `Upstreams are the replicas' static addresses in the ${PRODUCTION_NETWORK.name} network (${PRODUCTION_NETWORK.subnet}): no run-time DNS,`,
       'so the same file runs on current NGINX and on the test stack\'s Debian NGINX 1.22.',
     ].join('\n'),
