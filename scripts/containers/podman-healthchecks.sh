@@ -4,11 +4,12 @@
 # "starting" and Compose's `depends_on: service_healthy` would wait forever. Started in the
 # background by engine-up.sh; `podman healthcheck run` applies the container's own retries and start
 # period, so the statuses mean what they mean under Docker. Containers still starting are checked
-# every STARTING_S (a quick start-up), settled ones every SETTLED_S: each check starts a process in
-# the container and a podman process here, CPU that serving on two cores should not pay for often.
+# every STARTING_S (a quick start-up), settled ones every SETTLED_S, one at a time: each check starts
+# a process in the container and a podman process here (~0.1 s of CPU), and six at once stalled the
+# replicas on two cores for a few hundred ms, long enough for NGINX to give up on them.
 set -uo pipefail
 STARTING_S="${HEALTHCHECK_STARTING_S:-2}"
-SETTLED_S="${HEALTHCHECK_SETTLED_S:-10}"
+SETTLED_S="${HEALTHCHECK_SETTLED_S:-15}"
 tick=0
 while sleep "$STARTING_S"; do
   tick=$((tick + STARTING_S))
@@ -18,7 +19,6 @@ while sleep "$STARTING_S"; do
     filters+=(--filter health=healthy --filter health=unhealthy)
   fi
   for id in $(podman ps -q "${filters[@]}" 2>/dev/null); do
-    podman healthcheck run "$id" >/dev/null 2>&1 &
+    podman healthcheck run "$id" >/dev/null 2>&1
   done
-  wait
 done
