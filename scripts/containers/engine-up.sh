@@ -61,10 +61,18 @@ if ! ping_sock "$sock"; then
   for _ in $(seq 1 100); do ping_sock "$sock" && break; sleep 0.2; done
   ping_sock "$sock" || { log "ERROR: Podman's API socket did not answer"; exit 1; }
 fi
-# Healthchecks: without systemd, Podman never schedules them (podman-healthchecks.sh).
-hc_pid="$(cat "$STATE/healthchecks.pid" 2>/dev/null || true)"
-if [[ ! -d /run/systemd/system ]] && ! { [[ -n "$hc_pid" ]] && kill -0 "$hc_pid" 2>/dev/null; }; then
-  nohup bash scripts/containers/podman-healthchecks.sh >"$STATE/healthchecks.log" 2>&1 &
-  echo $! >"$STATE/healthchecks.pid"
+# Healthchecks: without systemd, Podman never schedules them (podman-healthchecks.sh). One runner
+# per machine (Podman's containers are the machine's), the newest caller's: an older one may use the
+# containers.conf of a checkout that is gone.
+HC_PID_FILE=/tmp/marquee-podman-healthchecks.pid
+if [[ ! -d /run/systemd/system ]]; then
+  hc_pid="$(cat "$HC_PID_FILE" 2>/dev/null || true)" ours=""
+  if [[ -n "$hc_pid" ]] && tr '\0' ' ' <"/proc/$hc_pid/cmdline" 2>/dev/null | grep -q podman-healthchecks; then
+    if [[ "$(tr '\0' '\n' <"/proc/$hc_pid/environ" | sed -n 's/^CONTAINERS_CONF=//p')" == "$CONTAINERS_CONF" ]]; then ours=1; else kill "$hc_pid"; fi
+  fi
+  if [[ -z "$ours" ]]; then
+    nohup bash scripts/containers/podman-healthchecks.sh >"$STATE/healthchecks.log" 2>&1 &
+    echo $! >"$HC_PID_FILE"
+  fi
 fi
 echo "export CONTAINERS_CONF='$STATE/containers.conf' DOCKER_HOST='unix://$sock'"
