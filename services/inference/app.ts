@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
-import type { ProvenanceRow } from './provenance-recorder.ts';
+import type { ProvenanceRow } from './provenance/recorder.ts';
 import type { Recommender } from './recommender.ts';
 import { requestIdMinter } from './request-id.ts';
 import { parseUserId, userIdError } from './user-id.ts';

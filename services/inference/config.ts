@@ -23,14 +23,14 @@ export const inferenceEnvShape = {
   MODEL_PATH: env.string('models/current'),
   TRACK: z.enum(['stable', 'canary']).default('stable'),
   PROVENANCE: z.enum(['on', 'off']).default('off'),
-  /** Rows per INSERT; a power of two is one prepared statement (see reccom-insert.ts). */
+  /** Rows per INSERT; a power of two is one prepared statement (see provenance/insert.ts). */
   PROVENANCE_BATCH_SIZE: env.int(1024, 1),
   PROVENANCE_FLUSH_MS: env.int(1000, 10),
   /** Rows held at most (beyond it rows are dropped and counted); ~0.2 KB each while buffered. */
   PROVENANCE_BUFFER_MAX: env.int(300_000, 1),
   /**
    * Write-behind: while the host's CPU is at least PROVENANCE_DEFER_CPU busy, rows wait up to this
-   * long before MySQL gets them (0: never wait). See provenance-recorder.ts.
+   * long before MySQL gets them (0: never wait). See provenance/recorder.ts.
    */
   PROVENANCE_MAX_DEFER_MS: env.int(60_000, 0),
   PROVENANCE_DEFER_CPU: z.coerce.number().gt(0).max(1).default(0.8),

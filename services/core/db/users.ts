@@ -1,5 +1,5 @@
 // The application's MySQL users, least privilege: each service gets exactly what its code runs.
-//   inference replicas: INSERT reccom rows (provenance-recorder.ts); nothing else is written or read.
+//   inference replicas: INSERT reccom rows (services/inference/provenance/recorder.ts); nothing else is written or read.
 //   pipeline worker:    SELECT + INSERT on tracking (lineage/tracking.ts); no reccom, no DDL.
 //   provenance reader:  SELECT on tracking and reccom (`npm run provenance`).
 // Every role may read schema_migrations, so a service can check at start that the schema is there.

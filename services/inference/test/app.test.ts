@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { createApp, plainRecommendId, type InferenceApp } from '../app.ts';
-import type { ProvenanceRow } from '../provenance-recorder.ts';
+import type { ProvenanceRow } from '../provenance/recorder.ts';
 import { createRecommender } from '../recommender.ts';
 import { REQUEST_ID_SHAPE } from '../request-id.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { busyFraction, hostCpuPressure, parseProcStat } from '../cpu-pressure.ts';
+import { busyFraction, hostCpuPressure, parseProcStat } from '../provenance/cpu-pressure.ts';
 
 // The shape of /proc/stat on Linux (2 cores; fields: user nice system idle iowait irq softirq steal guest guest_nice).
 const stat = (user: number, idle: number, iowait = 0, guest = 0) =>

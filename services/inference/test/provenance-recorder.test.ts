@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProvenanceMetrics } from '../metrics.ts';
-import { ProvenanceRecorder, shouldDefer, type DeferOptions, type ProvenanceRow, type RowSink } from '../provenance-recorder.ts';
+import { ProvenanceRecorder, shouldDefer, type DeferOptions, type ProvenanceRow, type RowSink } from '../provenance/recorder.ts';
 
 const row = (n: number): ProvenanceRow => ({
   requestId: `r${n}`,

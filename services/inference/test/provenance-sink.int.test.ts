@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type MysqlSettings } from '../../core/db/connection.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
-import { mysqlRowSink, type ProvenanceRow, type RowSink } from '../provenance-recorder.ts';
+import { mysqlRowSink, type ProvenanceRow, type RowSink } from '../provenance/recorder.ts';
 
 const MIGRATION_002 = join(dirname(fileURLToPath(import.meta.url)), '../../core/db/migrations/002_reccom_drop_version_index.sql');
 

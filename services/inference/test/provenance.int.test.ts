@@ -9,7 +9,7 @@ import { createPool, type MysqlSettings } from '../../core/db/connection.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
 import { createApp } from '../app.ts';
 import { createProvenanceMetrics } from '../metrics.ts';
-import { mysqlRowSink, ProvenanceRecorder } from '../provenance-recorder.ts';
+import { mysqlRowSink, ProvenanceRecorder } from '../provenance/recorder.ts';
 import { createRecommender } from '../recommender.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';
 

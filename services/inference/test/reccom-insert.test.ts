@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProvenanceRow } from '../provenance-recorder.ts';
-import { insertParams, insertSql, MAX_ROWS_PER_STATEMENT, RECCOM_COLUMNS, statementSizes } from '../reccom-insert.ts';
+import type { ProvenanceRow } from '../provenance/recorder.ts';
+import { insertParams, insertSql, MAX_ROWS_PER_STATEMENT, RECCOM_COLUMNS, statementSizes } from '../provenance/insert.ts';
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 

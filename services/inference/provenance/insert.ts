@@ -7,7 +7,7 @@
 // escaped or spliced into SQL text. A statement is cached per row count, so the row counts used
 // are kept to a small fixed set: powers of two up to MAX_ROWS_PER_STATEMENT (a batch of any other
 // size is written as a few of them, e.g. 300 = 256 + 32 + 8 + 4).
-import type { ProvenanceRow } from './provenance-recorder.ts';
+import type { ProvenanceRow } from './recorder.ts';
 
 export const RECCOM_COLUMNS = ['request_id', 'version_number', 'user_id', 'served_at', 'track', 'status', 'latency_ms', 'result'] as const;
 const VALUES_PER_ROW = RECCOM_COLUMNS.length;

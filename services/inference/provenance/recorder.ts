@@ -11,10 +11,10 @@
 // judged when a flush starts, not per batch: a catch-up loads the CPU itself and must not stall on
 // the pressure it makes.
 import type { Pool } from 'mysql2/promise';
-import type { Logger } from '../core/logger.ts';
-import { silentLogger } from '../core/logger.ts';
-import { insertParams, insertSql, statementSizes } from './reccom-insert.ts';
-import type { ProvenanceMetrics } from './metrics.ts';
+import type { Logger } from '../../core/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { insertParams, insertSql, statementSizes } from './insert.ts';
+import type { ProvenanceMetrics } from '../metrics.ts';
 
 export interface ProvenanceRow {
   requestId: string;
@@ -219,7 +219,7 @@ export class ProvenanceRecorder {
 }
 
 /**
- * Multi-row INSERTs into `reccom` as prepared statements (see reccom-insert.ts): a batch of a
+ * Multi-row INSERTs into `reccom` as prepared statements (see insert.ts): a batch of a
  * power-of-two size is one statement; any other size is a few statements in one transaction, so a
  * batch is written whole or not at all.
  */

@@ -1,5 +1,5 @@
 // Is this machine's CPU saturated? The provenance recorder defers its MySQL writes while it is
-// (see provenance-recorder.ts): MySQL shares the host with the replicas and NGINX in the Compose topology,
+// (see recorder.ts): MySQL shares the host with the replicas and NGINX in the Compose topology,
 // and an InnoDB row costs ~10-15 µs of CPU against ~150 µs for a whole request, so at saturation
 // writing as we serve would cost serving capacity. Read from /proc/stat (the host's counters, also
 // inside a container), sampled on a timer so that asking costs nothing on the request path.
