@@ -64,10 +64,15 @@ export function validateCleanRatings(text: string, opts: DataCheckOptions): Data
     users.add(row.user);
     movies.add(row.movie);
   }
-  if (opts.previousCount != null && rows < opts.previousCount) {
-    problem(0, `shrank: ${rows} valid rows, the last version had ${opts.previousCount}`);
-  }
+  const shrank = shrinkProblem(rows, opts.previousCount);
+  if (shrank) problem(0, shrank);
   return { ok: problemCount === 0, rows, users: users.size, movies: movies.size, problems, problemCount };
+}
+
+/** The no-shrink rule: fewer rows than the last version means data was lost (a file cut short, an
+ * old backup restored). Shared with the pipeline run, which refuses to version such data. */
+export function shrinkProblem(rows: number, previousCount: number | null | undefined): string | null {
+  return previousCount != null && rows < previousCount ? `shrank: ${rows} valid rows, the last version had ${previousCount}` : null;
 }
 
 /** `file:line: reason` lines, then how many more were not listed. */

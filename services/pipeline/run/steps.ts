@@ -10,6 +10,7 @@ import { commitAndPush, commitMessage, type Published } from '../version/git-pub
 import { retry } from '../version/retry.ts';
 import type { PipelineConfig } from './config.ts';
 import { gate } from './gate.ts';
+import { checkNotShrunk } from './no-shrink.ts';
 import type { RunSteps } from './orchestrate.ts';
 import { prepare, releasePrepared } from './prepare.ts';
 import { throttle } from './throttle.ts';
@@ -36,6 +37,8 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
 
     async collect(p) {
       const log = logger.child('collect');
+      // Before reading: a short file must not get this window's data merged onto it.
+      await checkNotShrunk(p.layout, p.previousVersion, [cfg.dvcRemote.dir]);
       const source = opts.fromFile
         ? deps.createFileSource(opts.fromFile)
         : deps.createKafkaSource({ ...cfg.kafka, logger: log.child('kafka') });
@@ -52,6 +55,9 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
       const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
       if (rejected > 0) log.warn('lines rejected', { count: rejected, dead_letter: cfg.deadLetterPath, reasons: report.rejected });
       if (!existsSync(p.layout.ratings)) throw new Error(`no clean ratings at ${p.layout.ratings}: nothing to train on`);
+      // After reading: the snapshot this run would version.
+      const rows = await checkNotShrunk(p.layout, p.previousVersion, [cfg.dvcRemote.dir]);
+      log.info('clean ratings', { rows: rows.rows, previous_version_rows: rows.previousRows ?? undefined });
       return { report, dataCreatedAt: new Date() };
     },
 

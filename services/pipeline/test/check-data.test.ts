@@ -99,6 +99,16 @@ describe('previous row count', () => {
     expect(countFromDvcText('outs:\n- md5: ffffffffffffffffffffffffffffffff\n  size: 1\n  path: x\n', tmp)).toBeNull();
   });
 
+  it('falls back to a DVC remote folder when the cache lacks the object (a clone without dvc pull)', () => {
+    const md5 = 'bbccddeeff00112233445566778899aa';
+    const remote = join(tmp, 'remote');
+    mkdirSync(join(remote, 'files', 'md5', 'bb'), { recursive: true });
+    writeFileSync(join(remote, 'files', 'md5', 'bb', md5.slice(2)), GOOD);
+    const dvc = `outs:\n- md5: ${md5}\n  size: 10\n  hash: md5\n  path: clean_rating.csv\n`;
+    expect(countFromDvcText(dvc, tmp)).toBeNull();
+    expect(countFromDvcText(dvc, tmp, [join(tmp, 'missing'), remote])).toEqual({ count: 3, source: `DVC remote ${remote} object ${md5}` });
+  });
+
   it('takes the .dvc file from git HEAD, not from the working copy', async () => {
     const repo = join(tmp, 'repo');
     mkdirSync(join(repo, 'data'), { recursive: true });

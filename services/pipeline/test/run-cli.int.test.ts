@@ -66,6 +66,24 @@ describe('pipeline CLI', () => {
     expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('1\n');
   });
 
+  it('exits 1 and versions nothing when clean_rating.csv shrank against version 1', async () => {
+    const csv = join(ws.workdir, 'data/clean_rating.csv');
+    const whole = readFileSync(csv, 'utf8');
+    const lines = whole.split('\n');
+    const rows = lines.length - 2;
+    writeFileSync(csv, `${lines.slice(0, 1 + Math.floor(rows / 2)).join('\n')}\n`);
+    try {
+      const { code, stdout, stderr } = await runCli(['--once', '--from-file', linesFile, '--json'], env);
+      expect(code, stderr).toBe(1);
+      expect(JSON.parse(stdout)).toMatchObject({ status: 'failed', failedStep: 'collect', version: 2, rolledBack: true });
+      expect(stderr).toContain(`shrank: ${Math.floor(rows / 2)} valid rows, the last version had ${rows}`);
+      expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('1\n');
+      expect(git(ws.remote, 'log', '-1', '--format=%s', 'main')).toBe('Data and Model version update: [1]');
+    } finally {
+      writeFileSync(csv, whole);
+    }
+  });
+
   it('exits 2 with a readable message on bad usage or configuration', async () => {
     const noOnce = await runCli([], env);
     expect(noOnce.code).toBe(2);

@@ -19,6 +19,8 @@ import { loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
 import { createKafkaSink } from '../simulator/sinks.ts';
+import { committedOffsets } from '../sources/kafka-client.ts';
+import { exitCodeFor } from '../run/summary.ts';
 import { objectRelPath, parseDvcFile } from '../version/dvc-file.ts';
 import { dvcPull } from '../version/dvc-store.ts';
 import {
@@ -181,9 +183,9 @@ describe('pipeline run', () => {
     expect(git(ws.remote, 'show', 'main:.dvc/config')).toContain(`url = ${ws.dvcRemote}`);
 
     // lineage
-    const row = await findTracking(pool, 1);
+    const row = await findTracking(pool, '1');
     expect(row).toMatchObject({
-      versionNumber: 1,
+      versionNumber: '1',
       gitCommit: summary.commit,
       dataMd5: await md5File(join(ws.workdir, 'data/clean_rating.csv')),
       modelMd5: await md5File(join(ws.workdir, 'models/1/model.bin')),
@@ -212,8 +214,8 @@ describe('pipeline run', () => {
     expect(versionCommits(ws.remote)).toEqual(['Data and Model version update: [2]', 'Data and Model version update: [1]']);
     expect(readdirSync(join(ws.workdir, 'models')).sort()).toEqual(['1', '2']);
     expect(await latestTrackedVersion(pool)).toBe(2);
-    expect((await findTracking(pool, 2))?.ratingCount).toBe(ratings.length);
-    expect((await findTracking(pool, 2))?.dataMd5).not.toBe(row?.dataMd5);
+    expect((await findTracking(pool, '2'))?.ratingCount).toBe(ratings.length);
+    expect((await findTracking(pool, '2'))?.dataMd5).not.toBe(row?.dataMd5);
   });
 
   it('is reproducible from git + the DVC remote: a fresh clone pulls the data and a loadable model', async () => {
@@ -258,6 +260,48 @@ describe('pipeline run', () => {
     const fields = (posts[0].attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0].fields;
     expect(fields).toContainEqual({ title: 'rmse', value: String(Number(rmse)), short: true });
     expect(fields).toContainEqual({ title: 'threshold', value: '0.1', short: true });
+  });
+
+  it('refuses data that shrank against the last version: fails naming the counts, alerts, consumes and versions nothing', async () => {
+    const { ws, pool, run } = await setup();
+    const ratings = seedRatings();
+    expect((await run({}, writeLines(ws, logLinesFor(ratings.slice(0, 3000))))).summary.status).toBe('published');
+    const csv = join(ws.workdir, 'data/clean_rating.csv');
+    const whole = readFileSync(csv, 'utf8');
+    const rows = whole.split('\n').slice(1, -1);
+    expect(rows).toHaveLength(3000);
+    // Cut at a row boundary: a well-formed file with half the ratings.
+    writeFileSync(csv, `${whole.split('\n')[0]}\n${rows.slice(0, 1500).join('\n')}\n`);
+    const head = git(ws.remote, 'rev-parse', 'main');
+    const before = versionedState(ws.workdir);
+    const more = await produce(logLinesFor(ratings.slice(3000)));
+
+    const { summary, mails, posts } = await run(more.env);
+    expect(summary).toMatchObject({ status: 'failed', failedStep: 'collect', version: 2, previousVersion: 1, rolledBack: true });
+    expect(summary.error).toMatch(/data\/clean_rating\.csv shrank: 1500 valid rows, the last version had 3000 \(version 1, from the DVC cache object [0-9a-f]{32}\); refusing to version it, version 1 keeps serving/);
+    expect(exitCodeFor(summary)).toBe(1);
+    // the previous version keeps serving: no commit, no version, no model folder, no tracking row
+    expect(git(ws.remote, 'rev-parse', 'main')).toBe(head);
+    expect(versionCommits(ws.remote)).toEqual(['Data and Model version update: [1]']);
+    expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('1\n');
+    expect(versionedState(ws.workdir)).toEqual(before);
+    expect(readdirSync(join(ws.workdir, 'models'))).toEqual(['1']);
+    expect(await latestTrackedVersion(pool)).toBe(1);
+    // refused before reading the topic: nothing consumed onto the cut file, so restoring it loses nothing
+    expect((await committedOffsets([BROKERS], more.env.KAFKA_GROUP_ID, more.topic)).get(0)).toBe(-1);
+    expect(readFileSync(csv, 'utf8').split('\n').length).toBe(1502);
+    // the alert names the counts on both channels
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toBe("[Marquee] FAILED: pipeline run failed at step 'collect'");
+    expect(mails[0].body).toContain('shrank: 1500 valid rows, the last version had 3000');
+    expect(posts).toHaveLength(1);
+    const fields = (posts[0].attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0].fields;
+    expect(fields.find((f) => f.title === 'error')?.value).toContain('shrank: 1500 valid rows, the last version had 3000');
+
+    // once the file is restored, the next run versions everything
+    writeFileSync(csv, whole);
+    const again = await run(more.env);
+    expect(again.summary).toMatchObject({ status: 'published', version: 2, ratings: ratings.length });
   });
 
   it('retries a failing push, reports it, and leaves the working copy, cache, models and version as they were', async () => {
