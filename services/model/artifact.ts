@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
 import { md5 } from '../core/hash.ts';
+import { modelVersionSchema } from '../core/model-version.ts';
 import { ArtifactError, decodeModel, encodeModel } from './artifact-format.ts';
 import { trainParamsSchema } from './params.ts';
 import type { EvalMetrics, Manifest, Model } from './types.ts';
@@ -27,7 +28,8 @@ const metricsSchema = z.object({
 export const manifestSchema = z.object({
   format: z.literal('marquee-mf'),
   formatVersion: z.literal(1),
-  version: z.string().min(1),
+  // The name served in X-Model-Version and stored in reccom and tracking rows: one rule for all.
+  version: modelVersionSchema,
   params: trainParamsSchema,
   metrics: metricsSchema,
   artifact: z.object({

@@ -2,6 +2,7 @@
 // evaluate, save. Progress goes to `onProgress`, one line per step and per epoch.
 import { basename, resolve } from 'node:path';
 import { md5File } from '../core/hash.ts';
+import { parseModelVersion } from '../core/model-version.ts';
 import { saveArtifact } from './artifact.ts';
 import { evaluate } from './evaluate.ts';
 import { resolveParams } from './params.ts';
@@ -39,6 +40,8 @@ const SHOWN_ROW_ERRORS = 5;
 
 export async function runTraining(opts: RunTrainingOptions): Promise<RunTrainingResult> {
   const progress = opts.onProgress ?? (() => {});
+  // Checked before training, not when the manifest is read back minutes later.
+  const version = parseModelVersion(opts.version ?? basename(resolve(opts.out)), 'model version (--version, default the --out folder name)');
   if (opts.test !== undefined && opts.holdout !== undefined) throw new RangeError('give either a test file or a hold-out fraction, not both');
   const params = resolveParams(opts.params);
   const range = { ratingMin: params.ratingMin, ratingMax: params.ratingMax };
@@ -83,7 +86,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   );
 
   const manifest = await saveArtifact(opts.out, model, {
-    version: opts.version ?? basename(resolve(opts.out)),
+    version,
     metrics,
     data: { md5: dataMd5, path: opts.ratings, ratings: rows.length },
     counts: { train: train.length, test: test.length },

@@ -1,10 +1,7 @@
 // Which model, data and code served a request: `reccom` rows (one per served request) joined to
-// the `tracking` row of their model version. reccom.version_number is a string; versions that are
-// not pipeline numbers (e.g. `sample`) have no tracking row, hence the LEFT JOIN on the number
-// rendered as text (comparing as numbers would make MySQL cast 'sample' to 0 and '7x' to 7).
-// The CAST's collation would be the connection's and the column's the table's; when those differ
-// MySQL refuses to compare them ("illegal mix of collations"), so the text is given an explicit
-// charset and the exact (binary) collation, which both MySQL 8 and MariaDB have.
+// the `tracking` row of their model version. Both tables store the version as the same exact-match
+// name (migration 003: VARCHAR(64) ascii_bin), so the join is a plain equality on tracking's primary
+// key. A version with no tracking row (e.g. the bootstrap `sample`) is still listed, hence LEFT JOIN.
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 
@@ -39,7 +36,7 @@ const SELECT = `SELECT reccom.version_number, reccom.user_id,
        reccom.request_id, reccom.served_at, reccom.track, reccom.status, reccom.latency_ms, reccom.result
   FROM reccom
   LEFT JOIN tracking
-    ON reccom.version_number = CAST(tracking.version_number AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin`;
+    ON reccom.version_number = tracking.version_number`;
 
 /** The statement and its parameters for `q` (placeholders only: no value is spliced into SQL). */
 export function provenanceSql(q: ProvenanceQuery): { sql: string; params: Array<string | number> } {

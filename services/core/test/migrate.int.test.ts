@@ -3,7 +3,7 @@
 // each migration once. Throw-away database and users, dropped afterwards.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
 import { runMigrateStep } from '../db/migrate-cli.ts';
 import type { MigrateConfig } from '../db/migrate-config.ts';
-import { dropDatabase, migrationFiles } from '../db/migrate.ts';
+import { applyMigrations, dropDatabase, ensureDatabase, MIGRATIONS_DIR, migrationFiles } from '../db/migrate.ts';
 import { checkSchema } from '../db/schema-check.ts';
 import type { AppUser } from '../db/users.ts';
 import { silentLogger } from '../logger.ts';
@@ -119,6 +119,101 @@ describe('concurrent migration runs', () => {
       expect(rows).toEqual(migrationFiles().map((name) => ({ name, n: 1 })));
     } finally {
       await conn.end();
+    }
+  });
+});
+
+const BEFORE_003 = '002_reccom_drop_version_index.sql';
+
+/** A database migrated only up to `last` (inclusive), as a server deployed before later files has it. */
+async function migratedUpTo(cfg: MigrateConfig, last: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'marquee-old-migrations-'));
+  for (const f of migrationFiles().filter((name) => name <= last)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
+  await ensureDatabase(cfg.admin);
+  const conn = await mysql.createConnection({ ...cfg.admin, multipleStatements: true });
+  try {
+    await applyMigrations(conn, dir);
+  } finally {
+    await conn.end();
+  }
+}
+
+async function columnTypes(s: MysqlSettings): Promise<unknown[]> {
+  const conn = await mysql.createConnection(s);
+  try {
+    const [rows] = await conn.query(
+      `SELECT table_name AS t, column_type AS type, character_set_name AS charset, collation_name AS coll, is_nullable AS nullable
+         FROM information_schema.columns
+        WHERE table_schema = ? AND column_name = 'version_number' ORDER BY table_name`,
+      [s.database],
+    );
+    return (rows as Record<string, unknown>[]).map((r) => ({ ...r }));
+  } finally {
+    await conn.end();
+  }
+}
+
+describe('migration 003: one model version type in tracking and reccom', () => {
+  it('converts the rows of a database deployed with INT and VARCHAR versions, and they join by plain equality', async () => {
+    const cfg = freshConfig();
+    await migratedUpTo(cfg, BEFORE_003);
+    const conn = await mysql.createConnection(cfg.admin);
+    try {
+      for (const v of [1, 2, 12]) await conn.query(trackingRow.replace('VALUES (1,', `VALUES (${v},`));
+      for (const [id, v] of [['r-1', '1'], ['r-12', '12'], ['r-s', 'sample'], ['r-2', '2']]) {
+        await conn.query(reccomRow.replace("'r1', '1'", `'${id}', '${v}'`));
+      }
+    } finally {
+      await conn.end();
+    }
+
+    const { applied } = await runMigrateStep(cfg, silentLogger);
+    expect(applied).toEqual(migrationFiles().filter((f) => f > BEFORE_003));
+    expect(applied[0]).toMatch(/^003_/);
+    const column = { type: 'varchar(64)', charset: 'ascii', coll: 'ascii_bin', nullable: 'NO' };
+    expect(await columnTypes(cfg.admin)).toEqual([
+      { t: 'reccom', ...column },
+      { t: 'tracking', ...column },
+    ]);
+
+    const check = await mysql.createConnection(cfg.admin);
+    try {
+      const [joined] = await check.query(
+        `SELECT reccom.request_id AS r, tracking.version_number AS v FROM reccom
+           LEFT JOIN tracking ON reccom.version_number = tracking.version_number ORDER BY reccom.request_id`,
+      );
+      // Every row kept; '1' joins version 1 (not 12), the untracked 'sample' joins nothing.
+      expect(joined).toEqual([
+        { r: 'r-1', v: '1' },
+        { r: 'r-12', v: '12' },
+        { r: 'r-2', v: '2' },
+        { r: 'r-s', v: null },
+      ]);
+      const [tracked] = await check.query('SELECT version_number AS v FROM tracking ORDER BY CHAR_LENGTH(version_number), version_number');
+      expect(tracked).toEqual([{ v: '1' }, { v: '2' }, { v: '12' }]);
+    } finally {
+      await check.end();
+    }
+  });
+
+  it('stops, changing nothing, when a stored version could not be kept exactly', async () => {
+    const cfg = freshConfig();
+    await migratedUpTo(cfg, BEFORE_003);
+    const conn = await mysql.createConnection(cfg.admin);
+    try {
+      await conn.query(reccomRow.replace("'r1', '1'", "'r-x', 'modèle'"));
+    } finally {
+      await conn.end();
+    }
+    await expect(runMigrateStep(cfg, silentLogger)).rejects.toThrow(/version_number/);
+    const check = await mysql.createConnection(cfg.admin);
+    try {
+      const [rows] = await check.query('SELECT version_number AS v FROM reccom');
+      expect(rows).toEqual([{ v: 'modèle' }]);
+      const [applied] = await check.query("SELECT name FROM schema_migrations WHERE name LIKE '003%'");
+      expect(applied).toEqual([]);
+    } finally {
+      await check.end();
     }
   });
 });

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseArgs, UsageError } from '../../core/args.ts';
+import { modelVersionSchema } from '../../core/model-version.ts';
 import { MAX_THREADS } from '../params.ts';
 import { runTraining } from '../run-training.ts';
 import type { TrainParams } from '../types.ts';
@@ -64,7 +65,7 @@ const argsSchema = z
       .optional(),
     'rating-min': numberArg('a number').optional(),
     'rating-max': numberArg('a number').optional(),
-    version: z.string().min(1).optional(),
+    version: modelVersionSchema.optional(),
     json: z.boolean().optional(),
   })
   .refine((a) => (a.test === undefined) !== (a.holdout === undefined), { message: 'give exactly one of --test FILE or --holdout FRACTION' });

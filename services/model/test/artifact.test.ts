@@ -153,5 +153,14 @@ describe('model artifact', () => {
       await expect(loadArtifact(dir)).rejects.toThrow(/not a valid model manifest/);
       await expect(loadArtifact(join(scratch.dir, 'nowhere'))).rejects.toThrow(ArtifactError);
     });
+
+    it('a version that is not a version name (it would be stored and joined on as given)', async () => {
+      const named = join(scratch.dir, 'bad-version');
+      await saveArtifact(named, model, info);
+      await expect(loadArtifact(named)).resolves.toMatchObject({ manifest: { version: '7' } });
+      const manifest = JSON.parse(readFileSync(join(named, 'manifest.json'), 'utf8'));
+      writeFileSync(join(named, 'manifest.json'), JSON.stringify({ ...manifest, version: 'v 7' }));
+      await expect(loadArtifact(named)).rejects.toThrow(/manifest\.json is not a valid model manifest: version: 1-64 letters, digits/);
+    });
   });
 });

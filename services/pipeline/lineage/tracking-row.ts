@@ -15,7 +15,7 @@ export interface VersionFacts {
 
 export function trackingRowFor(f: VersionFacts): TrackingRow {
   return {
-    versionNumber: f.version,
+    versionNumber: String(f.version),
     dataCreation: f.dataCreatedAt,
     trainedOn: new Date(f.manifest.trainedAt),
     modelRmse: f.manifest.metrics.rmse,

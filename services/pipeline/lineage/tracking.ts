@@ -1,8 +1,11 @@
-// Lineage rows in the `tracking` table (services/core/db/migrations/001_*): one per published version.
+// Lineage rows in the `tracking` table (services/core/db/migrations/001_*, 003_*): one per published
+// version. A version is a name (core/model-version.ts), stored and matched as text, never as a number.
 import type mysql from 'mysql2/promise';
+import { MODEL_VERSION_PATTERN, MODEL_VERSION_RULE, PIPELINE_VERSION_REGEXP } from '../../core/model-version.ts';
 
 export interface TrackingRow {
-  versionNumber: number;
+  /** The model version's name: `7` for the pipeline's seventh version. */
+  versionNumber: string;
   /** When the data snapshot was written. */
   dataCreation: Date;
   trainedOn: Date;
@@ -39,7 +42,7 @@ export async function insertTracking(db: Queryable, row: TrackingRow): Promise<v
 }
 
 interface DbRow {
-  version_number: number;
+  version_number: string;
   data_creation: Date;
   trained_on: Date;
   model_rmse: number;
@@ -51,22 +54,29 @@ interface DbRow {
   params: string | null;
 }
 
-export async function findTracking(db: Queryable, version: number): Promise<TrackingRow | null> {
+export async function findTracking(db: Queryable, version: string): Promise<TrackingRow | null> {
   const [rows] = await db.query('SELECT * FROM tracking WHERE version_number = ?', [version]);
   const row = (rows as DbRow[])[0];
   return row ? fromDb(row) : null;
 }
 
-/** The highest tracked version, or null when the table is empty. */
+/**
+ * The highest pipeline version tracked, or null when there is none. Only canonical numbers count
+ * (not `sample`), ordered by length then text: numeric order (9 < 10) without a cast per row.
+ */
 export async function latestTrackedVersion(db: Queryable): Promise<number | null> {
-  const [rows] = await db.query('SELECT MAX(version_number) AS v FROM tracking');
-  const v = (rows as { v: number | null }[])[0]?.v;
-  return v === null || v === undefined ? null : Number(v);
+  const [rows] = await db.query(
+    `SELECT version_number AS v FROM tracking WHERE version_number REGEXP ?
+      ORDER BY CHAR_LENGTH(version_number) DESC, version_number DESC LIMIT 1`,
+    [PIPELINE_VERSION_REGEXP],
+  );
+  const v = (rows as { v: string }[])[0]?.v;
+  return v === undefined ? null : Number(v);
 }
 
 function fromDb(r: DbRow): TrackingRow {
   return {
-    versionNumber: Number(r.version_number),
+    versionNumber: r.version_number,
     dataCreation: r.data_creation,
     trainedOn: r.trained_on,
     modelRmse: Number(r.model_rmse),
@@ -81,7 +91,7 @@ function fromDb(r: DbRow): TrackingRow {
 
 function validate(row: TrackingRow): void {
   const problems: string[] = [];
-  if (!Number.isInteger(row.versionNumber) || row.versionNumber < 1) problems.push(`version_number ${row.versionNumber}`);
+  if (!MODEL_VERSION_PATTERN.test(row.versionNumber)) problems.push(`version_number '${row.versionNumber}' (${MODEL_VERSION_RULE})`);
   if (!Number.isFinite(row.modelRmse)) problems.push(`model_rmse ${row.modelRmse}`);
   if (row.modelMae !== null && !Number.isFinite(row.modelMae)) problems.push(`model_mae ${row.modelMae}`);
   for (const [k, v] of [['data_md5', row.dataMd5], ['model_md5', row.modelMd5]] as const) {

@@ -51,7 +51,7 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
     if (existsSync(layout.modelDir(version))) {
       throw new Error(`models/${version} exists but data/version.txt says ${previousVersion}; remove it or fix version.txt`);
     }
-    if (await findTracking(pool, version)) {
+    if (await findTracking(pool, String(version))) {
       throw new Error(`the tracking table already has version ${version} but data/version.txt says ${previousVersion}`);
     }
     const runId = newRunId();

@@ -17,7 +17,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const row = (versionNumber: number): TrackingRow => ({
+const row = (versionNumber: string): TrackingRow => ({
   versionNumber,
   dataCreation: new Date('2025-03-01T10:00:00.123Z'),
   trainedOn: new Date('2025-03-01T10:05:00.456Z'),
@@ -33,24 +33,38 @@ const row = (versionNumber: number): TrackingRow => ({
 describe('tracking', () => {
   it('stores a version row and reads it back unchanged', async () => {
     expect(await latestTrackedVersion(pool)).toBeNull();
-    await insertTracking(pool, row(1));
-    expect(await findTracking(pool, 1)).toEqual(row(1));
-    expect(await findTracking(pool, 2)).toBeNull();
-    await insertTracking(pool, { ...row(2), modelMae: null, gitCommit: null, params: null });
+    await insertTracking(pool, row('1'));
+    expect(await findTracking(pool, '1')).toEqual(row('1'));
+    expect(await findTracking(pool, '2')).toBeNull();
+    await insertTracking(pool, { ...row('2'), modelMae: null, gitCommit: null, params: null });
     expect(await latestTrackedVersion(pool)).toBe(2);
-    expect(await findTracking(pool, 2)).toMatchObject({ modelMae: null, gitCommit: null, params: null });
+    expect(await findTracking(pool, '2')).toMatchObject({ modelMae: null, gitCommit: null, params: null });
   });
 
   it('refuses a second row for the same version', async () => {
-    await insertTracking(pool, row(10));
-    await expect(insertTracking(pool, { ...row(10), modelRmse: 0.5 })).rejects.toThrow(/Duplicate entry/);
-    expect((await findTracking(pool, 10))?.modelRmse).toBe(0.8912);
+    await insertTracking(pool, row('10'));
+    await expect(insertTracking(pool, { ...row('10'), modelRmse: 0.5 })).rejects.toThrow(/Duplicate entry/);
+    expect((await findTracking(pool, '10'))?.modelRmse).toBe(0.8912);
+  });
+
+  it('reads the latest pipeline version numerically (10 after 9), ignoring named versions', async () => {
+    await insertTracking(pool, row('9'));
+    await insertTracking(pool, row('sample'));
+    await insertTracking(pool, row('zzz'));
+    expect(await latestTrackedVersion(pool)).toBe(10);
+    await insertTracking(pool, row('100'));
+    expect(await latestTrackedVersion(pool)).toBe(100);
+    expect((await findTracking(pool, 'sample'))?.versionNumber).toBe('sample');
+    // A name is matched exactly: no case folding, no number conversion.
+    expect(await findTracking(pool, 'SAMPLE')).toBeNull();
+    expect(await findTracking(pool, '0100')).toBeNull();
   });
 
   it('validates a row before it reaches the database', async () => {
-    await expect(insertTracking(pool, { ...row(11), modelRmse: Number.NaN, dataMd5: 'xyz' })).rejects.toThrow(
+    await expect(insertTracking(pool, { ...row('11'), modelRmse: Number.NaN, dataMd5: 'xyz' })).rejects.toThrow(
       /invalid tracking row: model_rmse NaN, data_md5 'xyz'/,
     );
-    expect(await findTracking(pool, 11)).toBeNull();
+    expect(await findTracking(pool, '11')).toBeNull();
+    await expect(insertTracking(pool, row('v 11'))).rejects.toThrow(/invalid tracking row: version_number .*1-64 letters, digits/);
   });
 });

@@ -28,7 +28,7 @@ describe('trackingRowFor', () => {
       holdout: 0.2,
     });
     expect(row).toEqual({
-      versionNumber: 3,
+      versionNumber: '3',
       dataCreation: new Date('2025-02-03T04:00:00Z'),
       trainedOn: new Date('2025-02-03T04:05:06.000Z'),
       modelRmse: 0.9,

@@ -1,5 +1,6 @@
 // The provenance query and CLI against a real MariaDB: reccom rows joined to their model's
-// tracking row; a non-numeric version (`sample`) has no lineage but is still listed.
+// tracking row by plain equality of one shared version type; a version with no tracking row
+// (`sample`) has no lineage but is still listed.
 import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +40,11 @@ describe('provenance against MariaDB', () => {
     pool = createPool(db.settings);
     await pool.query(
       `INSERT INTO tracking (version_number, data_creation, trained_on, model_rmse, model_mae, data_md5, model_md5, git_commit, rating_count, params)
-       VALUES (1, '2026-11-01 10:00:00.000', '2026-11-01 10:05:00.000', 0.9312, 0.73, ?, ?, ?, 1000, NULL),
-              (2, '2026-11-02 10:00:00.000', '2026-11-02 10:06:30.500', 0.9101, 0.71, ?, ?, NULL, 1500, NULL),
-              (12, '2026-11-03 10:00:00.000', '2026-11-03 10:05:00.000', 0.8999, 0.70, ?, ?, NULL, 2000, NULL)`,
-      ['a'.repeat(32), 'b'.repeat(32), 'c0ffee1234567890', 'd'.repeat(32), 'e'.repeat(32), 'f'.repeat(32), '9'.repeat(32)],
+       VALUES ('1', '2026-11-01 10:00:00.000', '2026-11-01 10:05:00.000', 0.9312, 0.73, ?, ?, ?, 1000, NULL),
+              ('2', '2026-11-02 10:00:00.000', '2026-11-02 10:06:30.500', 0.9101, 0.71, ?, ?, NULL, 1500, NULL),
+              ('12', '2026-11-03 10:00:00.000', '2026-11-03 10:05:00.000', 0.8999, 0.70, ?, ?, NULL, 2000, NULL),
+              ('base', '2026-11-04 10:00:00.000', '2026-11-04 10:05:00.000', 0.8888, 0.69, ?, ?, NULL, 2500, NULL)`,
+      ['a'.repeat(32), 'b'.repeat(32), 'c0ffee1234567890', 'd'.repeat(32), 'e'.repeat(32), 'f'.repeat(32), '9'.repeat(32), '1'.repeat(32), '2'.repeat(32)],
     );
     await pool.query(
       `INSERT INTO reccom (request_id, version_number, user_id, served_at, track, status, latency_ms, result) VALUES
@@ -50,7 +52,9 @@ describe('provenance against MariaDB', () => {
         ('r-2', '2', 42, '2026-11-05 09:00:00.000', 'canary', 200, 8.25, '7,8,9'),
         ('r-3', 'sample', 42, '2026-11-05 10:00:00.000', 'stable', 200, 3.0, '1'),
         ('r-4', '1', 7, '2026-11-05 11:00:00.000', 'stable', 200, 4.0, '2,3'),
-        ('r-5', '2', 42, '2026-11-05 07:00:00.000', 'canary', 503, 1.0, NULL)`,
+        ('r-5', '2', 42, '2026-11-05 07:00:00.000', 'canary', 503, 1.0, NULL),
+        ('r-6', 'base', 8, '2026-11-05 12:00:00.000', 'stable', 200, 2.0, '4'),
+        ('r-7', 'BASE', 8, '2026-11-05 13:00:00.000', 'stable', 200, 2.0, '5')`,
     );
   });
   afterAll(async () => {
@@ -88,6 +92,14 @@ describe('provenance against MariaDB', () => {
     const rows = await queryProvenance(pool, { kind: 'user', userId: 7, limit: 5 });
     expect(rows).toHaveLength(1);
     expect(rows[0].modelRmse).toBe(0.9312);
+  });
+
+  it('joins a named version that has a tracking row, matching names exactly (case matters)', async () => {
+    const rows = await queryProvenance(pool, { kind: 'user', userId: 8, limit: 5 });
+    expect(rows.map((r) => [r.requestId, r.versionNumber, r.modelRmse])).toEqual([
+      ['r-7', 'BASE', null],
+      ['r-6', 'base', 0.8888],
+    ]);
   });
 
   it('honours the limit and looks up a single request', async () => {
