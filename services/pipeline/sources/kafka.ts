@@ -4,10 +4,15 @@
 // resolves the offsets and commits them. A consumer killed at any moment re-reads its uncommitted
 // messages on restart. The source ends when the window elapses, `maxMessages` were read, or (with
 // `idleMs`) nothing new arrived for that long; undelivered messages stay uncommitted.
+// The idle clock runs only while the source holds partitions of the topic: a restarted collector may
+// join a group whose partitions a killed member still holds (until its session times out), and
+// "nothing arrived" means nothing then. A window that read nothing while the group lags (committed
+// offsets behind the end of the topic) throws KafkaLagError instead of ending empty.
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import type { LineSource, SourceBatch } from '../types.ts';
 import { createKafkaClient } from './kafka-client.ts';
+import { fetchGroupLag, KafkaLagError } from './kafka-lag.ts';
 
 export interface KafkaSourceOptions {
   brokers: string[];
@@ -17,7 +22,7 @@ export interface KafkaSourceOptions {
   windowMs?: number;
   /** End after this many messages. */
   maxMessages?: number;
-  /** End once no message has arrived for this long (counted from joining the group). */
+  /** End once no message has arrived for this long (counted from being assigned partitions). */
   idleMs?: number;
   logger?: Logger;
   /** Where a group without committed offsets starts: the topic's beginning (default) or its end. */
@@ -43,7 +48,9 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
   if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${windowMs}`);
   if (!(maxMessages > 0)) throw new RangeError(`maxMessages must be positive, got ${maxMessages}`);
   const logger = opts.logger ?? silentLogger;
-  const consumer: Consumer = createKafkaClient(opts.brokers, opts.clientId ?? `marquee-ingest-${process.pid}`, logger).consumer({
+  const fromBeginning = opts.fromBeginning ?? true;
+  const kafka = createKafkaClient(opts.brokers, opts.clientId ?? `marquee-ingest-${process.pid}`, logger);
+  const consumer: Consumer = kafka.consumer({
     groupId: opts.groupId,
     maxBytesPerPartition: opts.maxBytesPerPartition,
     maxWaitTimeInMs: 500,
@@ -63,15 +70,26 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
   };
   let stopping = false;
   let crash: Error | null = null;
-  let joined = false;
+  /** Holds partitions of the topic: assigned at the last join, or a fetch brought messages. */
+  let assigned = false;
   let lastActivity = Date.now();
   let read = 0;
   let closed: Promise<void> | null = null;
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-    lastActivity = Date.now();
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    const partitions = e.payload.memberAssignment[opts.topic] ?? [];
+    assigned = partitions.length > 0;
+    if (assigned) {
+      lastActivity = Date.now();
+      logger.info('partitions assigned', { topic: opts.topic, partitions: partitions.join(',') });
+    } else {
+      logger.warn('joined the group without partitions: another member holds them; the idle clock waits', { topic: opts.topic, groupId: opts.groupId });
+    }
     notify();
+  });
+  // A rebalance takes the partitions away until the next join.
+  consumer.on(consumer.events.REBALANCING, () => {
+    assigned = false;
   });
   consumer.on(consumer.events.CRASH, (e) => {
     if (!e.payload.restart) {
@@ -86,6 +104,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
     const messages = room < batch.messages.length ? batch.messages.slice(0, room) : batch.messages;
     if (messages.length === 0) return;
     read += messages.length;
+    assigned = true;
     lastActivity = Date.now();
     const lastOffset = messages[messages.length - 1].offset;
     let settled = false;
@@ -133,27 +152,45 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
     return closed;
   }
 
+  /** After a window that read nothing: pending messages mean they were held elsewhere, not absent. */
+  async function failIfLagging(): Promise<void> {
+    const partitions = await fetchGroupLag(kafka, opts.groupId, opts.topic, fromBeginning);
+    const lag = partitions.reduce((a, p) => a + p.lag, 0);
+    if (lag > 0) throw new KafkaLagError(opts.topic, opts.groupId, lag, partitions);
+  }
+
   return {
     async *batches(): AsyncGenerator<SourceBatch> {
       const deadline = Date.now() + windowMs;
+      /** Set when the window, the idle limit or maxMessages ended it (not a close() by the caller). */
+      let ended = false;
       try {
         await consumer.connect();
-        await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? true });
+        await consumer.subscribe({ topics: [opts.topic], fromBeginning });
         await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
         logger.info('consuming', { topic: opts.topic, groupId: opts.groupId, windowMs, maxMessages: opts.maxMessages, idleMs: opts.idleMs });
         for (;;) {
           if (crash) throw new Error(`Kafka consumer crashed: ${(crash as Error).message}`);
           if (stopping) break;
           const now = Date.now();
-          if (now >= deadline) break;
+          if (now >= deadline) {
+            ended = true;
+            break;
+          }
           const next = queue.shift();
           if (next) {
             yield { lines: next.lines, commit: next.commit };
             continue;
           }
-          if (read >= maxMessages) break;
-          const idleLeft = opts.idleMs !== undefined && joined ? lastActivity + opts.idleMs - now : Number.POSITIVE_INFINITY;
-          if (idleLeft <= 0) break;
+          if (read >= maxMessages) {
+            ended = true;
+            break;
+          }
+          const idleLeft = opts.idleMs !== undefined && assigned ? lastActivity + opts.idleMs - now : Number.POSITIVE_INFINITY;
+          if (idleLeft <= 0) {
+            ended = true;
+            break;
+          }
           await new Promise<void>((r) => {
             wake = r;
             setTimeout(r, Math.min(deadline - now, idleLeft, 1_000));
@@ -162,6 +199,7 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
       } finally {
         await close();
       }
+      if (ended && read === 0) await failIfLagging();
     },
     close,
   };

@@ -1,4 +1,5 @@
-// Real Kafka (127.0.0.1:9092): ingest with committed offsets, and a consumer SIGKILLed mid-window.
+// Real Kafka (127.0.0.1:9092): ingest with committed offsets, a consumer SIGKILLed mid-window, and a
+// group whose partitions a dead member still holds.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { ingest } from '../ingest.ts';
 import { createArraySource } from '../sources/array.ts';
 import { committedOffsets } from '../sources/kafka-client.ts';
 import { createKafkaSource } from '../sources/kafka.ts';
-import { BROKERS, countKinds, createTopic, generatedLines, produce, uniqueName } from './helpers/kafka.ts';
+import { BROKERS, countKinds, createTopic, generatedLines, killHolder, produce, startHolder, uniqueName } from './helpers/kafka.ts';
 import { repoRoot } from './paths.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'marquee-kafka-it-'));
@@ -18,6 +19,15 @@ const deadLetterLines = (path: string) =>
     .trim()
     .split('\n')
     .map((l) => (JSON.parse(l) as { line: string; reason: string }).line);
+
+/** A topic with `n` pending lines whose only partition a member of the group (6 s session) holds. */
+async function heldTopic(prefix: string, n: number) {
+  const topic = uniqueName(prefix);
+  const groupId = uniqueName('g');
+  await createTopic(topic);
+  await produce(topic, generatedLines(n).map((x) => x.line));
+  return { topic, groupId, holder: await startHolder(topic, groupId, 6_000) };
+}
 
 describe('Kafka source + ingest', () => {
   it('reads maxMessages, dead-letters the bad lines, commits offsets, and resumes after them', async () => {
@@ -125,4 +135,44 @@ describe('Kafka source + ingest', () => {
     const bad = new Set(items.filter((x) => x.kind === 'malformed' || x.kind === 'bad_user').map((x) => x.line));
     expect(new Set(deadLetterLines(deadLetterPath))).toEqual(bad);
   }, 150_000);
+
+  it('starts the idle clock only once it holds a partition: waits out a member that holds it, then reads everything', async () => {
+    const { topic, groupId, holder } = await heldTopic('it-held', 3_000);
+    try {
+      const run = ingest(createKafkaSource({ brokers: BROKERS, topic, groupId, idleMs: 1_500, windowMs: 60_000 }), {
+        dataDir: join(work, 'e', 'data'),
+        deadLetterPath: join(work, 'e', 'dead.log'),
+      });
+      // The collector's join makes the holder rejoin; the collector comes out of it without partitions
+      // (the holder keeps partition 0). Longer than the idle limit later the holder dies, and keeps the
+      // partition until its 6 s session times out.
+      await holder.joined(2);
+      await new Promise((r) => setTimeout(r, 2_500));
+      await killHolder(holder);
+      const report = await run;
+      expect(report.lines).toBe(3_000);
+      expect(await committedOffsets(BROKERS, groupId, topic)).toEqual(new Map([[0, 3_000]]));
+    } finally {
+      holder.child.kill('SIGKILL'); // already dead unless the test failed early
+    }
+  }, 60_000);
+
+  it('fails naming topic, group and lag when a window reads nothing while a dead member holds the partition', async () => {
+    const { topic, groupId, holder } = await heldTopic('it-lag', 2_000);
+    await killHolder(holder); // restarted right after a crash: the dead member holds partition 0 for 6 s more
+    const dataDir = join(work, 'f', 'data');
+    const deadLetterPath = join(work, 'f', 'dead.log');
+
+    const empty = ingest(createKafkaSource({ brokers: BROKERS, topic, groupId, idleMs: 1_000, windowMs: 2_000 }), { dataDir, deadLetterPath });
+    await expect(empty).rejects.toMatchObject({ name: 'KafkaLagError', topic, groupId, lag: 2_000 });
+    await expect(empty).rejects.toThrow(
+      new RegExp(`^Kafka topic ${topic}: read nothing, but consumer group ${groupId} has 2000 messages pending \\(partition 0: committed none, end 2000\\)`),
+    );
+    expect((await committedOffsets(BROKERS, groupId, topic)).get(0)).toBe(-1);
+
+    // Once the dead member's session has timed out, a run reads them all.
+    const report = await ingest(createKafkaSource({ brokers: BROKERS, topic, groupId, idleMs: 1_500, windowMs: 60_000 }), { dataDir, deadLetterPath });
+    expect(report.lines).toBe(2_000);
+    expect(await committedOffsets(BROKERS, groupId, topic)).toEqual(new Map([[0, 2_000]]));
+  }, 60_000);
 });

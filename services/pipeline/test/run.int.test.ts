@@ -38,6 +38,7 @@ import {
   type SmtpSink,
   type Workspace,
 } from './run-fixtures.ts';
+import { killHolder, startHolder } from './helpers/kafka.ts';
 import { treeOf } from './version-helpers.ts';
 
 const BROKERS = '127.0.0.1:9092';
@@ -303,6 +304,25 @@ describe('pipeline run', () => {
     const again = await run(more.env);
     expect(again.summary).toMatchObject({ status: 'published', version: 2, ratings: ratings.length });
   });
+
+  it('versions nothing when its Kafka window read nothing while a killed collector still holds the partition', async () => {
+    const { ws, pool, run } = await setup();
+    const ratings = seedRatings();
+    expect((await run({}, writeLines(ws, logLinesFor(ratings.slice(0, 2500))))).summary.status).toBe('published');
+    const more = await produce(logLinesFor(ratings.slice(2500)));
+    const group = more.env.KAFKA_GROUP_ID;
+    await killHolder(await startHolder(more.topic, group, 6_000));
+
+    const { summary, mails } = await run({ ...more.env, INGEST_WINDOW_MS: '2000', INGEST_IDLE_MS: '1000' });
+    expect(summary).toMatchObject({ status: 'failed', failedStep: 'collect', version: 2, rolledBack: true });
+    expect(summary.error).toMatch(new RegExp(`^Kafka topic ${more.topic}: read nothing, but consumer group ${group} has ${more.env.INGEST_MAX_MESSAGES} messages pending`));
+    expect(exitCodeFor(summary)).toBe(1);
+    expect(versionCommits(ws.remote)).toEqual(['Data and Model version update: [1]']);
+    expect(readdirSync(join(ws.workdir, 'models'))).toEqual(['1']);
+    expect(await latestTrackedVersion(pool)).toBe(1);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].body).toContain(`consumer group ${group} has ${more.env.INGEST_MAX_MESSAGES} messages pending`);
+  }, 60_000);
 
   it('retries a failing push, reports it, and leaves the working copy, cache, models and version as they were', async () => {
     const { ws, pool, logs, run } = await setup();

@@ -1,7 +1,10 @@
 // Kafka helpers for the integration tests: unique names, producing lines, generated log lines
 // whose kinds are known by construction (so expectations never come from the parser itself).
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { createKafkaClient, createProducer, ensureTopic } from '../../sources/kafka-client.ts';
+import { repoRoot } from '../paths.ts';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
@@ -49,4 +52,41 @@ export function countKinds(items: Array<{ kind: Kind }>): Record<Kind, number> {
   const out: Record<Kind, number> = { watch: 0, rate: 0, recommendation: 0, malformed: 0, bad_user: 0 };
   for (const it of items) out[it.kind]++;
   return out;
+}
+
+export interface Holder {
+  child: ChildProcess;
+  /** Resolves once the holder has been assigned partition 0 `n` times (it rejoins on every rebalance). */
+  joined(n: number): Promise<void>;
+}
+
+/** Starts a group member that holds the partitions and never consumes; resolves once it holds partition 0. */
+export async function startHolder(topic: string, groupId: string, sessionTimeoutMs: number): Promise<Holder> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'services/pipeline/test/helpers/kafka-holder.ts'), BROKERS.join(','), topic, groupId, String(sessionTimeoutMs)],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  const waiters: Array<() => void> = [];
+  const count = () => (out.match(/assigned \{"[^"]+":\[0\]\}/g) ?? []).length;
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+    for (const w of waiters.splice(0)) w();
+  });
+  const joined = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => (count() >= n ? resolve() : waiters.push(check));
+      child.once('exit', (code) => reject(new Error(`holder exited (${code}) before its join ${n}: ${out}`)));
+      check();
+    });
+  await joined(1);
+  return { child, joined };
+}
+
+/** SIGKILLs the holder: it stays a member, holding its partitions, until its session times out. */
+export async function killHolder(holder: Holder): Promise<void> {
+  const exited = new Promise((r) => holder.child.on('exit', r));
+  holder.child.kill('SIGKILL');
+  await exited;
 }
