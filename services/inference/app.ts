@@ -17,7 +17,8 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
-import type { ProvenanceRow } from './provenance/recorder.ts';
+import { deliveryJudge, parseRequestStart, startOf } from './provenance/delivery.ts';
+import { ABANDONED_STATUS, type ProvenanceRow } from './provenance/row.ts';
 import type { Recommender } from './recommender.ts';
 import { requestIdMinter } from './request-id.ts';
 import { parseUserId, userIdError } from './user-id.ts';
@@ -35,8 +36,17 @@ export interface AppOptions {
   recommender?: Recommender;
   version?: string;
   track: Track;
-  /** Provenance: gets one row per served /recommend request. */
+  /** This process's name in X-Replica and in provenance rows (REPLICA_NAME). */
+  replica?: string;
+  /**
+   * Provenance: one row per /recommend GET answered 200, once it is known whether the caller got
+   * it (status 200) or had gone (ABANDONED_STATUS); see provenance/delivery.ts.
+   */
   recorder?: { record(row: ProvenanceRow): void };
+  /** NGINX's per-try read timeout: an answer written later may have been abandoned (delivery.ts). */
+  acceptWithinMs?: number;
+  /** Counts answers the caller did not receive. */
+  onAbandoned?: () => void;
   registry: Registry;
   /** Test-only latency added to /recommend (INFERENCE_TEST_DELAY_MS). */
   testDelayMs?: number;
@@ -53,6 +63,7 @@ type Timed = IncomingMessage & { [T0]?: number };
 
 export function createApp(opts: AppOptions): InferenceApp {
   const { track, recorder } = opts;
+  const replica = opts.replica ?? 'replica';
   const log = opts.logger ?? silentLogger;
   const delay = opts.testDelayMs ?? 0;
   const metrics = createMetrics(opts.registry, track);
@@ -87,22 +98,50 @@ export function createApp(opts: AppOptions): InferenceApp {
     res.setHeader('Content-Type', TEXT);
     if (version) res.setHeader('X-Model-Version', version);
     res.setHeader('X-Serving-Track', track);
+    res.setHeader('X-Replica', replica);
     res.setHeader('X-Request-Id', requestId ?? requestIdOf(req));
     res.end(body);
     metrics.series(req.method ?? 'GET', route, status).observe(elapsed(req) / 1000);
   };
 
-  /** The 200 answer of /recommend, its metrics and its provenance row. */
+  // Provenance rows wait for the verdict on delivery; the row is made when the answer is written.
+  const judge = recorder
+    ? deliveryJudge<ProvenanceRow>(opts.acceptWithinMs ?? 180, (row, got) => {
+        if (!got) {
+          row.status = ABANDONED_STATUS;
+          opts.onAbandoned?.();
+        }
+        recorder.record(row);
+      })
+    : null;
+
+  /** The 200 answer of /recommend, its metrics and (for a GET) its provenance row. */
   const sendRecommendation = (req: IncomingMessage, res: ServerResponse, requestId: string, userId: number, body: string) => {
+    const ms = elapsed(req);
+    const row: ProvenanceRow | null =
+      judge && req.method === 'GET'
+        ? { requestId, replica, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body }
+        : null;
+    const socket = req.socket;
+    if (row && (res.destroyed || socket.destroyed)) {
+      // The caller hung up while the answer was being made: nobody will read it.
+      row.status = ABANDONED_STATUS;
+      opts.onAbandoned?.();
+      recorder!.record(row);
+      res.destroy();
+      return;
+    }
     res.statusCode = 200;
     res.setHeader('Content-Type', TEXT);
     res.setHeader('X-Model-Version', version);
     res.setHeader('X-Serving-Track', track);
+    res.setHeader('X-Replica', replica);
     res.setHeader('X-Request-Id', requestId);
-    res.end(body);
-    const ms = elapsed(req);
+    if (row) {
+      const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - ms);
+      res.end(body, () => judge!.written(row, socket, start));
+    } else res.end(body);
     (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
-    recorder?.record({ requestId, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body });
   };
   const reply =
     delay > 0

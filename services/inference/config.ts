@@ -1,9 +1,18 @@
 // The inference service's environment, validated once at start-up (see docs/architecture.md).
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../core/db/connection.ts';
+import { PROXY_TIMEOUTS } from '../core/localstack/nginx-conf.ts';
+
+/** A replica's name: X-Replica and reccom.replica (ASCII, as the column). */
+const REPLICA_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** `<host>-<port>`, made safe for REPLICA_NAME: unique per process on one host. */
+export function defaultReplicaName(port: number, host = hostname()): string {
+  return `${host.replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 56)}-${port}`;
+}
 
 /**
  * One rank worker per core, at most 4. Not cores - 1: at 1,000 cache misses/s on the 27k-movie
@@ -26,8 +35,21 @@ export const inferenceEnvShape = {
   /** Rows per INSERT; a power of two is one prepared statement (see provenance/insert.ts). */
   PROVENANCE_BATCH_SIZE: env.int(1024, 1),
   PROVENANCE_FLUSH_MS: env.int(1000, 10),
-  /** Rows held at most (beyond it rows are dropped and counted); ~0.2 KB each while buffered. */
+  /** Rows held in memory at most (beyond it they wait in the spool only); ~0.2 KB each. */
   PROVENANCE_BUFFER_MAX: env.int(300_000, 1),
+  /** The local spool that keeps rows across kill -9 until they are in MySQL (provenance/spool.ts). */
+  PROVENANCE_SPOOL: z.enum(['on', 'off']).default('on'),
+  /** Its root, relative to the repo root unless absolute; one subdirectory per MySQL database. */
+  PROVENANCE_SPOOL_DIR: env.string('var/provenance-spool'),
+  /** Rows are appended and fdatasync'd in groups this far apart: the loss window of kill -9. */
+  PROVENANCE_SPOOL_GROUP_MS: env.int(10, 1),
+  /**
+   * An answer written later than this after NGINX took the request may have been abandoned by
+   * NGINX (its per-try read timeout); see provenance/delivery.ts.
+   */
+  PROVENANCE_ACCEPT_WITHIN_MS: env.int(PROXY_TIMEOUTS.readMs, 1),
+  /** This process's name in X-Replica and reccom.replica; default <hostname>-<port>. */
+  REPLICA_NAME: z.string().regex(REPLICA_NAME, 'letters, digits, . _ : - (1-64)').optional(),
   /**
    * Write-behind: while the host's CPU is at least PROVENANCE_DEFER_CPU busy, rows wait up to this
    * long before MySQL gets them (0: never wait). See provenance/recorder.ts.
@@ -48,8 +70,13 @@ export interface InferenceConfig {
   host: string;
   modelPath: string;
   track: 'stable' | 'canary';
+  replica: string;
   provenance: {
     enabled: boolean;
+    /** Spool directory for this database, or null when the spool is off. */
+    spoolDir: string | null;
+    spoolGroupMs: number;
+    acceptWithinMs: number;
     batchSize: number;
     flushMs: number;
     bufferMax: number;
@@ -69,13 +96,20 @@ export function loadInferenceConfig(
   repoRoot = process.cwd(),
 ): InferenceConfig {
   const c = loadConfig(inferenceEnvShape, source);
+  const root = isAbsolute(c.PROVENANCE_SPOOL_DIR) ? c.PROVENANCE_SPOOL_DIR : resolve(repoRoot, c.PROVENANCE_SPOOL_DIR);
+  // Rows only ever go to the database they were recorded for, so each database has its own spool.
+  const database = `${c.MYSQL_HOST}_${c.MYSQL_PORT}_${c.MYSQL_DATABASE}`.replace(/[^A-Za-z0-9._-]/g, '_');
   return {
     port: c.PORT,
     host: c.HOST,
     modelPath: isAbsolute(c.MODEL_PATH) ? c.MODEL_PATH : resolve(repoRoot, c.MODEL_PATH),
     track: c.TRACK,
+    replica: c.REPLICA_NAME ?? defaultReplicaName(c.PORT),
     provenance: {
       enabled: c.PROVENANCE === 'on',
+      spoolDir: c.PROVENANCE_SPOOL === 'on' ? resolve(root, database) : null,
+      spoolGroupMs: c.PROVENANCE_SPOOL_GROUP_MS,
+      acceptWithinMs: c.PROVENANCE_ACCEPT_WITHIN_MS,
       batchSize: c.PROVENANCE_BATCH_SIZE,
       flushMs: c.PROVENANCE_FLUSH_MS,
       bufferMax: c.PROVENANCE_BUFFER_MAX,

@@ -19,6 +19,7 @@ import { createProvenanceMetrics } from './metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from './provenance/recorder.ts';
 import { createRecommender } from './recommender.ts';
 import { createRankPool, type RankPool } from './rank-pool.ts';
+import { Spool } from './provenance/spool.ts';
 import { createSimdRanker } from './simd-ranker.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,6 +49,16 @@ if (config.provenance.enabled) {
   cpuPressure =
     p.maxDeferMs > 0 ? hostCpuPressure({ threshold: p.deferCpu, onUnavailable: (reason) => plog.warn(reason) }) : undefined;
   const mysqlPool = createPool(p.mysql);
+  // Segments close every 2 s (or 20,000 rows), so a written one is deleted soon after.
+  let spool = p.spoolDir ? new Spool({ dir: p.spoolDir, groupMs: p.spoolGroupMs, segmentRows: 20_000, segmentMs: 2000, logger: plog }) : undefined;
+  let replay: string[] = [];
+  try {
+    replay = spool?.open() ?? [];
+  } catch (err) {
+    // Serving matters more than the spool: go on with rows in memory only, and say so.
+    plog.error('provenance spool unavailable: rows are kept in memory only until MySQL has them', { dir: p.spoolDir, error: err as Error });
+    spool = undefined;
+  }
   recorder = new ProvenanceRecorder({
     sink: mysqlRowSink(mysqlPool),
     metrics: provenanceMetrics,
@@ -55,9 +66,11 @@ if (config.provenance.enabled) {
     flushMs: p.flushMs,
     bufferMax: p.bufferMax,
     defer: cpuPressure ? { pressure: cpuPressure, maxDeferMs: p.maxDeferMs } : undefined,
+    spool,
     logger: plog,
   });
   recorder.start();
+  recorder.replay(replay);
   // Replicas do not migrate (their user may only INSERT reccom rows); the migration step does. A
   // missing schema or MySQL being down must not stop serving: it is logged and rows stay buffered
   // until the table is there.
@@ -67,11 +80,20 @@ if (config.provenance.enabled) {
   });
 }
 
-const app = createApp({ track: config.track, registry, recorder, testDelayMs: config.testDelayMs, logger: log });
+const app = createApp({
+  track: config.track,
+  replica: config.replica,
+  registry,
+  recorder,
+  acceptWithinMs: config.provenance.acceptWithinMs,
+  onAbandoned: () => provenanceMetrics.abandoned.inc(),
+  testDelayMs: config.testDelayMs,
+  logger: log,
+});
 const server: Server = app.listen(config.port, config.host);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
-  log.info('listening', { host: config.host, port, track: config.track, provenance: config.provenance.enabled ? 'on' : 'off' });
+  log.info('listening', { host: config.host, port, track: config.track, replica: config.replica, provenance: config.provenance.enabled ? 'on' : 'off' });
 });
 server.on('error', (err) => {
   log.error('server error', { error: err });

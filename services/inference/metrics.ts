@@ -158,7 +158,22 @@ export function createProvenanceMetrics(registry: Registry) {
     }),
     dropped: new Counter({
       name: 'provenance_dropped_total',
-      help: 'reccom rows dropped because the provenance buffer was full',
+      help: 'reccom rows dropped (buffer full without a spool, or recorder closed)',
+      registers: [registry],
+    }),
+    spilled: new Counter({
+      name: 'provenance_spilled_total',
+      help: 'reccom rows kept in the spool only because the memory buffer was full (read back later)',
+      registers: [registry],
+    }),
+    replayed: new Counter({
+      name: 'provenance_replayed_total',
+      help: 'reccom rows read back from the spool (a stopped process, or a spill)',
+      registers: [registry],
+    }),
+    abandoned: new Counter({
+      name: 'provenance_abandoned_total',
+      help: 'answers the caller did not receive (it had gone), recorded with status 499',
       registers: [registry],
     }),
     buffered: new Gauge({

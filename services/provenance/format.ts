@@ -1,6 +1,13 @@
 // Human-readable and JSON renderings of provenance records. Pure: strings in, strings out.
 import type { ProvenanceRecord } from './query.ts';
 
+/** What a row's status says about the caller: 499 is an answer nobody received (see query.ts). */
+export function deliveryNote(status: number): string {
+  if (status === 200) return 'received by the caller';
+  if (status === 499) return 'abandoned: the caller (NGINX) had given up on this replica; not what the caller got';
+  return `status ${status}`;
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : '-');
 const short = (s: string | null, n = 8) => (s ? s.slice(0, n) : '-');
 
@@ -20,10 +27,11 @@ export function renderTable(headers: string[], rows: string[][]): string {
 }
 
 export function formatUserTable(userId: number, records: ProvenanceRecord[], limit: number): string {
-  const headers = ['served_at', 'request_id', 'track', 'status', 'latency_ms', 'version', 'trained_on', 'data_creation', 'rmse', 'data_md5', 'model_md5', 'git', 'result'];
+  const headers = ['served_at', 'request_id', 'replica', 'track', 'status', 'latency_ms', 'version', 'trained_on', 'data_creation', 'rmse', 'data_md5', 'model_md5', 'git', 'result'];
   const rows = records.map((r) => [
     iso(r.servedAt),
     r.requestId,
+    r.replica || '-',
     r.track,
     String(r.status),
     r.latencyMs.toFixed(1),
@@ -51,8 +59,9 @@ export function formatDetail(records: ProvenanceRecord[]): string {
           `request ${r.requestId}`,
           `  user           ${r.userId}`,
           `  served_at      ${iso(r.servedAt)}`,
+          `  replica        ${r.replica || '-'}`,
           `  track          ${r.track}`,
-          `  status         ${r.status}`,
+          `  status         ${r.status} (${deliveryNote(r.status)})`,
           `  latency_ms     ${r.latencyMs.toFixed(1)}`,
           `  model version  ${r.versionNumber}${r.trainedOn === null ? '  (no lineage recorded for this version)' : ''}`,
           `  trained_on     ${iso(r.trainedOn)}`,

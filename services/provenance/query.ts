@@ -2,6 +2,11 @@
 // the `tracking` row of their model version. Both tables store the version as the same exact-match
 // name (migration 003: VARCHAR(64) ascii_bin), so the join is a plain equality on tracking's primary
 // key. A version with no tracking row (e.g. the bootstrap `sample`) is still listed, hence LEFT JOIN.
+//
+// One request can have several rows, one per replica that answered it (migration 004): when a
+// replica answered after NGINX's read timeout, NGINX retried on another, and the late answer is
+// recorded with status 499 (abandoned). A request's rows come with the answer the caller got
+// (status 200) first, so the first row names the replica, model and data behind what was received.
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 
@@ -11,6 +16,8 @@ export type ProvenanceQuery =
 
 export interface ProvenanceRecord {
   requestId: string;
+  /** The process that answered (REPLICA_NAME); '' for rows older than migration 004. */
+  replica: string;
   userId: number;
   servedAt: Date;
   track: string;
@@ -33,7 +40,7 @@ export const MAX_LIMIT = 10_000;
 const SELECT = `SELECT reccom.version_number, reccom.user_id,
        tracking.data_creation, tracking.trained_on, tracking.model_rmse,
        tracking.data_md5, tracking.model_md5, tracking.git_commit,
-       reccom.request_id, reccom.served_at, reccom.track, reccom.status, reccom.latency_ms, reccom.result
+       reccom.request_id, reccom.replica, reccom.served_at, reccom.track, reccom.status, reccom.latency_ms, reccom.result
   FROM reccom
   LEFT JOIN tracking
     ON reccom.version_number = tracking.version_number`;
@@ -45,8 +52,9 @@ export function provenanceSql(q: ProvenanceQuery): { sql: string; params: Array<
   }
   const where = q.kind === 'user' ? 'reccom.user_id = ?' : 'reccom.request_id = ?';
   const key = q.kind === 'user' ? q.userId : q.requestId;
+  const served = q.kind === 'request' ? '(reccom.status = 200) DESC, ' : '';
   return {
-    sql: `${SELECT}\n WHERE ${where}\n ORDER BY reccom.served_at DESC, reccom.id DESC\n LIMIT ?`,
+    sql: `${SELECT}\n WHERE ${where}\n ORDER BY ${served}reccom.served_at DESC, reccom.id DESC\n LIMIT ?`,
     params: [key, q.limit],
   };
 }
@@ -64,6 +72,7 @@ const rowSchema = z
     model_md5: z.string().nullable(),
     git_commit: z.string().nullable(),
     request_id: z.string(),
+    replica: z.string(),
     served_at: z.date(),
     track: z.string(),
     status: z.coerce.number(),
@@ -73,6 +82,7 @@ const rowSchema = z
   .transform(
     (r): ProvenanceRecord => ({
       requestId: r.request_id,
+      replica: r.replica,
       userId: r.user_id,
       servedAt: r.served_at,
       track: r.track,

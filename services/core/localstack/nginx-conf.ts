@@ -152,7 +152,7 @@ ${temp}
     # reported (X-Serving-Track): enough to audit the canary split and failovers from the log.
     log_format marquee '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
                        'rid=$marquee_request_id upstream=$upstream_addr ustatus=$upstream_status '
-                       'track=$upstream_http_x_serving_track rt=$request_time '
+                       'track=$upstream_http_x_serving_track replica=$upstream_http_x_replica rt=$request_time '
                        'uct=$upstream_connect_time urt=$upstream_response_time';
     access_log ${o.accessLog} marquee;
 
@@ -186,6 +186,9 @@ ${serverLines}
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Request-Id $marquee_request_id;
+            # When NGINX took the request ($msec, fixed for all tries): a replica that answers after
+            # the read timeout below knows its answer may have been abandoned for a retry.
+            proxy_set_header X-Request-Start $msec;
             # Exactly one X-Request-Id in every answer, also on NGINX's own 502/504.
             proxy_hide_header X-Request-Id;
             add_header X-Request-Id $marquee_request_id always;

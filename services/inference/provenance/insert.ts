@@ -7,11 +7,38 @@
 // escaped or spliced into SQL text. A statement is cached per row count, so the row counts used
 // are kept to a small fixed set: powers of two up to MAX_ROWS_PER_STATEMENT (a batch of any other
 // size is written as a few of them, e.g. 300 = 256 + 32 + 8 + 4).
-import type { ProvenanceRow } from './recorder.ts';
+//
+// Why IGNORE: (request_id, replica) is unique (migration 004), and a row may reach MySQL twice: a
+// batch retried after the connection dropped once it had committed, or a spool replayed after a
+// crash (spool.ts). The copy is skipped. Not ON DUPLICATE KEY UPDATE: that needs the UPDATE
+// privilege, and the replicas' user may only INSERT (services/core/db/users.ts). IGNORE would
+// also turn a value too long for its column into a silently cut one, so every row is checked
+// against the columns first (rowProblem): then a duplicate key is all IGNORE can skip.
+import { MODEL_VERSION_PATTERN } from '../../core/model-version.ts';
+import type { ProvenanceRow } from './row.ts';
 
-export const RECCOM_COLUMNS = ['request_id', 'version_number', 'user_id', 'served_at', 'track', 'status', 'latency_ms', 'result'] as const;
+const ASCII_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const TRACK = /^[a-z]{1,16}$/;
+/** DATETIME ends with year 9999. */
+const MAX_DATETIME_MS = Date.UTC(10000, 0, 1);
+
+/** Why `r` does not fit reccom's columns (migrations 001-004), or null when it does. */
+export function rowProblem(r: ProvenanceRow): string | null {
+  if (!ASCII_ID.test(r.requestId)) return `request_id ${JSON.stringify(r.requestId.slice(0, 80))} is not 1-64 of A-Z a-z 0-9 . _ : -`;
+  if (!ASCII_ID.test(r.replica)) return `replica ${JSON.stringify(r.replica.slice(0, 80))} is not 1-64 of A-Z a-z 0-9 . _ : -`;
+  if (!MODEL_VERSION_PATTERN.test(r.version)) return `version_number ${JSON.stringify(r.version.slice(0, 80))} is not a model version name`;
+  if (!Number.isSafeInteger(r.userId) || r.userId < 0) return `user_id ${r.userId} is not a non-negative integer`;
+  if (!Number.isFinite(r.servedAt) || r.servedAt < 0 || r.servedAt >= MAX_DATETIME_MS) return `served_at ${r.servedAt} is not a DATETIME`;
+  if (!TRACK.test(r.track)) return `track ${JSON.stringify(r.track.slice(0, 80))} is not 1-16 lower-case letters`;
+  if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) return `status ${r.status} is not an HTTP status`;
+  if (!Number.isFinite(r.latencyMs)) return `latency_ms ${r.latencyMs} is not a number`;
+  if (Buffer.byteLength(r.result) > 65_535) return 'result is longer than a TEXT column holds';
+  return null;
+}
+
+export const RECCOM_COLUMNS = ['request_id', 'replica', 'version_number', 'user_id', 'served_at', 'track', 'status', 'latency_ms', 'result'] as const;
 const VALUES_PER_ROW = RECCOM_COLUMNS.length;
-/** A statement takes at most 65,535 placeholders; 4096 rows x 8 values stay below. */
+/** A statement takes at most 65,535 placeholders; 4096 rows x 9 values stay below. */
 export const MAX_ROWS_PER_STATEMENT = 4096;
 
 /** Row counts of the statements that write `n` rows: powers of two, largest first. */
@@ -38,7 +65,7 @@ export function insertSql(rows: number): string {
   let sql = sqlBySize.get(rows);
   if (sql === undefined) {
     const tuple = `(${new Array<string>(VALUES_PER_ROW).fill('?').join(',')})`;
-    sql = `INSERT INTO reccom (${RECCOM_COLUMNS.join(', ')}) VALUES ${new Array<string>(rows).fill(tuple).join(',')}`;
+    sql = `INSERT IGNORE INTO reccom (${RECCOM_COLUMNS.join(', ')}) VALUES ${new Array<string>(rows).fill(tuple).join(',')}`;
     sqlBySize.set(rows, sql);
   }
   return sql;
@@ -51,6 +78,7 @@ export function insertParams(rows: readonly ProvenanceRow[], from: number, count
   for (let i = from; i < from + count; i++) {
     const r = rows[i];
     params[j++] = r.requestId;
+    params[j++] = r.replica;
     params[j++] = r.version;
     params[j++] = r.userId;
     params[j++] = new Date(r.servedAt);

@@ -1,7 +1,10 @@
-// Provenance of every served /recommend request: one `reccom` row each, written to MySQL in the
-// background in multi-row INSERTs. A request only appends to an in-memory buffer: it never waits on
-// MySQL and MySQL being down never fails it. The buffer is bounded; rows that do not fit are dropped
-// and counted. Rows that fail to write stay buffered and are retried with exponential backoff.
+// Provenance of every /recommend answer: one `reccom` row each, written to MySQL in the background
+// in multi-row INSERTs. A request only appends to an in-memory buffer and the local spool
+// (spool.ts): it never waits on MySQL, and MySQL being down never fails it. Rows that fail to write
+// stay buffered and are retried with exponential backoff. The memory buffer is bounded: rows that
+// do not fit stay in the spool only, and their segment is read back once the rest is written; the
+// spool's segments of a process that died are replayed by the next one (replay()). Without a spool
+// (unit tests, PROVENANCE_SPOOL=off) rows that do not fit are dropped and counted.
 //
 // Write-behind under CPU pressure: while the host is saturated (MySQL shares it with the replicas
 // in the Compose topology, and a row costs MySQL ~10-25 µs of CPU against ~150 µs for the whole
@@ -13,21 +16,13 @@
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { insertParams, insertSql, statementSizes } from './insert.ts';
+import { insertParams, insertSql, rowProblem, statementSizes } from './insert.ts';
 import type { ProvenanceMetrics } from '../metrics.ts';
+import type { ProvenanceRow } from './row.ts';
+import type { Segment, Spool } from './spool.ts';
+import { readSegment } from './spool.ts';
 
-export interface ProvenanceRow {
-  requestId: string;
-  version: string;
-  userId: number;
-  /** Epoch milliseconds. */
-  servedAt: number;
-  track: string;
-  status: number;
-  latencyMs: number;
-  /** The ids returned, comma-separated as served. */
-  result: string;
-}
+export type { ProvenanceRow } from './row.ts';
 
 /** Where batches go; a MySQL pool in production, a fake in unit tests. */
 export interface RowSink {
@@ -63,12 +58,18 @@ export interface RecorderOptions {
   maxBackoffMs?: number;
   /** Write-behind under CPU pressure; absent: rows are written as soon as a batch is due. */
   defer?: DeferOptions;
+  /** Durable local copy of every row until it is in MySQL; absent: rows live in memory only. */
+  spool?: Spool;
   logger?: Logger;
 }
 
 export class ProvenanceRecorder {
   /** Rows in arrival order, in chunks of at most batchSize; chunks[0] is the next INSERT. */
   private readonly chunks: ProvenanceRow[][] = [[]];
+  /** The spool segment of each row in `chunks` (same shape), to delete a segment once written. */
+  private readonly segments: Array<Array<Segment | undefined>> = [[]];
+  /** Segment files to read back into the buffer: a dead process's, or ones that spilled. */
+  private readonly replayQueue: string[] = [];
   private buffered = 0;
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -124,25 +125,86 @@ export class ProvenanceRecorder {
   /** Starts the background flush timer. */
   start(): void {
     if (this.timer || this.closed) return;
-    this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
+    this.timer = setInterval(() => {
+      this.pumpReplay();
+      void this.flush();
+    }, this.opts.flushMs);
     this.timer.unref();
   }
 
   /** Buffers one row; O(1), never throws, never waits. */
   record(row: ProvenanceRow): void {
-    if (this.closed || this.buffered >= this.opts.bufferMax) {
+    if (this.closed) {
       this.opts.metrics.dropped.inc();
       return;
     }
-    let last = this.chunks[this.chunks.length - 1];
-    if (last.length >= this.opts.batchSize) {
-      last = [];
-      this.chunks.push(last);
+    // A row MySQL would refuse would block every batch behind it; it cannot come from the app
+    // (its parts are validated on the way in), so this is a bug to report, not a row to keep.
+    const problem = rowProblem(row);
+    if (problem) {
+      this.opts.metrics.dropped.inc();
+      this.log.error('provenance row dropped: it does not fit reccom', { problem });
+      return;
     }
-    last.push(row);
-    this.buffered++;
+    const segment = this.opts.spool?.append(row);
+    if (this.buffered >= this.opts.bufferMax) {
+      if (segment) {
+        segment.spilled = true;
+        this.opts.metrics.spilled.inc();
+      } else this.opts.metrics.dropped.inc();
+      return;
+    }
+    const last = this.enqueue(row, segment);
     // A full batch goes out now unless a write is running, MySQL is backing off or the CPU is saturated.
     if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.flush();
+  }
+
+  /** Appends to the last chunk (a new one when full); returns that chunk. */
+  private enqueue(row: ProvenanceRow, segment: Segment | undefined): ProvenanceRow[] {
+    let last = this.chunks[this.chunks.length - 1];
+    let lastSegments = this.segments[this.segments.length - 1];
+    if (last.length >= this.opts.batchSize) {
+      last = [];
+      lastSegments = [];
+      this.chunks.push(last);
+      this.segments.push(lastSegments);
+    }
+    last.push(row);
+    lastSegments.push(segment);
+    if (segment) segment.unwritten++;
+    this.buffered++;
+    return last;
+  }
+
+  /**
+   * Queues segment files written by earlier processes (Spool.open) to be read back and written;
+   * they are read one at a time, while the buffer has room.
+   */
+  replay(paths: readonly string[]): void {
+    this.replayQueue.push(...paths);
+    this.pumpReplay();
+  }
+
+  /** Reads queued segments into the buffer while it is at most half full. */
+  private pumpReplay(): void {
+    const spool = this.opts.spool;
+    if (spool) this.replayQueue.push(...spool.takeReplays());
+    while (spool && this.replayQueue.length > 0 && this.buffered <= this.opts.bufferMax / 2) {
+      const path = this.replayQueue.shift()!;
+      let rows: ProvenanceRow[];
+      try {
+        const read = readSegment(path);
+        rows = read.rows;
+        if (read.bad > 0) this.log.warn('provenance spool: lines that are not rows skipped', { path, lines: read.bad });
+      } catch (err) {
+        this.log.warn('provenance spool: cannot read a segment', { path, error: (err as Error).message });
+        continue;
+      }
+      const segment = spool.replaying(path, 0);
+      for (const row of rows) this.enqueue(row, segment);
+      this.opts.metrics.replayed.inc(rows.length);
+      spool.written(segment, 0); // an empty file goes at once
+    }
   }
 
   /**
@@ -166,7 +228,10 @@ export class ProvenanceRecorder {
         continue;
       }
       // New rows must not join a batch while it is being written.
-      if (this.chunks.length === 1) this.chunks.push([]);
+      if (this.chunks.length === 1) {
+        this.chunks.push([]);
+        this.segments.push([]);
+      }
       try {
         await this.opts.sink.write(batch);
       } catch (err) {
@@ -185,12 +250,32 @@ export class ProvenanceRecorder {
         return;
       }
       this.chunks.shift();
-      if (this.chunks.length === 0) this.chunks.push([]);
+      const segments = this.segments.shift()!;
+      if (this.chunks.length === 0) {
+        this.chunks.push([]);
+        this.segments.push([]);
+      }
       this.buffered -= batch.length;
       this.opts.metrics.written.inc(batch.length);
+      this.settleSegments(segments);
       if (this.failures > 0) this.log.info('provenance writes recovered', { afterFailures: this.failures, pending: this.buffered });
       this.failures = 0;
       this.retryAt = 0;
+      this.pumpReplay();
+    }
+  }
+
+  /** Tells the spool which of its rows are in MySQL now (runs of one segment at a time). */
+  private settleSegments(segments: ReadonlyArray<Segment | undefined>): void {
+    const spool = this.opts.spool;
+    if (!spool) return;
+    for (let i = 0; i < segments.length; ) {
+      const s = segments[i];
+      let j = i + 1;
+      while (j < segments.length && segments[j] === s) j++;
+      // A segment that spilled is then read back whole (rows already written are skipped by MySQL).
+      if (s) spool.written(s, j - i);
+      i = j;
     }
   }
 
@@ -200,6 +285,7 @@ export class ProvenanceRecorder {
    */
   async close(timeoutMs: number): Promise<{ written: boolean; left: number }> {
     this.closed = true;
+    this.opts.spool?.seal();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const deadline = Date.now() + timeoutMs;
@@ -212,7 +298,11 @@ export class ProvenanceRecorder {
       if (this.buffered > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, deadline - Date.now())));
     }
     const left = this.buffered;
-    if (left > 0) this.log.warn('provenance rows not written at shutdown', { left });
+    if (this.opts.spool) {
+      const spooled = left > 0 || this.replayQueue.length > 0 || this.opts.spool.replaysPending;
+      if (spooled) this.log.warn('provenance rows not yet in MySQL stay in the spool for the next start', { left, segments: this.replayQueue.length });
+      this.opts.spool.close(!spooled);
+    } else if (left > 0) this.log.warn('provenance rows not written at shutdown', { left });
     await Promise.race([this.opts.sink.close().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     return { written: left === 0, left };
   }
@@ -226,6 +316,10 @@ export class ProvenanceRecorder {
 export function mysqlRowSink(pool: Pool): RowSink {
   return {
     async write(rows) {
+      for (const r of rows) {
+        const problem = rowProblem(r);
+        if (problem) throw new RangeError(`provenance row ${r.requestId.slice(0, 64)}: ${problem}`);
+      }
       const sizes = statementSizes(rows.length);
       if (sizes.length === 0) return;
       if (sizes.length === 1) {

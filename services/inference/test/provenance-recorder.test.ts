@@ -5,6 +5,7 @@ import { ProvenanceRecorder, shouldDefer, type DeferOptions, type ProvenanceRow,
 
 const row = (n: number): ProvenanceRow => ({
   requestId: `r${n}`,
+  replica: 'test-1',
   version: 'v1',
   userId: n,
   servedAt: 1_700_000_000_000 + n,

@@ -1,51 +1,16 @@
 // The provenance recorder against the real MariaDB on 127.0.0.1:3306, reached directly or through a
 // TCP proxy the test stops and starts to play "MySQL down" and "MySQL back".
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type MysqlSettings } from '../../core/db/connection.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { TcpProxy } from '../../core/testing/tcp-proxy.ts';
 import { createApp } from '../app.ts';
 import { createProvenanceMetrics } from '../metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from '../provenance/recorder.ts';
 import { createRecommender } from '../recommender.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';
-
-/** A TCP forwarder to `target` on a fixed local port that can be taken down and brought back. */
-class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    const { connect } = await import('node:net');
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  /** Refuses new connections and cuts the open ones, like a MySQL that went away. */
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((r) => this.server!.close(() => r()));
-    this.server = null;
-  }
-}
 
 interface ReccomRow {
   request_id: string;

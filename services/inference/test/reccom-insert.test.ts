@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProvenanceRow } from '../provenance/recorder.ts';
-import { insertParams, insertSql, MAX_ROWS_PER_STATEMENT, RECCOM_COLUMNS, statementSizes } from '../provenance/insert.ts';
+import { insertParams, insertSql, MAX_ROWS_PER_STATEMENT, RECCOM_COLUMNS, rowProblem, statementSizes } from '../provenance/insert.ts';
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
@@ -32,8 +32,8 @@ describe('insertSql', () => {
   it('has one tuple of placeholders per row and names every column', () => {
     const sql = insertSql(3);
     expect(sql).toBe(
-      'INSERT INTO reccom (request_id, version_number, user_id, served_at, track, status, latency_ms, result) VALUES ' +
-        '(?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?)',
+      'INSERT IGNORE INTO reccom (request_id, replica, version_number, user_id, served_at, track, status, latency_ms, result) VALUES ' +
+        '(?,?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?,?),(?,?,?,?,?,?,?,?,?)',
     );
     expect(insertSql(MAX_ROWS_PER_STATEMENT).match(/\?/g)).toHaveLength(MAX_ROWS_PER_STATEMENT * RECCOM_COLUMNS.length);
     // MySQL's limit on placeholders per statement.
@@ -53,6 +53,7 @@ describe('insertSql', () => {
 describe('insertParams', () => {
   const row = (n: number): ProvenanceRow => ({
     requestId: `r'${n}\\`,
+    replica: 'r-1',
     version: 'v1',
     userId: n,
     servedAt: Date.UTC(2026, 10, 27, 3, 4, 5, n),
@@ -65,9 +66,40 @@ describe('insertParams', () => {
   it('gives the values of the chosen rows in column order, unchanged (no escaping: they are bound)', () => {
     const rows = [row(1), row(2), row(3)];
     expect(insertParams(rows, 1, 2)).toEqual([
-      "r'2\\", 'v1', 2, new Date(Date.UTC(2026, 10, 27, 3, 4, 5, 2)), 'canary', 200, 0.5, '2,2,3',
-      "r'3\\", 'v1', 3, new Date(Date.UTC(2026, 10, 27, 3, 4, 5, 3)), 'canary', 200, 0.75, '3,2,3',
+      "r'2\\", 'r-1', 'v1', 2, new Date(Date.UTC(2026, 10, 27, 3, 4, 5, 2)), 'canary', 200, 0.5, '2,2,3',
+      "r'3\\", 'r-1', 'v1', 3, new Date(Date.UTC(2026, 10, 27, 3, 4, 5, 3)), 'canary', 200, 0.75, '3,2,3',
     ]);
     expect(insertParams(rows, 0, 3)).toHaveLength(3 * RECCOM_COLUMNS.length);
+  });
+});
+
+describe('rowProblem', () => {
+  const ok: ProvenanceRow = {
+    requestId: '1764633000.123-0011223344556677',
+    replica: 'stable-1',
+    version: '12',
+    userId: 7,
+    servedAt: Date.UTC(2026, 11, 2),
+    track: 'stable',
+    status: 200,
+    latencyMs: 1.5,
+    result: '1,2,3',
+  };
+
+  it('accepts a row as the app makes it, and an abandoned one', () => {
+    expect(rowProblem(ok)).toBeNull();
+    expect(rowProblem({ ...ok, status: 499 })).toBeNull();
+  });
+
+  it('names the column a row would not fit (INSERT IGNORE would cut it silently)', () => {
+    expect(rowProblem({ ...ok, requestId: 'x'.repeat(65) })).toMatch(/^request_id /);
+    expect(rowProblem({ ...ok, replica: 'a b' })).toMatch(/^replica /);
+    expect(rowProblem({ ...ok, version: 'naïve' })).toMatch(/^version_number /);
+    expect(rowProblem({ ...ok, userId: -1 })).toMatch(/^user_id /);
+    expect(rowProblem({ ...ok, servedAt: Date.UTC(10000, 0, 1) })).toMatch(/^served_at /);
+    expect(rowProblem({ ...ok, track: 'Canary!' })).toMatch(/^track /);
+    expect(rowProblem({ ...ok, status: 1000 })).toMatch(/^status /);
+    expect(rowProblem({ ...ok, latencyMs: Number.NaN })).toMatch(/^latency_ms /);
+    expect(rowProblem({ ...ok, result: 'é'.repeat(40_000) })).toMatch(/^result /);
   });
 });

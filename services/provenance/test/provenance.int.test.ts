@@ -47,14 +47,18 @@ describe('provenance against MariaDB', () => {
       ['a'.repeat(32), 'b'.repeat(32), 'c0ffee1234567890', 'd'.repeat(32), 'e'.repeat(32), 'f'.repeat(32), '9'.repeat(32), '1'.repeat(32), '2'.repeat(32)],
     );
     await pool.query(
-      `INSERT INTO reccom (request_id, version_number, user_id, served_at, track, status, latency_ms, result) VALUES
-        ('r-1', '1', 42, '2026-11-05 08:00:00.000', 'stable', 200, 12.5, '50,172,133'),
-        ('r-2', '2', 42, '2026-11-05 09:00:00.000', 'canary', 200, 8.25, '7,8,9'),
-        ('r-3', 'sample', 42, '2026-11-05 10:00:00.000', 'stable', 200, 3.0, '1'),
-        ('r-4', '1', 7, '2026-11-05 11:00:00.000', 'stable', 200, 4.0, '2,3'),
-        ('r-5', '2', 42, '2026-11-05 07:00:00.000', 'canary', 503, 1.0, NULL),
-        ('r-6', 'base', 8, '2026-11-05 12:00:00.000', 'stable', 200, 2.0, '4'),
-        ('r-7', 'BASE', 8, '2026-11-05 13:00:00.000', 'stable', 200, 2.0, '5')`,
+      `INSERT INTO reccom (request_id, replica, version_number, user_id, served_at, track, status, latency_ms, result) VALUES
+        ('r-1', 'stable-1', '1', 42, '2026-11-05 08:00:00.000', 'stable', 200, 12.5, '50,172,133'),
+        ('r-2', 'stable-2', '2', 42, '2026-11-05 09:00:00.000', 'canary', 200, 8.25, '7,8,9'),
+        ('r-3', 'stable-2', 'sample', 42, '2026-11-05 10:00:00.000', 'stable', 200, 3.0, '1'),
+        ('r-4', 'stable-2', '1', 7, '2026-11-05 11:00:00.000', 'stable', 200, 4.0, '2,3'),
+        ('r-5', 'stable-2', '2', 42, '2026-11-05 07:00:00.000', 'canary', 503, 1.0, NULL),
+        ('r-6', 'stable-2', 'base', 8, '2026-11-05 12:00:00.000', 'stable', 200, 2.0, '4'),
+        ('r-7', 'stable-2', 'BASE', 8, '2026-11-05 13:00:00.000', 'stable', 200, 2.0, '5'),
+        -- NGINX retried r-8: stable-1 answered after the read timeout (abandoned, recorded later),
+        -- the canary's answer is the one the caller got.
+        ('r-8', 'canary', '2', 9, '2026-11-05 14:00:00.100', 'canary', 200, 3.0, '6'),
+        ('r-8', 'stable-1', '1', 9, '2026-11-05 14:00:00.300', 'stable', 499, 250.0, '7')`,
     );
   });
   afterAll(async () => {
@@ -115,9 +119,9 @@ describe('provenance against MariaDB', () => {
     expect(out.code).toBe(0);
     const lines = out.stdout.split('\n');
     expect(lines[0]).toBe('provenance of user 42: 4 request(s)');
-    expect(lines[2]).toMatch(/^served_at\s+request_id\s+track\s+status\s+latency_ms\s+version\s+trained_on\s+data_creation\s+rmse\s+data_md5\s+model_md5\s+git\s+result$/);
+    expect(lines[2]).toMatch(/^served_at\s+request_id\s+replica\s+track\s+status\s+latency_ms\s+version\s+trained_on\s+data_creation\s+rmse\s+data_md5\s+model_md5\s+git\s+result$/);
     const r1 = lines.find((l) => l.includes(' r-1 '));
-    expect(r1).toMatch(/2026-11-05T08:00:00.000Z\s+r-1\s+stable\s+200\s+12.5\s+1\s+2026-11-01T10:05:00.000Z\s+2026-11-01T10:00:00.000Z\s+0.9312\s+aaaaaaaa\s+bbbbbbbb\s+c0ffee12\s+3 ids: 50,172,133/);
+    expect(r1).toMatch(/2026-11-05T08:00:00.000Z\s+r-1\s+stable-1\s+stable\s+200\s+12.5\s+1\s+2026-11-01T10:05:00.000Z\s+2026-11-01T10:00:00.000Z\s+0.9312\s+aaaaaaaa\s+bbbbbbbb\s+c0ffee12\s+3 ids: 50,172,133/);
     expect(out.stdout).toContain('no lineage recorded for version(s): sample');
   });
 
@@ -136,6 +140,22 @@ describe('provenance against MariaDB', () => {
     expect(out.stdout).toMatch(/model_md5\s+b{32}/);
     expect(out.stdout).toMatch(/git_commit\s+c0ffee1234567890/);
     expect(out.stdout).toMatch(/result\s+50,172,133/);
+  });
+
+  it('a request NGINX retried names the answer the caller got first, and the abandoned one as such', async () => {
+    const rows = await queryProvenance(pool, { kind: 'request', requestId: 'r-8', limit: 10 });
+    expect(rows.map((r) => [r.replica, r.versionNumber, r.status])).toEqual([
+      ['canary', '2', 200],
+      ['stable-1', '1', 499],
+    ]);
+    const out = await runCli(['--request', 'r-8'], db.settings);
+    expect(out.code).toBe(0);
+    const [got, abandoned] = out.stdout.split('\n\n');
+    expect(got).toMatch(/replica\s+canary\n/);
+    expect(got).toMatch(/status\s+200 \(received by the caller\)/);
+    expect(got).toMatch(/model version\s+2\n/);
+    expect(abandoned).toMatch(/replica\s+stable-1\n/);
+    expect(abandoned).toMatch(/status\s+499 \(abandoned/);
   });
 
   it('CLI: exit 1 with a message when nothing is found; 2 on bad arguments or config', async () => {

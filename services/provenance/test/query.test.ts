@@ -8,7 +8,7 @@ import { parseRows, provenanceSql, type ProvenanceRecord } from '../query.ts';
 describe('provenanceSql', () => {
   it('selects the seed columns with a plain equality join on the shared version type', () => {
     const { sql, params } = provenanceSql({ kind: 'user', userId: 42, limit: 20 });
-    for (const col of ['reccom.version_number', 'reccom.user_id', 'tracking.data_creation', 'tracking.trained_on', 'tracking.model_rmse', 'tracking.data_md5', 'tracking.model_md5', 'tracking.git_commit', 'reccom.request_id', 'reccom.served_at', 'reccom.track', 'reccom.status', 'reccom.latency_ms', 'reccom.result']) {
+    for (const col of ['reccom.version_number', 'reccom.user_id', 'tracking.data_creation', 'tracking.trained_on', 'tracking.model_rmse', 'tracking.data_md5', 'tracking.model_md5', 'tracking.git_commit', 'reccom.request_id', 'reccom.replica', 'reccom.served_at', 'reccom.track', 'reccom.status', 'reccom.latency_ms', 'reccom.result']) {
       expect(sql).toContain(col);
     }
     expect(sql).toMatch(/LEFT JOIN tracking\s+ON reccom\.version_number = tracking\.version_number$/m);
@@ -22,6 +22,8 @@ describe('provenanceSql', () => {
   it('filters by request id through a placeholder, never by splicing', () => {
     const { sql, params } = provenanceSql({ kind: 'request', requestId: "x' OR 1=1 --", limit: 5 });
     expect(sql).toMatch(/WHERE reccom\.request_id = \?/);
+    // The answer the caller got (200) before attempts NGINX abandoned (499).
+    expect(sql).toMatch(/ORDER BY \(reccom\.status = 200\) DESC, reccom\.served_at DESC, reccom\.id DESC\s+LIMIT \?$/);
     expect(sql).not.toContain('OR 1=1');
     expect(params).toEqual(["x' OR 1=1 --", 5]);
   });
@@ -42,6 +44,7 @@ const row = {
   model_md5: 'b'.repeat(32),
   git_commit: 'abcdef1234',
   request_id: 'req-1',
+  replica: 'stable-1',
   served_at: new Date('2026-11-05T08:00:00Z'),
   track: 'canary',
   status: 200,
@@ -94,7 +97,7 @@ describe('renderings', () => {
   it('lists a user\'s requests with abbreviated hashes and flags a version with no lineage', () => {
     const text = formatUserTable(42, [record, { ...record, requestId: 'req-2', versionNumber: 'sample', trainedOn: null }], 2);
     expect(text).toMatch(/^provenance of user 42: 2 request\(s\) \(newest 2; --limit for more\)/);
-    expect(text).toMatch(/req-1\s+canary\s+200\s+7\.3\s+3\s+2026-11-01T10:05:00\.000Z\s+2026-11-01T10:00:00\.000Z\s+0\.9000\s+aaaaaaaa\s+bbbbbbbb\s+abcdef12\s+4 ids: 1,2,3,\.\.\./);
+    expect(text).toMatch(/req-1\s+stable-1\s+canary\s+200\s+7\.3\s+3\s+2026-11-01T10:05:00\.000Z\s+2026-11-01T10:00:00\.000Z\s+0\.9000\s+aaaaaaaa\s+bbbbbbbb\s+abcdef12\s+4 ids: 1,2,3,\.\.\./);
     expect(text).toContain('no lineage recorded for version(s): sample');
   });
 

@@ -1,0 +1,71 @@
+// Whether an answer reached its caller, so that a `reccom` row with status 200 means exactly that.
+//
+// NGINX gives each try PROXY_TIMEOUTS.readMs to answer; a replica that answers later has lost the
+// race: NGINX closed the connection and asked another replica, whose answer the caller got. Node
+// notices the close only when it reads the socket, so an answer written right after a stall of the
+// event loop (a GC pause, a busy CPU) seems to go out fine ('finish' fires: the bytes reached the
+// kernel) although the peer had already hung up. Hence the verdict waits: it is made two turns of
+// the event loop after 'finish', when any close that was already waiting on the socket has been
+// read (a turn's poll phase reads every ready socket). An answer counts as abandoned only when the
+// peer closed *and* it was written too late for NGINX to have accepted it: a caller that reads the
+// answer and then closes (NGINX dropping a spare keep-alive connection, `curl`) did receive it.
+import type { Socket } from 'node:net';
+
+/** Parses NGINX's `X-Request-Start: <epoch seconds>.<ms>` ($msec); NaN when absent or malformed. */
+export function parseRequestStart(header: string | string[] | undefined): number {
+  if (typeof header !== 'string' || !/^\d{9,11}(\.\d{1,3})?$/.test(header)) return Number.NaN;
+  return Math.round(Number(header) * 1000);
+}
+
+/**
+ * When the caller's clock started: NGINX's request start when it is plausible (within a minute of
+ * this host's clock, which NGINX shares in every deployment here), else this process's arrival time.
+ */
+export function startOf(nginxStartMs: number, arrivedAtMs: number): number {
+  return Number.isFinite(nginxStartMs) && Math.abs(arrivedAtMs - nginxStartMs) < 60_000 ? Math.min(nginxStartMs, arrivedAtMs) : arrivedAtMs;
+}
+
+/** Pure: the verdict on one answer, from what was seen on its connection. */
+export function delivered(o: { peerClosed: boolean; writtenAtMs: number; startMs: number; acceptWithinMs: number }): boolean {
+  return !o.peerClosed || o.writtenAtMs - o.startMs < o.acceptWithinMs;
+}
+
+interface Pending<T> {
+  item: T;
+  socket: Socket;
+  writtenAtMs: number;
+  startMs: number;
+}
+
+/**
+ * Collects written answers and calls `settle(item, delivered)` for each two event-loop turns later.
+ * One pair of setImmediate calls serves every answer written in the same turn.
+ */
+export function deliveryJudge<T>(acceptWithinMs: number, settle: (item: T, delivered: boolean) => void, now: () => number = Date.now) {
+  let incoming: Pending<T>[] = [];
+  let waiting: Pending<T>[] = [];
+  let scheduled = false;
+
+  const step = () => {
+    const ready = waiting;
+    waiting = incoming;
+    incoming = [];
+    for (const p of ready) {
+      const peerClosed = p.socket.destroyed || p.socket.readableEnded;
+      settle(p.item, delivered({ peerClosed, writtenAtMs: p.writtenAtMs, startMs: p.startMs, acceptWithinMs }));
+    }
+    scheduled = waiting.length > 0;
+    if (scheduled) setImmediate(step);
+  };
+
+  return {
+    /** An answer whose last byte was just handed to the kernel ('finish'). */
+    written(item: T, socket: Socket, startMs: number): void {
+      incoming.push({ item, socket, writtenAtMs: now(), startMs });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(step);
+      }
+    },
+  };
+}

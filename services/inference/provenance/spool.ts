@@ -1,0 +1,321 @@
+// A local append-only spool of provenance rows, so that a row survives `kill -9` of its replica
+// and a MySQL outage longer than the memory buffer: every row is appended here before it waits
+// for MySQL, and a segment file is deleted once all its rows are in MySQL (recorder.ts).
+//
+// Layout: <root>/<instance>/ per running process (instance = start time and pid), holding an
+// `owner` file (pid + process start time, see process-identity.ts) and segment files
+// `<seq>.ndjson`, one JSON array per row (SPOOL_FIELDS order). A process that starts adopts the
+// directories of dead instances (renamed into its own, so two adopters cannot both take one) and
+// replays their segments; writes are idempotent (insert.ts), so a replayed row that had already
+// reached MySQL is skipped there.
+//
+// Durability: rows are buffered in memory and appended with one write(2) every `groupMs`, then
+// fdatasync'd in the background (group commit). `kill -9` loses at most the rows of the last
+// `groupMs` (the page cache keeps what was written); a power loss at most those of the last
+// group whose fdatasync had not finished.
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../core/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { currentProcessIdentity, isRunning, type ProcessIdentity } from '../../core/process-identity.ts';
+import type { ProvenanceRow } from './row.ts';
+
+const OWNER = 'owner';
+const SEGMENT = /^(\d+)\.ndjson$/;
+
+/** A segment file and how many of its rows are not yet in MySQL. */
+export interface Segment {
+  readonly path: string;
+  /** Rows appended (own segments) or read (replayed ones). */
+  rows: number;
+  /** Rows not yet written to MySQL, of those held in memory. */
+  unwritten: number;
+  /** No more rows will be appended. */
+  closed: boolean;
+  /** Some rows did not fit in memory: the whole file is replayed once the rest is written. */
+  spilled: boolean;
+  readonly openedAt: number;
+}
+
+export interface SpoolOptions {
+  /** Root directory; one subdirectory per process instance. */
+  dir: string;
+  /** Rows are written and fdatasync'd in groups at most this far apart. */
+  groupMs: number;
+  /** A segment closes after this many rows … */
+  segmentRows: number;
+  /** … or once it is this old. */
+  segmentMs: number;
+  logger?: Logger;
+}
+
+export function encodeRow(r: ProvenanceRow): string {
+  return `${JSON.stringify([r.requestId, r.replica, r.version, r.userId, r.servedAt, r.track, r.status, r.latencyMs, r.result])}\n`;
+}
+
+/** One spooled row, or null when the line is not one (a torn or foreign line). */
+export function decodeRow(line: string): ProvenanceRow | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(v) || v.length !== 9) return null;
+  const [requestId, replica, version, userId, servedAt, track, status, latencyMs, result] = v as unknown[];
+  if (typeof requestId !== 'string' || typeof replica !== 'string' || typeof version !== 'string' || typeof track !== 'string') return null;
+  if (typeof result !== 'string') return null;
+  for (const n of [userId, servedAt, status, latencyMs]) if (typeof n !== 'number' || !Number.isFinite(n)) return null;
+  return {
+    requestId,
+    replica,
+    version,
+    userId: userId as number,
+    servedAt: servedAt as number,
+    track,
+    status: status as number,
+    latencyMs: latencyMs as number,
+    result,
+  };
+}
+
+/**
+ * The rows of a segment file. A last line without its newline is a write torn by a crash and is
+ * left out, as is any line that does not decode (counted in `bad`).
+ */
+export function readSegment(path: string): { rows: ProvenanceRow[]; bad: number } {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  lines.pop(); // after the last '\n': empty, or a torn line
+  const rows: ProvenanceRow[] = [];
+  let bad = 0;
+  for (const line of lines) {
+    const row = line ? decodeRow(line) : null;
+    if (row) rows.push(row);
+    else bad++;
+  }
+  return { rows, bad };
+}
+
+function readOwner(dir: string): ProcessIdentity | null {
+  try {
+    const o = JSON.parse(readFileSync(join(dir, OWNER), 'utf8')) as ProcessIdentity;
+    return Number.isInteger(o.pid) ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Segment files under `dir` (adopted directories included), oldest first. */
+export function segmentFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (SEGMENT.test(e.name)) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export class Spool {
+  readonly instanceDir: string;
+  private readonly log: Logger;
+  private current: Segment | null = null;
+  private fd: number | null = null;
+  private seq = 0;
+  private text = '';
+  private syncing = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Directories adopted from dead instances, removed once their segments are replayed. */
+  private readonly adoptedDirs: string[] = [];
+  /** Segments that spilled and whose other rows are all written: to be read back whole. */
+  private readonly toReplay: string[] = [];
+
+  constructor(private readonly o: SpoolOptions) {
+    for (const k of ['groupMs', 'segmentRows', 'segmentMs'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`spool ${k} must be a positive integer, got ${o[k]}`);
+    }
+    this.log = o.logger ?? silentLogger;
+    this.instanceDir = join(o.dir, `${Date.now()}-${process.pid}`);
+  }
+
+  /**
+   * Creates this instance's directory and adopts those of dead instances. Returns the segment
+   * files to replay, oldest first.
+   */
+  open(): string[] {
+    mkdirSync(this.instanceDir, { recursive: true });
+    writeFileSync(join(this.instanceDir, OWNER), JSON.stringify(currentProcessIdentity()));
+    for (const e of readdirSync(this.o.dir, { withFileTypes: true })) {
+      const dir = join(this.o.dir, e.name);
+      if (!e.isDirectory() || dir === this.instanceDir) continue;
+      const owner = readOwner(dir);
+      // No owner file: a process that died between mkdir and writing it, or a stray directory.
+      if (owner && isRunning(owner)) continue;
+      const to = join(this.instanceDir, `adopted-${e.name}`);
+      try {
+        renameSync(dir, to);
+      } catch {
+        continue; // another starting process adopted it first
+      }
+      this.adoptedDirs.push(to);
+    }
+    const files = this.adoptedDirs.flatMap((d) => segmentFiles(d));
+    if (files.length) this.log.info('provenance spool: replaying rows of stopped processes', { segments: files.length });
+    this.timer = setInterval(() => this.tick(), this.o.groupMs);
+    this.timer.unref();
+    return files;
+  }
+
+  /** Appends a row (written with the next group) and returns the segment that holds it. */
+  append(row: ProvenanceRow): Segment {
+    if (!this.current) {
+      this.seq++;
+      const path = join(this.instanceDir, `${String(this.seq).padStart(8, '0')}.ndjson`);
+      this.fd = openSync(path, 'a');
+      this.current = { path, rows: 0, unwritten: 0, closed: false, spilled: false, openedAt: Date.now() };
+    }
+    this.text += encodeRow(row);
+    this.current.rows++;
+    return this.current;
+  }
+
+  /** Writes the buffered rows to the current segment and starts an fdatasync. */
+  flush(): void {
+    if (this.fd === null || this.text === '') return;
+    const data = this.text;
+    this.text = '';
+    writeSync(this.fd, data);
+    if (this.syncing) return;
+    this.syncing = true;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (err) this.log.warn('provenance spool: fdatasync failed', { error: err.message });
+    });
+  }
+
+  /** Group commit; then closes the current segment once it is full or old enough. */
+  private tick(): void {
+    try {
+      this.flush();
+      const s = this.current;
+      if (s && (s.rows >= this.o.segmentRows || Date.now() - s.openedAt >= this.o.segmentMs)) this.closeCurrent();
+    } catch (err) {
+      this.log.error('provenance spool: write failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Closes the current segment (no more rows go to it); at shutdown, so that spills are seen. */
+  seal(): void {
+    this.closeCurrent();
+  }
+
+  /** Takes the paths of spilled segments that are ready to be read back. */
+  takeReplays(): string[] {
+    return this.toReplay.splice(0);
+  }
+
+  private closeCurrent(): void {
+    const s = this.current;
+    if (!s) return;
+    this.flush();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.current = null;
+    s.closed = true;
+    this.settle(s);
+  }
+
+  /**
+   * Called when `n` rows of `s` reached MySQL. Deletes the file once all its rows are in MySQL;
+   * a segment that spilled is queued to be read back whole instead (see takeReplays).
+   */
+  written(s: Segment, n: number): void {
+    s.unwritten -= n;
+    this.settle(s);
+  }
+
+  private settle(s: Segment): void {
+    if (!s.closed || s.unwritten > 0) return;
+    if (s.spilled) {
+      s.spilled = false;
+      this.toReplay.push(s.path);
+      return;
+    }
+    try {
+      unlinkSync(s.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn('provenance spool: cannot delete a segment', { path: s.path });
+    }
+    this.removeEmptyAdopted();
+  }
+
+  /** A segment read back from disk (adopted or spilled): closed, its rows about to be queued. */
+  replaying(path: string, rows: number): Segment {
+    return { path, rows, unwritten: rows, closed: true, spilled: false, openedAt: Date.now() };
+  }
+
+  private removeEmptyAdopted(): void {
+    for (let i = this.adoptedDirs.length - 1; i >= 0; i--) {
+      const d = this.adoptedDirs[i];
+      if (segmentFiles(d).length === 0) {
+        rmSync(d, { recursive: true, force: true });
+        this.adoptedDirs.splice(i, 1);
+      }
+    }
+  }
+
+  /** Bytes of segment files on disk (for the metrics). */
+  bytes(): number {
+    let n = 0;
+    for (const f of segmentFiles(this.instanceDir)) {
+      try {
+        n += statSync(f).size;
+      } catch {
+        // deleted in between
+      }
+    }
+    return n;
+  }
+
+  /** True while spilled segments wait to be read back. */
+  get replaysPending(): boolean {
+    return this.toReplay.length > 0;
+  }
+
+  /**
+   * Writes what is buffered, fdatasyncs and stops. With `allWritten` (every row is in MySQL) the
+   * instance directory goes; otherwise it stays for the next process to replay.
+   */
+  close(allWritten: boolean): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.fd !== null) {
+      this.flush();
+      try {
+        fdatasyncSync(this.fd);
+      } finally {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+    }
+    if (allWritten) rmSync(this.instanceDir, { recursive: true, force: true });
+  }
+}
+
