@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
 import { exitOnConfigError } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { applyMigrations, withMigrationLock } from './migrate.ts';
+import { connectMysql } from './connection.ts';
+import { applyMigrations, MIGRATION_STATEMENT_TIMEOUT_MS, withMigrationLock } from './migrate.ts';
 import { loadMigrateConfig, type MigrateConfig } from './migrate-config.ts';
 import { describeGrants, provisionUser } from './users.ts';
 
@@ -15,11 +16,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connects to the server (no database yet), retrying while it is still starting. */
 async function connectWhenUp(cfg: MigrateConfig, log: Logger): Promise<mysql.Connection> {
-  const { host, port, user, password } = cfg.admin;
+  const { host, port } = cfg.admin;
   const deadline = Date.now() + cfg.waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await mysql.createConnection({ host, port, user, password, multipleStatements: true, connectTimeout: 5_000 });
+      return await connectMysql(cfg.admin, { noDatabase: true, multipleStatements: true, queryMs: MIGRATION_STATEMENT_TIMEOUT_MS });
     } catch (err) {
       const e = err as { code?: string; message: string };
       // Wrong credentials will not fix themselves; a server still starting will.

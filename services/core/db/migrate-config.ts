@@ -3,7 +3,7 @@
 // given as X_FILE (a mounted secret), see config.ts.
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '../config.ts';
-import type { MysqlSettings } from './connection.ts';
+import { mysqlTimeoutEnvShape, type MysqlSettings } from './connection.ts';
 import type { AppUser, Role } from './users.ts';
 
 // MySQL user names are at most 32 characters; a plain charset keeps them safe in logs and grants.
@@ -23,6 +23,8 @@ export const migrateEnvShape = {
   MYSQL_PROVENANCE_PASSWORD: env.optionalString(),
   /** How long to wait for the server to accept connections (it may still be starting). */
   MIGRATE_WAIT_MS: env.int(60_000, 0),
+  /** Connecting, as for the services; statements have their own bound (migrate.ts). */
+  ...mysqlTimeoutEnvShape,
 };
 
 export interface MigrateConfig {
@@ -57,7 +59,14 @@ export function loadMigrateConfig(source: Record<string, string | undefined> = p
   }
   if (issues.length) throw new ConfigError(issues);
   return {
-    admin: { host: c.MYSQL_HOST, port: c.MYSQL_PORT, user: c.MYSQL_ADMIN_USER, password: c.MYSQL_ADMIN_PASSWORD, database: c.MYSQL_DATABASE },
+    admin: {
+      host: c.MYSQL_HOST,
+      port: c.MYSQL_PORT,
+      user: c.MYSQL_ADMIN_USER,
+      password: c.MYSQL_ADMIN_PASSWORD,
+      database: c.MYSQL_DATABASE,
+      timeouts: { connectMs: c.MYSQL_CONNECT_TIMEOUT_MS, queryMs: c.MYSQL_QUERY_TIMEOUT_MS },
+    },
     users,
     waitMs: c.MIGRATE_WAIT_MS,
   };

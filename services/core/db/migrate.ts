@@ -7,11 +7,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import type { MysqlSettings } from './connection.ts';
+import { connectMysql, type MysqlSettings } from './connection.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** How long a second concurrent run waits for the first before giving up. */
 export const MIGRATE_LOCK_TIMEOUT_S = 120;
+/**
+ * The migration step's statements are bounded too, but not by the services' MYSQL_QUERY_TIMEOUT_MS:
+ * waiting for the lock takes up to MIGRATE_LOCK_TIMEOUT_S, and an ALTER that copies reccom (a row
+ * per served request) takes minutes. An hour still ends a run against a hung server.
+ */
+export const MIGRATION_STATEMENT_TIMEOUT_MS = 3_600_000;
 
 /** The migration files in the order they are applied. */
 export function migrationFiles(dir = MIGRATIONS_DIR): string[] {
@@ -66,7 +72,7 @@ export async function applyMigrations(conn: mysql.Connection, dir = MIGRATIONS_D
 
 /** Connects with `s` (a user allowed to change the schema) and applies the missing migrations under the lock. */
 export async function migrate(s: MysqlSettings, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const conn = await mysql.createConnection({ ...s, multipleStatements: true });
+  const conn = await connectMysql(s, { multipleStatements: true, queryMs: MIGRATION_STATEMENT_TIMEOUT_MS });
   try {
     return await withMigrationLock(conn, s.database, () => applyMigrations(conn, dir));
   } finally {
@@ -76,7 +82,7 @@ export async function migrate(s: MysqlSettings, dir = MIGRATIONS_DIR): Promise<s
 
 /** Creates a database if it is missing (the migration step; tests use one throw-away database per suite). */
 export async function ensureDatabase(s: MysqlSettings): Promise<void> {
-  const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password });
+  const conn = await connectMysql(s, { noDatabase: true });
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(s.database)}`);
   } finally {
@@ -85,7 +91,7 @@ export async function ensureDatabase(s: MysqlSettings): Promise<void> {
 }
 
 export async function dropDatabase(s: MysqlSettings): Promise<void> {
-  const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password });
+  const conn = await connectMysql(s, { noDatabase: true });
   try {
     await conn.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(s.database)}`);
   } finally {

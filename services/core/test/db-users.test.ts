@@ -36,7 +36,7 @@ describe('userStatements', () => {
 describe('loadMigrateConfig', () => {
   it('defaults to root on 127.0.0.1 with no application users', () => {
     expect(loadMigrateConfig({})).toEqual({
-      admin: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' },
+      admin: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test', timeouts: { connectMs: 2_000, queryMs: 5_000 } },
       users: [],
       waitMs: 60_000,
     });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
+import { connectMysql, createPool, mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
 import { runMigrateStep } from '../db/migrate-cli.ts';
 import type { MigrateConfig } from '../db/migrate-config.ts';
 import { applyMigrations, dropDatabase, ensureDatabase, MIGRATIONS_DIR, migrationFiles } from '../db/migrate.ts';
@@ -39,7 +39,7 @@ afterAll(async () => {
 async function attempt(s: MysqlSettings, sql: string, params: unknown[] = []): Promise<string> {
   let conn: mysql.Connection | undefined;
   try {
-    conn = await mysql.createConnection(s);
+    conn = await connectMysql(s);
     await conn.query(sql, params);
     return 'ok';
   } catch (err) {
@@ -65,7 +65,7 @@ describe('npm run migrate (runMigrateStep)', () => {
   it('creates the database, applies every migration and the services see the schema', async () => {
     const { applied } = await runMigrateStep(cfg, silentLogger);
     expect(applied).toEqual(migrationFiles());
-    const pool = mysql.createPool(as(inference));
+    const pool = createPool(as(inference));
     try {
       expect(await checkSchema(pool)).toEqual({ ok: true });
     } finally {
@@ -97,13 +97,14 @@ describe('npm run migrate (runMigrateStep)', () => {
   it('is idempotent, rotates passwords and takes back rights a user no longer needs', async () => {
     const rotated = { ...inference, password: `p-${hex()}` };
     // A right granted by hand is revoked by the next run: the role is the whole truth.
-    const admin = await mysql.createConnection(cfg.admin);
+    const admin = await connectMysql(cfg.admin);
     await admin.query('GRANT DELETE ON reccom TO ?@?', [inference.user, '%']);
     await admin.end();
     const { applied } = await runMigrateStep({ ...cfg, users: [rotated, pipeline, provenance] }, silentLogger);
     expect(applied).toEqual([]);
     expect(await attempt(as(inference), 'SELECT 1')).toBe('ER_ACCESS_DENIED_ERROR');
-    expect(await attempt(as(rotated), reccomRow)).toBe('ok');
+    // A new request id: (request_id, replica) is unique since migration 004.
+    expect(await attempt(as(rotated), reccomRow.replace("'r1'", "'r2'"))).toBe('ok');
     expect(await attempt(as(rotated), 'DELETE FROM reccom')).toBe('ER_TABLEACCESS_DENIED_ERROR');
   });
 });
@@ -113,7 +114,7 @@ describe('concurrent migration runs', () => {
     const cfg = freshConfig();
     const runs = await Promise.all([runMigrateStep(cfg, silentLogger), runMigrateStep(cfg, silentLogger), runMigrateStep(cfg, silentLogger)]);
     expect(runs.flatMap((r) => r.applied).sort()).toEqual(migrationFiles());
-    const conn = await mysql.createConnection(cfg.admin);
+    const conn = await connectMysql(cfg.admin);
     try {
       const [rows] = await conn.query('SELECT name, COUNT(*) AS n FROM schema_migrations GROUP BY name ORDER BY name');
       expect(rows).toEqual(migrationFiles().map((name) => ({ name, n: 1 })));
@@ -130,7 +131,7 @@ async function migratedUpTo(cfg: MigrateConfig, last: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'marquee-old-migrations-'));
   for (const f of migrationFiles().filter((name) => name <= last)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
   await ensureDatabase(cfg.admin);
-  const conn = await mysql.createConnection({ ...cfg.admin, multipleStatements: true });
+  const conn = await connectMysql(cfg.admin, { multipleStatements: true });
   try {
     await applyMigrations(conn, dir);
   } finally {
@@ -139,7 +140,7 @@ async function migratedUpTo(cfg: MigrateConfig, last: string): Promise<void> {
 }
 
 async function columnTypes(s: MysqlSettings): Promise<unknown[]> {
-  const conn = await mysql.createConnection(s);
+  const conn = await connectMysql(s);
   try {
     const [rows] = await conn.query(
       `SELECT table_name AS t, column_type AS type, character_set_name AS charset, collation_name AS coll, is_nullable AS nullable
@@ -157,7 +158,7 @@ describe('migration 003: one model version type in tracking and reccom', () => {
   it('converts the rows of a database deployed with INT and VARCHAR versions, and they join by plain equality', async () => {
     const cfg = freshConfig();
     await migratedUpTo(cfg, BEFORE_003);
-    const conn = await mysql.createConnection(cfg.admin);
+    const conn = await connectMysql(cfg.admin);
     try {
       for (const v of [1, 2, 12]) await conn.query(trackingRow.replace('VALUES (1,', `VALUES (${v},`));
       for (const [id, v] of [['r-1', '1'], ['r-12', '12'], ['r-s', 'sample'], ['r-2', '2']]) {
@@ -176,7 +177,7 @@ describe('migration 003: one model version type in tracking and reccom', () => {
       { t: 'tracking', ...column },
     ]);
 
-    const check = await mysql.createConnection(cfg.admin);
+    const check = await connectMysql(cfg.admin);
     try {
       const [joined] = await check.query(
         `SELECT reccom.request_id AS r, tracking.version_number AS v FROM reccom
@@ -199,14 +200,14 @@ describe('migration 003: one model version type in tracking and reccom', () => {
   it('stops, changing nothing, when a stored version could not be kept exactly', async () => {
     const cfg = freshConfig();
     await migratedUpTo(cfg, BEFORE_003);
-    const conn = await mysql.createConnection(cfg.admin);
+    const conn = await connectMysql(cfg.admin);
     try {
       await conn.query(reccomRow.replace("'r1', '1'", "'r-x', 'modèle'"));
     } finally {
       await conn.end();
     }
     await expect(runMigrateStep(cfg, silentLogger)).rejects.toThrow(/version_number/);
-    const check = await mysql.createConnection(cfg.admin);
+    const check = await connectMysql(cfg.admin);
     try {
       const [rows] = await check.query('SELECT version_number AS v FROM reccom');
       expect(rows).toEqual([{ v: 'modèle' }]);

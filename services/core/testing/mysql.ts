@@ -2,8 +2,7 @@
 // at start (the migration step does), so every test database is migrated here, as `npm run migrate`
 // would: the one shared helper for tests, the local-process stack, e2e and benchmarks.
 import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
-import { mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
+import { connectMysql, mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
 import { dropDatabase, ensureDatabase, migrate } from '../db/migrate.ts';
 import { APP_USER_HOST, provisionUser, type Role } from '../db/users.ts';
 
@@ -13,10 +12,14 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-/** A new database, created and migrated with the admin settings from MYSQL_* (root locally). */
+/**
+ * A new database, created and migrated with the admin settings from MYSQL_* (root locally). Its
+ * settings carry no `timeouts`, so tests may also hand them to mysql2 directly; the factories in
+ * connection.ts then apply the defaults.
+ */
 export async function createTestDatabase(prefix = 'marquee_t'): Promise<TestDatabase> {
-  const base = mysqlSettingsFromEnv();
-  const settings = { ...base, database: `${prefix}_${randomBytes(4).toString('hex')}` };
+  const { host, port, user, password } = mysqlSettingsFromEnv();
+  const settings = { host, port, user, password, database: `${prefix}_${randomBytes(4).toString('hex')}` };
   await ensureDatabase(settings);
   await migrate(settings);
   return { settings, drop: () => dropDatabase(settings) };
@@ -29,7 +32,7 @@ export async function createTestUser(
 ): Promise<{ settings: MysqlSettings; drop: () => Promise<void> }> {
   const user = `mq_${role.slice(0, 4)}_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
-  const conn = await mysql.createConnection(admin);
+  const conn = await connectMysql(admin);
   try {
     await provisionUser(conn, { role, user, password }, admin.database);
   } finally {
@@ -39,7 +42,7 @@ export async function createTestUser(
 }
 
 export async function dropTestUser(admin: MysqlSettings, user: string): Promise<void> {
-  const conn = await mysql.createConnection(admin);
+  const conn = await connectMysql(admin);
   try {
     await conn.query('DROP USER IF EXISTS ?@?', [user, APP_USER_HOST]);
   } finally {

@@ -34,6 +34,7 @@ describe('loadInferenceConfig', () => {
         MYSQL_PORT: '3307',
         MYSQL_PASSWORD: 's3cret',
         MYSQL_DATABASE: 'marquee',
+        MYSQL_QUERY_TIMEOUT_MS: '1500',
       },
       '/repo',
     );
@@ -45,7 +46,7 @@ describe('loadInferenceConfig', () => {
       bufferMax: 1000,
       maxDeferMs: 0,
       deferCpu: 0.95,
-      mysql: { host: 'db', port: 3307, user: 'root', password: 's3cret', database: 'marquee' },
+      mysql: { host: 'db', port: 3307, user: 'root', password: 's3cret', database: 'marquee', timeouts: { connectMs: 2_000, queryMs: 1_500 } },
     });
   });
 

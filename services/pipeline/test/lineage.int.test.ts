@@ -1,8 +1,10 @@
-// Tracking rows in a real MariaDB (throw-away, migrated database).
+// Tracking rows in a real MariaDB (throw-away, migrated database), reached directly or through a
+// proxy that plays a hung server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import { createPool } from '../../core/db/connection.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { TcpProxy } from '../../core/testing/tcp-proxy.ts';
 import { findTracking, insertTracking, latestTrackedVersion, type TrackingRow } from '../lineage/tracking.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -66,5 +68,29 @@ describe('tracking', () => {
     );
     expect(await findTracking(pool, '11')).toBeNull();
     await expect(insertTracking(pool, row('v 11'))).rejects.toThrow(/invalid tracking row: version_number .*1-64 letters, digits/);
+  });
+});
+
+describe('tracking against a MySQL that hangs', () => {
+  it('fails the lineage write within the query timeout instead of waiting forever, and writes once MySQL answers', async () => {
+    const proxy = new TcpProxy({ host: db.settings.host, port: db.settings.port });
+    await proxy.start();
+    const hung = createPool({ ...db.settings, port: proxy.port, timeouts: { connectMs: 400, queryMs: 600 } }, 2);
+    try {
+      expect(await latestTrackedVersion(hung)).toBe(100);
+      proxy.setMode('hang');
+      const t0 = performance.now();
+      await expect(insertTracking(hung, row('101'))).rejects.toThrow(/MYSQL_QUERY_TIMEOUT_MS/);
+      await expect(latestTrackedVersion(hung)).rejects.toThrow(/MYSQL_(QUERY|CONNECT)_TIMEOUT_MS/);
+      expect(performance.now() - t0).toBeLessThan(2 * 600 + 1_000);
+      proxy.setMode('forward');
+      expect(await findTracking(hung, '101')).toBeNull();
+      await insertTracking(hung, row('101'));
+      expect(await latestTrackedVersion(pool)).toBe(101);
+    } finally {
+      proxy.setMode('refuse');
+      await hung.end().catch(() => {});
+      await proxy.stop();
+    }
   });
 });
