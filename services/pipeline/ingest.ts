@@ -2,7 +2,7 @@
 // rows into the clean store, dead-letters rejected lines, and only then acknowledges the batch
 // (`batch.commit()`, which commits Kafka offsets). A crash at any point loses nothing (an
 // unacknowledged batch comes again) and duplicates nothing (merging a batch twice changes nothing).
-import { appendDeadLetters } from './clean/dead-letter.ts';
+import { appendDeadLetters, type DeadLetterLimits } from './clean/dead-letter.ts';
 import { appendRecommendations } from './clean/recommendations-log.ts';
 import { addRate, addWatch, emptyBatch } from './clean/rows.ts';
 import { CleanStore } from './clean/store.ts';
@@ -15,8 +15,10 @@ import type { IngestReport, LineSource } from './types.ts';
 export interface IngestOptions {
   /** Folder of clean_rating.csv / clean_watch.csv. */
   dataDir: string;
-  /** JSON-lines file of rejected lines (the project default is var/dead-letter.log). */
+  /** JSON-lines file of rejected lines (the project default is var/dead-letter.log); format in clean/dead-letter.ts. */
   deadLetterPath: string;
+  /** Bounds of an entry and of the file (default DEFAULT_DEAD_LETTER_LIMITS). */
+  deadLetterLimits?: DeadLetterLimits;
   /** Valid ratings, inclusive; default [1, 5]. */
   ratingScale?: [number, number];
   /** Largest valid user id; default 1,000,000. */
@@ -89,7 +91,7 @@ export async function ingest(source: LineSource, opts: IngestOptions): Promise<I
     for await (const sourceBatch of source.batches()) {
       inBatch = true;
       const { batch, rejected, recommendations, events } = cleanLines(sourceBatch.lines, parseOpts);
-      appendDeadLetters(opts.deadLetterPath, rejected);
+      appendDeadLetters(opts.deadLetterPath, rejected, opts.deadLetterLimits);
       if (opts.recommendationsPath) appendRecommendations(opts.recommendationsPath, recommendations);
       const plan = store.merge(batch);
       await sourceBatch.commit();

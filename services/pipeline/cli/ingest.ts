@@ -2,15 +2,17 @@
 // Prints counts by event kind and by rejection reason, with progress on stderr; with --json the
 // last stdout line is the IngestReport as one JSON object. Exit 0 ok, 1 failure, 2 bad usage/config.
 //   --data-dir DIR          clean store folder (default data)
-//   --dead-letter PATH      rejected lines, JSON lines (default var/dead-letter.log)
+//   --dead-letter PATH      rejected lines, JSON lines (default var/dead-letter.log; format in clean/dead-letter.ts)
 //   --recommendations PATH  also append recommendation events to this CSV
 //   --batch-size N          lines per batch for --from-file (default 10000)
 //   --max-messages N --window-ms N --idle-ms N --brokers B --topic T --group-id G --fetch-bytes N  (Kafka)
-// Environment: KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, INGEST_WINDOW_MS, RATING_MIN, RATING_MAX, MAX_USER_ID.
+// Environment: KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, INGEST_WINDOW_MS, RATING_MIN, RATING_MAX, MAX_USER_ID,
+// PIPELINE_DEAD_LETTER_MAX_LINE_BYTES, PIPELINE_DEAD_LETTER_MAX_FILE_BYTES, PIPELINE_DEAD_LETTER_FILES.
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { exitOnConfigError } from '../../core/config.ts';
 import { createLogger } from '../../core/logger.ts';
+import { deadLetterLimitsFromEnv } from '../clean/dead-letter-config.ts';
 import { ingest } from '../ingest.ts';
 import { parseOptionsFromEnv } from '../parse/options.ts';
 import { createFileSource } from '../sources/file.ts';
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!args['from-file'] === !args['from-kafka']) throw new UsageError('give exactly one of --from-file FILE or --from-kafka');
   const parseOpts = parseOptionsFromEnv();
+  const deadLetterLimits = deadLetterLimitsFromEnv();
   const logger = createLogger('ingest', { write: (l) => process.stderr.write(l) });
 
   let source: LineSource;
@@ -98,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
   const report = await ingest(source, {
     dataDir: resolve(typeof args['data-dir'] === 'string' ? args['data-dir'] : 'data'),
     deadLetterPath: resolve(typeof args['dead-letter'] === 'string' ? args['dead-letter'] : 'var/dead-letter.log'),
+    deadLetterLimits,
     recommendationsPath: typeof args.recommendations === 'string' ? resolve(args.recommendations) : undefined,
     ratingScale: [parseOpts.ratingMin, parseOpts.ratingMax],
     maxUserId: parseOpts.maxUserId,

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '../../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../../core/db/connection.ts';
 import type { TrainParams } from '../../model/types.ts';
+import type { DeadLetterLimits } from '../clean/dead-letter.ts';
+import { deadLetterEnvShape, deadLetterLimitsFrom } from '../clean/dead-letter-config.ts';
 import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
 import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';
 
@@ -18,6 +20,8 @@ export const pipelineEnvShape = {
   PIPELINE_WORKDIR: env.string(REPO_ROOT),
   PIPELINE_LOG_FILE: env.string('var/log/pipeline.log'),
   PIPELINE_DEAD_LETTER: env.string('var/dead-letter.log'),
+  // PIPELINE_DEAD_LETTER_MAX_LINE_BYTES, PIPELINE_DEAD_LETTER_MAX_FILE_BYTES, PIPELINE_DEAD_LETTER_FILES
+  ...deadLetterEnvShape,
   // KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, INGEST_WINDOW_MS (how long one run reads the stream)
   ...kafkaEnvShape,
   /** Stop reading after this many messages (tests, bounded catch-up). */
@@ -59,6 +63,7 @@ export interface PipelineConfig {
   workdir: string;
   logFile: string;
   deadLetterPath: string;
+  deadLetterLimits: DeadLetterLimits;
   kafka: { brokers: string[]; topic: string; groupId: string; windowMs: number; maxMessages?: number; idleMs?: number };
   gateRmse: number;
   holdout: number;
@@ -117,6 +122,7 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
     workdir: resolve(c.PIPELINE_WORKDIR),
     logFile: resolve(c.PIPELINE_LOG_FILE),
     deadLetterPath: resolve(c.PIPELINE_DEAD_LETTER),
+    deadLetterLimits: deadLetterLimitsFrom(c),
     kafka: {
       brokers: splitBrokers(c.KAFKA_BROKERS),
       topic: c.KAFKA_TOPIC,

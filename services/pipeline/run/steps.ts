@@ -49,6 +49,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
       const report = await deps.ingest(source, {
         dataDir: p.layout.dataDir,
         deadLetterPath: cfg.deadLetterPath,
+        deadLetterLimits: cfg.deadLetterLimits,
         logger: log,
         onProgress: progress,
       });

@@ -49,6 +49,9 @@ describe('ingest CLI', () => {
     const badEnv = run(['--from-file', log, ...common], { RATING_MAX: 'ten' });
     expect(badEnv.status).toBe(2);
     expect(badEnv.stderr).toMatch(/RATING_MAX/);
+    const badBound = run(['--from-file', log, ...common], { PIPELINE_DEAD_LETTER_MAX_LINE_BYTES: '1kb' });
+    expect(badBound.status).toBe(2);
+    expect(badBound.stderr).toMatch(/PIPELINE_DEAD_LETTER_MAX_LINE_BYTES/);
   }, 60_000);
 
   it('exits 1 with the reason when the input is missing', () => {

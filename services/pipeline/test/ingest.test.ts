@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readDeadLetters } from '../clean/dead-letter.ts';
 import { parseJournal } from '../clean/journal.ts';
 import { ingest } from '../ingest.ts';
 import { createArraySource } from '../sources/array.ts';
@@ -28,11 +29,7 @@ function workDir() {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-const deadLetters = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { at: string; reason: string; line: string });
+const deadLetters = (path: string) => readDeadLetters(path);
 
 describe('ingest', () => {
   it('counts events by kind and rejections by reason, and dead-letters every rejected line', async () => {

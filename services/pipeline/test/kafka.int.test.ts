@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDeadLetters } from '../clean/dead-letter.ts';
 import { ingest } from '../ingest.ts';
 import { createArraySource } from '../sources/array.ts';
 import { committedOffsets } from '../sources/kafka-client.ts';
@@ -14,11 +15,7 @@ import { repoRoot } from './paths.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'marquee-kafka-it-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const deadLetterLines = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { line: string; reason: string }).line);
+const deadLetterLines = (path: string) => readDeadLetters(path).map((d) => d.line);
 
 /** A topic with `n` pending lines whose only partition a member of the group (6 s session) holds. */
 async function heldTopic(prefix: string, n: number) {

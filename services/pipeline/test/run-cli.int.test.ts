@@ -1,10 +1,12 @@
 // `npm run pipeline -- --once --from-file ... --json` as a process: exit codes, JSON summary,
 // dead letters, log file.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { readDeadLetters } from '../clean/dead-letter.ts';
 import type { RunSummary } from '../run/summary.ts';
 import { createWorkspace, git, logLinesFor, MALFORMED_LINES, pipelineEnv, REPO_ROOT, seedRatings, type Workspace } from './run-fixtures.ts';
 
@@ -22,6 +24,9 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
+/** A 1 MiB garbage line: its dead letter must stay small. */
+const HUGE_LINE = `garbage ${'x'.repeat((1 << 20) - 8)}`;
+
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let ws: Workspace;
 let env: Record<string, string>;
@@ -30,9 +35,10 @@ let linesFile: string;
 beforeAll(async () => {
   db = await createTestDatabase('marquee_cli');
   ws = createWorkspace('marquee-cli-');
-  env = pipelineEnv(ws, db.settings);
+  env = pipelineEnv(ws, db.settings, { PIPELINE_DEAD_LETTER_MAX_LINE_BYTES: '512' });
   const lines = logLinesFor(seedRatings(2500));
   for (let i = 0; i < MALFORMED_LINES.length; i++) lines.splice(300 * (i + 1), 0, MALFORMED_LINES[i]);
+  lines.push(HUGE_LINE);
   linesFile = join(ws.root, 'lines.log');
   writeFileSync(linesFile, `${lines.join('\n')}\n`);
 });
@@ -47,13 +53,16 @@ describe('pipeline CLI', () => {
     expect(code, stderr).toBe(0);
     const summary = JSON.parse(stdout) as RunSummary;
     expect(summary).toMatchObject({ status: 'published', version: 1 });
-    expect(summary.ingest?.rejected).toBe(MALFORMED_LINES.length);
-    expect(summary.ingest?.rejectedByReason).toEqual({ bad_timestamp: 2, bad_user: 3, bad_rating: 1, malformed: 1 });
+    expect(summary.ingest?.rejected).toBe(MALFORMED_LINES.length + 1);
+    expect(summary.ingest?.rejectedByReason).toEqual({ bad_timestamp: 2, bad_user: 3, bad_rating: 1, malformed: 1, too_long: 1 });
     expect(summary.timings.map((t) => t.step)).toEqual(['prepare', 'collect', 'train', 'gate', 'version', 'publish', 'track']);
 
-    const dead = readFileSync(ws.deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: string });
-    expect(dead.map((d) => d.line)).toEqual(MALFORMED_LINES);
-    expect(stderr).toMatch(/pipeline\.collect WARN lines rejected count=7/);
+    // Dead letters hold at most PIPELINE_DEAD_LETTER_MAX_LINE_BYTES of a line, its length and hash.
+    const dead = readDeadLetters(ws.deadLetter);
+    expect(dead.map((d) => d.line)).toEqual([...MALFORMED_LINES, HUGE_LINE.slice(0, 512)]);
+    expect(dead.at(-1)).toMatchObject({ reason: 'too_long', bytes: HUGE_LINE.length, sha256: createHash('sha256').update(HUGE_LINE).digest('hex'), truncated: true });
+    expect(statSync(ws.deadLetter).size).toBeLessThan(4096);
+    expect(stderr).toMatch(/pipeline\.collect WARN lines rejected count=8/);
     expect(stderr).toMatch(/pipeline\.notify INFO email notifications off \(SMTP_HOST unset\)/);
     expect(readFileSync(ws.logFile, 'utf8')).toContain('run finished status=published version=1');
     expect(git(ws.remote, 'log', '-1', '--format=%s', 'main')).toBe('Data and Model version update: [1]');

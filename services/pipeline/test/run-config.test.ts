@@ -25,6 +25,7 @@ describe('loadPipelineConfig', () => {
     expect(c.git).toMatchObject({ remote: 'origin', branch: undefined, tries: 3 });
     expect(c.trainParams).toEqual({});
     expect(c.logFile.endsWith('var/log/pipeline.log')).toBe(true);
+    expect(c.deadLetterLimits).toEqual({ maxLineBytes: 1024, maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 });
   });
 
   it('splits the DVC remote: DVC_REMOTE_URL for .dvc/config, DVC_REMOTE for writing', () => {
@@ -62,6 +63,19 @@ describe('loadPipelineConfig', () => {
     expect(message).toMatch(/TRAIN_HOLDOUT/);
     expect(message).toMatch(/PIPELINE_PUSH_TRIES/);
     expect(message).toMatch(/SLACK_WEBHOOK_URL/);
+  });
+
+  it('reads the dead-letter bounds, and names a bad one', () => {
+    const c = loadPipelineConfig({
+      DVC_REMOTE: '/d',
+      PIPELINE_DEAD_LETTER_MAX_LINE_BYTES: '256',
+      PIPELINE_DEAD_LETTER_MAX_FILE_BYTES: '65536',
+      PIPELINE_DEAD_LETTER_FILES: '2',
+    });
+    expect(c.deadLetterLimits).toEqual({ maxLineBytes: 256, maxFileBytes: 65536, keepFiles: 2 });
+    const message = errorOf({ DVC_REMOTE: '/d', PIPELINE_DEAD_LETTER_MAX_LINE_BYTES: 'lots', PIPELINE_DEAD_LETTER_FILES: '0' });
+    expect(message).toMatch(/PIPELINE_DEAD_LETTER_MAX_LINE_BYTES: /);
+    expect(message).toMatch(/PIPELINE_DEAD_LETTER_FILES: /);
   });
 
   it('never echoes secrets in its errors', () => {

@@ -13,6 +13,7 @@ import { createLogger } from '../../core/logger.ts';
 import { dropDatabase, ensureDatabase } from '../../core/db/migrate.ts';
 import { createTestDatabase, createTestUser } from '../../core/testing/mysql.ts';
 import { loadArtifact } from '../../model/artifact.ts';
+import { readDeadLetters } from '../clean/dead-letter.ts';
 import { findTracking, latestTrackedVersion } from '../lineage/tracking.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
 import { loadPipelineConfig } from '../run/config.ts';
@@ -162,7 +163,7 @@ describe('pipeline run', () => {
     // malformed lines: counted and dead-lettered, the run went on
     expect(summary.ingest?.lines).toBe(first.length);
     expect(summary.ingest?.rejected).toBe(MALFORMED_LINES.length);
-    const dead = readFileSync(ws.deadLetter, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: string; reason: string });
+    const dead = readDeadLetters(ws.deadLetter);
     expect(dead.map((d) => d.line).sort()).toEqual([...MALFORMED_LINES].sort());
 
     // git: exactly the version files, in a commit with the agreed message, on the remote
