@@ -18,6 +18,7 @@ import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { deliveryJudge, parseRequestStart, startOf } from './provenance/delivery.ts';
+import type { Held } from './provenance/recorder.ts';
 import { ABANDONED_STATUS, type ProvenanceRow } from './provenance/row.ts';
 import type { Recommender } from './recommender.ts';
 import { requestIdMinter } from './request-id.ts';
@@ -42,7 +43,11 @@ export interface AppOptions {
    * Provenance: one row per /recommend GET answered 200, once it is known whether the caller got
    * it (status 200) or had gone (ABANDONED_STATUS); see provenance/delivery.ts.
    */
-  recorder?: { record(row: ProvenanceRow): void };
+  recorder?: {
+    /** Makes the row durable before its answer goes out (the spool); see ProvenanceRecorder. */
+    hold?(row: ProvenanceRow): Held;
+    record(row: ProvenanceRow, held?: Held): void;
+  };
   /** NGINX's per-try read timeout: an answer written later may have been abandoned (delivery.ts). */
   acceptWithinMs?: number;
   /** Counts answers the caller did not receive. */
@@ -106,12 +111,12 @@ export function createApp(opts: AppOptions): InferenceApp {
 
   // Provenance rows wait for the verdict on delivery; the row is made when the answer is written.
   const judge = recorder
-    ? deliveryJudge<ProvenanceRow>(opts.acceptWithinMs ?? 180, (row, got) => {
+    ? deliveryJudge<{ row: ProvenanceRow; held: Held | undefined }>(opts.acceptWithinMs ?? 180, ({ row, held }, got) => {
         if (!got) {
           row.status = ABANDONED_STATUS;
           opts.onAbandoned?.();
         }
-        recorder.record(row);
+        recorder.record(row, held);
       })
     : null;
 
@@ -139,7 +144,9 @@ export function createApp(opts: AppOptions): InferenceApp {
     res.setHeader('X-Request-Id', requestId);
     if (row) {
       const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - ms);
-      res.end(body, () => judge!.written(row, socket, start));
+      // On disk before the caller can have it: a caller never holds an answer whose row a crash lost.
+      const held = recorder!.hold?.(row);
+      res.end(body, () => judge!.written({ row, held }, socket, start));
     } else res.end(body);
     (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
   };

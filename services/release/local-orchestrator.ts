@@ -144,7 +144,9 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       port,
       modelPath: model.path,
       track: slot.track,
-      env: { ...opts.env, ...opts.envFor?.(slot, version) },
+      // The slot and port name the process in X-Replica and provenance rows (two processes of a
+      // slot overlap while it changes model, so the slot name alone would not be unique).
+      env: { REPLICA_NAME: `${slot.name}-${port}`, ...opts.env, ...opts.envFor?.(slot, version) },
       logFile,
     });
     try {

@@ -24,6 +24,13 @@ import { readSegment } from './spool.ts';
 
 export type { ProvenanceRow } from './row.ts';
 
+/** A row appended to the spool before its answer went out (ProvenanceRecorder.hold). */
+export interface Held {
+  segment?: Segment;
+  /** The row's status when it was appended. */
+  status: number;
+}
+
 /** Where batches go; a MySQL pool in production, a fake in unit tests. */
 export interface RowSink {
   write(rows: readonly ProvenanceRow[]): Promise<void>;
@@ -74,6 +81,7 @@ export class ProvenanceRecorder {
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  private spoolFailures = 0;
   private retryAt = 0;
   private closed = false;
   private readonly log: Logger;
@@ -132,31 +140,65 @@ export class ProvenanceRecorder {
     this.timer.unref();
   }
 
-  /** Buffers one row; O(1), never throws, never waits. */
-  record(row: ProvenanceRow): void {
-    if (this.closed) {
-      this.opts.metrics.dropped.inc();
-      return;
+  /**
+   * Appends the row to the spool now, before its answer is sent, so that an answer a caller
+   * received has its row on disk (a write(2): in the page cache, which kill -9 does not lose).
+   * Pass the result to record() once the row is final. Never throws.
+   */
+  hold(row: ProvenanceRow): Held {
+    const spool = this.opts.spool;
+    if (!spool || this.closed) return { status: row.status };
+    try {
+      return { segment: spool.append(row), status: row.status };
+    } catch (err) {
+      // A full or broken disk must not fail the request: the row lives in memory only.
+      this.spoolFailures++;
+      if (this.spoolFailures === 1 || this.spoolFailures % 1000 === 0) {
+        this.log.error('provenance spool write failed; rows kept in memory only', { error: (err as Error).message, failures: this.spoolFailures });
+      }
+      return { status: row.status };
+    }
+  }
+
+  /**
+   * Queues one row for MySQL; O(1), never throws, never waits. `held` is what hold() returned for
+   * it (default: it is spooled now); a status changed since then is appended to the spool again.
+   */
+  record(row: ProvenanceRow, held: Held = this.hold(row)): void {
+    const segment = held.segment;
+    if (segment && row.status !== held.status) {
+      try {
+        this.opts.spool!.amend(segment, row);
+      } catch (err) {
+        this.log.warn('provenance spool: cannot amend a row', { error: (err as Error).message });
+      }
     }
     // A row MySQL would refuse would block every batch behind it; it cannot come from the app
     // (its parts are validated on the way in), so this is a bug to report, not a row to keep.
     const problem = rowProblem(row);
-    if (problem) {
+    if (this.closed || problem) {
       this.opts.metrics.dropped.inc();
-      this.log.error('provenance row dropped: it does not fit reccom', { problem });
+      if (problem) this.log.error('provenance row dropped: it does not fit reccom', { problem });
+      // Kept in the spool (if there) for the next start, which skips it if it does not fit.
+      if (segment) this.leaveInSpool(segment);
       return;
     }
-    const segment = this.opts.spool?.append(row);
     if (this.buffered >= this.opts.bufferMax) {
       if (segment) {
-        segment.spilled = true;
         this.opts.metrics.spilled.inc();
+        this.leaveInSpool(segment);
       } else this.opts.metrics.dropped.inc();
       return;
     }
     const last = this.enqueue(row, segment);
     // A full batch goes out now unless a write is running, MySQL is backing off or the CPU is saturated.
     if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.flush();
+  }
+
+  /** The row stays in its segment only: the whole file is read back once the rest is written. */
+  private leaveInSpool(segment: Segment): void {
+    segment.spilled = true;
+    this.opts.spool!.written(segment, 1);
   }
 
   /** Appends to the last chunk (a new one when full); returns that chunk. */
@@ -171,7 +213,6 @@ export class ProvenanceRecorder {
     }
     last.push(row);
     lastSegments.push(segment);
-    if (segment) segment.unwritten++;
     this.buffered++;
     return last;
   }
@@ -200,9 +241,15 @@ export class ProvenanceRecorder {
         this.log.warn('provenance spool: cannot read a segment', { path, error: (err as Error).message });
         continue;
       }
-      const segment = spool.replaying(path, 0);
-      for (const row of rows) this.enqueue(row, segment);
-      this.opts.metrics.replayed.inc(rows.length);
+      const segment = spool.replaying(path);
+      let queued = 0;
+      for (const row of rows) {
+        if (rowProblem(row)) continue;
+        segment.unwritten++;
+        this.enqueue(row, segment);
+        queued++;
+      }
+      this.opts.metrics.replayed.inc(queued);
       spool.written(segment, 0); // an empty file goes at once
     }
   }

@@ -9,11 +9,14 @@
 // replays their segments; writes are idempotent (insert.ts), so a replayed row that had already
 // reached MySQL is skipped there.
 //
-// Durability: rows are buffered in memory and appended with one write(2) every `groupMs`, then
-// fdatasync'd in the background (group commit). `kill -9` loses at most the rows of the last
-// `groupMs` (the page cache keeps what was written); a power loss at most those of the last
-// group whose fdatasync had not finished.
+// Durability: a row is appended with its own write(2) before its answer is sent (app.ts), so an
+// answer a caller received has its row in the page cache, which `kill -9` of the process does not
+// lose. Writes are fdatasync'd in the background every `groupMs` (group commit): a crash of the
+// whole machine loses at most the rows of the last `groupMs` plus one fdatasync. A row whose
+// status changes after it was appended (an answer found abandoned, delivery.ts) is appended again
+// to the same file; when a file is read back, the last line of a (request id, replica) wins.
 import {
+  appendFileSync,
   closeSync,
   fdatasync,
   fdatasyncSync,
@@ -94,21 +97,22 @@ export function decodeRow(line: string): ProvenanceRow | null {
 }
 
 /**
- * The rows of a segment file. A last line without its newline is a write torn by a crash and is
- * left out, as is any line that does not decode (counted in `bad`).
+ * The rows of a segment file, one per (request id, replica): a later line replaces an earlier one
+ * (see Spool.amend). A last line without its newline is a write torn by a crash and is left out,
+ * as is any line that does not decode (counted in `bad`).
  */
 export function readSegment(path: string): { rows: ProvenanceRow[]; bad: number } {
   const text = readFileSync(path, 'utf8');
   const lines = text.split('\n');
   lines.pop(); // after the last '\n': empty, or a torn line
-  const rows: ProvenanceRow[] = [];
+  const rows = new Map<string, ProvenanceRow>();
   let bad = 0;
   for (const line of lines) {
     const row = line ? decodeRow(line) : null;
-    if (row) rows.push(row);
+    if (row) rows.set(`${row.requestId} ${row.replica}`, row);
     else bad++;
   }
-  return { rows, bad };
+  return { rows: [...rows.values()], bad };
 }
 
 function readOwner(dir: string): ProcessIdentity | null {
@@ -139,7 +143,7 @@ export class Spool {
   private current: Segment | null = null;
   private fd: number | null = null;
   private seq = 0;
-  private text = '';
+  private dirty = false;
   private syncing = false;
   private timer: NodeJS.Timeout | null = null;
   /** Directories adopted from dead instances, removed once their segments are replayed. */
@@ -183,26 +187,37 @@ export class Spool {
     return files;
   }
 
-  /** Appends a row (written with the next group) and returns the segment that holds it. */
+  /**
+   * Appends a row now (one write(2): in the page cache when this returns) and returns the segment
+   * that holds it, which counts it as not yet in MySQL until `written` says so.
+   */
   append(row: ProvenanceRow): Segment {
+    if (this.current && this.current.rows >= this.o.segmentRows) this.closeCurrent();
     if (!this.current) {
       this.seq++;
       const path = join(this.instanceDir, `${String(this.seq).padStart(8, '0')}.ndjson`);
       this.fd = openSync(path, 'a');
       this.current = { path, rows: 0, unwritten: 0, closed: false, spilled: false, openedAt: Date.now() };
     }
-    this.text += encodeRow(row);
+    writeSync(this.fd!, encodeRow(row));
+    this.dirty = true;
     this.current.rows++;
+    this.current.unwritten++;
     return this.current;
   }
 
-  /** Writes the buffered rows to the current segment and starts an fdatasync. */
+  /** Appends the changed version of a row already in `segment` (the later line wins on replay). */
+  amend(segment: Segment, row: ProvenanceRow): void {
+    if (segment === this.current && this.fd !== null) {
+      writeSync(this.fd, encodeRow(row));
+      this.dirty = true;
+    } else appendFileSync(segment.path, encodeRow(row));
+  }
+
+  /** Starts an fdatasync of what was appended since the last one (group commit). */
   flush(): void {
-    if (this.fd === null || this.text === '') return;
-    const data = this.text;
-    this.text = '';
-    writeSync(this.fd, data);
-    if (this.syncing) return;
+    if (this.fd === null || !this.dirty || this.syncing) return;
+    this.dirty = false;
     this.syncing = true;
     fdatasync(this.fd, (err) => {
       this.syncing = false;
@@ -234,8 +249,16 @@ export class Spool {
   private closeCurrent(): void {
     const s = this.current;
     if (!s) return;
-    this.flush();
-    if (this.fd !== null) closeSync(this.fd);
+    // The descriptor is closed once its data is synced, off the event loop (a sync every 2 s in
+    // the request path would show in the latency).
+    const fd = this.fd;
+    if (fd !== null) {
+      fdatasync(fd, (err) => {
+        if (err) this.log.warn('provenance spool: fdatasync failed', { error: err.message });
+        closeSync(fd);
+      });
+    }
+    this.dirty = false;
     this.fd = null;
     this.current = null;
     s.closed = true;
@@ -266,9 +289,9 @@ export class Spool {
     this.removeEmptyAdopted();
   }
 
-  /** A segment read back from disk (adopted or spilled): closed, its rows about to be queued. */
-  replaying(path: string, rows: number): Segment {
-    return { path, rows, unwritten: rows, closed: true, spilled: false, openedAt: Date.now() };
+  /** A segment read back from disk (adopted or spilled): closed; count its rows as they are queued. */
+  replaying(path: string): Segment {
+    return { path, rows: 0, unwritten: 0, closed: true, spilled: false, openedAt: Date.now() };
   }
 
   private removeEmptyAdopted(): void {
@@ -307,7 +330,6 @@ export class Spool {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.fd !== null) {
-      this.flush();
       try {
         fdatasyncSync(this.fd);
       } finally {

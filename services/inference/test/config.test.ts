@@ -27,6 +27,10 @@ describe('loadInferenceConfig', () => {
         PROVENANCE_BUFFER_MAX: '1000',
         PROVENANCE_MAX_DEFER_MS: '0',
         PROVENANCE_DEFER_CPU: '0.95',
+        PROVENANCE_SPOOL_DIR: 'spool',
+        PROVENANCE_SPOOL_GROUP_MS: '20',
+        PROVENANCE_ACCEPT_WITHIN_MS: '150',
+        REPLICA_NAME: 'canary-1',
         RECOMMEND_CACHE_SIZE: '0',
         RANK_WORKERS: '0',
         INFERENCE_TEST_DELAY_MS: '300',
@@ -38,9 +42,13 @@ describe('loadInferenceConfig', () => {
       },
       '/repo',
     );
-    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', cacheSize: 0, rankWorkers: 0, testDelayMs: 300 });
+    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', replica: 'canary-1', cacheSize: 0, rankWorkers: 0, testDelayMs: 300 });
     expect(c.provenance).toEqual({
       enabled: true,
+      // One spool per database: rows only ever go back to the database they were recorded for.
+      spoolDir: '/repo/spool/db_3307_marquee',
+      spoolGroupMs: 20,
+      acceptWithinMs: 150,
       batchSize: 50,
       flushMs: 250,
       bufferMax: 1000,
@@ -55,6 +63,9 @@ describe('loadInferenceConfig', () => {
     ['PORT', '70000'],
     ['TRACK', 'beta'],
     ['PROVENANCE', 'yes please'],
+    ['REPLICA_NAME', 'stable 1'],
+    ['PROVENANCE_SPOOL', 'maybe'],
+    ['PROVENANCE_SPOOL_GROUP_MS', '0'],
     ['PROVENANCE_BATCH_SIZE', '0'],
     ['PROVENANCE_MAX_DEFER_MS', '-5'],
     ['PROVENANCE_DEFER_CPU', '0'],

@@ -1,0 +1,154 @@
+// The provenance spool on real files: rows survive a process that stops without flushing, are
+// read back once (the last line of a row wins), and files go once their rows are in MySQL.
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { processStartTicks } from '../../core/process-identity.ts';
+import { createProvenanceMetrics } from '../metrics.ts';
+import { ProvenanceRecorder, type RowSink } from '../provenance/recorder.ts';
+import type { ProvenanceRow } from '../provenance/row.ts';
+import { decodeRow, encodeRow, readSegment, segmentFiles, Spool } from '../provenance/spool.ts';
+
+const row = (n: number, status = 200): ProvenanceRow => ({
+  requestId: `s-${n}`,
+  replica: 'stable-1',
+  version: '4',
+  userId: n,
+  servedAt: Date.UTC(2026, 11, 2, 1, 2, 3, n % 1000),
+  track: 'stable',
+  status,
+  latencyMs: n / 8,
+  result: `m${n},m2`,
+});
+
+/** A sink that stores rows by (request id, replica), as the unique key does, and can fail. */
+function keyedSink() {
+  const rows = new Map<string, ProvenanceRow>();
+  const sink = {
+    down: false,
+    writes: 0,
+    rows,
+    async write(batch: readonly ProvenanceRow[]) {
+      if (sink.down) throw new Error('MySQL is down');
+      sink.writes++;
+      for (const r of batch) if (!rows.has(`${r.requestId} ${r.replica}`)) rows.set(`${r.requestId} ${r.replica}`, { ...r });
+    },
+    async close() {},
+  };
+  return sink satisfies RowSink;
+}
+
+const spoolIn = (dir: string, o: Partial<{ segmentRows: number; segmentMs: number }> = {}) =>
+  new Spool({ dir, groupMs: 5, segmentRows: o.segmentRows ?? 1000, segmentMs: o.segmentMs ?? 60_000 });
+
+const recorderFor = (sink: RowSink, spool: Spool, bufferMax = 10_000) =>
+  new ProvenanceRecorder({ sink, metrics: createProvenanceMetrics(new Registry()), batchSize: 64, flushMs: 20, bufferMax, spool });
+
+const until = async (ok: () => boolean, ms = 5000) => {
+  for (const end = Date.now() + ms; !ok() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+};
+
+describe('spool lines', () => {
+  it('round-trips every field, awkward text included', () => {
+    const r = { ...row(1), result: 'naïve,"quoted",\\,\n' };
+    expect(decodeRow(encodeRow(r).trimEnd())).toEqual(r);
+  });
+
+  it('refuses lines that are not rows', () => {
+    for (const bad of ['', '{', '[]', '["a"]', JSON.stringify(['a', 'b', 'c', 'x', 1, 't', 200, 1, 'r'])]) expect(decodeRow(bad)).toBeNull();
+  });
+
+  it('reads a segment: a torn last line is left out, a later line of the same row wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const path = join(dir, '00000001.ndjson');
+    writeFileSync(path, encodeRow(row(1)) + encodeRow(row(2)) + 'junk\n' + encodeRow(row(1, 499)) + encodeRow(row(3)).slice(0, 20));
+    const { rows, bad } = readSegment(path);
+    expect(rows.map((r) => [r.requestId, r.status])).toEqual([
+      ['s-1', 499],
+      ['s-2', 200],
+    ]);
+    expect(bad).toBe(1);
+  });
+});
+
+describe('the spool with the recorder', () => {
+  it('keeps the rows of a process that stopped without flushing, and the next one writes each once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    // First process: MySQL down, 300 rows, one amended to abandoned; then it "dies" (never closed).
+    const first = spoolIn(dir, { segmentRows: 100 });
+    expect(first.open()).toEqual([]);
+    const down = keyedSink();
+    down.down = true;
+    const dead = recorderFor(down, first);
+    for (let i = 0; i < 300; i++) {
+      const r = row(i);
+      const held = dead.hold(r);
+      if (i === 7) r.status = 499;
+      dead.record(r, held);
+    }
+    // Its directory looks like a dead process's: an owner that is not running.
+    writeFileSync(join(first.instanceDir, 'owner'), JSON.stringify({ pid: 2 ** 22 + 1, startTicks: 1 }));
+
+    const second = spoolIn(dir);
+    const replay = second.open();
+    expect(replay.length).toBeGreaterThanOrEqual(3); // 100 rows per segment
+    const sink = keyedSink();
+    const recorder = recorderFor(sink, second);
+    recorder.start();
+    recorder.replay(replay);
+    await until(() => sink.rows.size === 300);
+    expect(sink.rows.get('s-7 stable-1')?.status).toBe(499);
+    // Written segments are deleted, and the adopted directory with them.
+    await until(() => segmentFiles(dir).length === 0);
+    expect(readdirSync(dir)).toEqual([second.instanceDir.split('/').pop()]);
+    // Replaying the same rows again (a crash after writing, before deleting) adds nothing.
+    await recorder.close(1000);
+    expect(sink.rows.size).toBe(300);
+    expect(existsSync(second.instanceDir)).toBe(false);
+  });
+
+  it('leaves the directory of a running process alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const live = join(dir, 'other');
+    mkdirSync(live);
+    // The parent process (vitest) stands in for a running replica.
+    writeFileSync(join(live, 'owner'), JSON.stringify({ pid: process.ppid, startTicks: processStartTicks(process.ppid) }));
+    appendFileSync(join(live, '00000001.ndjson'), encodeRow(row(1)));
+    const s = spoolIn(dir);
+    expect(s.open()).toEqual([]);
+    expect(existsSync(join(live, '00000001.ndjson'))).toBe(true);
+  });
+
+  it('keeps rows that do not fit in memory in the spool and writes them once the rest is in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spool = spoolIn(dir, { segmentRows: 50 });
+    spool.open();
+    const sink = keyedSink();
+    sink.down = true;
+    const recorder = recorderFor(sink, spool, 40);
+    recorder.start();
+    for (let i = 0; i < 200; i++) recorder.record(row(i));
+    expect(recorder.pending).toBe(40); // the rest wait in the spool only
+    sink.down = false;
+    await until(() => sink.rows.size === 200, 10_000);
+    await recorder.close(1000);
+    expect(segmentFiles(dir)).toEqual([]);
+  });
+
+  it('without a running recorder, a closed one leaves unwritten rows for the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spool = spoolIn(dir);
+    spool.open();
+    const sink = keyedSink();
+    sink.down = true;
+    const recorder = recorderFor(sink, spool);
+    for (let i = 0; i < 10; i++) recorder.record(row(i));
+    const { left } = await recorder.close(100);
+    expect(left).toBe(10);
+    expect(segmentFiles(dir)).toHaveLength(1);
+    expect(readSegment(segmentFiles(dir)[0]).rows).toHaveLength(10);
+  });
+});
