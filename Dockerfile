@@ -31,7 +31,7 @@ FROM ${NODE_IMAGE} AS base
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
-RUN mkdir -p /app/models /app/var && chown node:node /app/models /app/var
+RUN mkdir -p /app/models /app/var/provenance-spool && chown node:node /app/models /app/var /app/var/provenance-spool
 
 ############################ runtime: the inference service, production deps only, non-root
 FROM base AS runtime

@@ -16,7 +16,7 @@ function backend(track: string): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
     res.setHeader('X-Serving-Track', track);
     res.setHeader('X-Request-Id', String(req.headers['x-request-id'] ?? ''));
-    res.end(JSON.stringify({ track, requestId: req.headers['x-request-id'] ?? null }));
+    res.end(JSON.stringify({ track, requestId: req.headers['x-request-id'] ?? null, requestStart: req.headers['x-request-start'] ?? null }));
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({ server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` })),
@@ -95,10 +95,19 @@ describe('local NGINX (startNginx)', () => {
     await expect.poll(() => readFileSync(nginx.accessLog, 'utf8')).toContain(`rid=${ids[2]} `);
   });
 
+  it("tells the replica when NGINX took the request (X-Request-Start, NGINX's $msec), whatever the caller sent", async () => {
+    const before = Date.now();
+    const res = await fetch(`${nginx.url}/recommend/1`, { headers: { 'X-Request-Start': '1000000000.000' } });
+    const { requestStart } = (await res.json()) as { requestStart: string };
+    expect(requestStart).toMatch(/^\d{10}\.\d{3}$/);
+    expect(Number(requestStart) * 1000).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(requestStart) * 1000).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
   it('logs the upstream address and timings', async () => {
     const log = readFileSync(nginx.accessLog, 'utf8');
     expect(log).toContain(`upstream=${stable.address}`);
-    expect(log).toMatch(/rid=[0-9a-z-]+ .*track=(stable|canary) rt=\d+\.\d+ uct=[\d.]+ urt=[\d.]+/);
+    expect(log).toMatch(/rid=[0-9a-z-]+ .*track=(stable|canary) replica=\S+ rt=\d+\.\d+ uct=[\d.]+ urt=[\d.]+/);
   });
 
   it('can be found again from its directory while it runs (how the CLI stops a detached one)', () => {
