@@ -142,8 +142,6 @@ beforeAll(async () => {
     envFor: (slot, version): Record<string, string> => ({
       // The slot's durable spool: the same directory for every process of the slot, across restarts.
       PROVENANCE_SPOOL_DIR: join(work, 'spool', slot.name),
-      // X-Replica and reccom.replica: the slot, as Prometheus' replica label (scrapeTargetsOf).
-      REPLICA_NAME: slot.name,
       ...(slot.track === 'canary' && version === SLOW ? { INFERENCE_TEST_DELAY_MS: '700' } : {}),
     }),
     onEndpointsChange: endpointsChanged,
