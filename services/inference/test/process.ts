@@ -12,11 +12,11 @@ import { tinyModel } from './fixtures.ts';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = join(REPO_ROOT, 'services/inference/main.ts');
 
-/** A model folder holding the tiny hand-built model, version `tiny`. */
-export async function tinyArtifact(): Promise<string> {
-  const dir = join(mkdtempSync(join(tmpdir(), 'inference-model-')), 'tiny');
+/** A model folder holding the tiny hand-built model, version `tiny` unless named. */
+export async function tinyArtifact(version = 'tiny'): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'inference-model-')), version);
   await saveArtifact(dir, tinyModel(), {
-    version: 'tiny',
+    version,
     metrics: { rmse: 1, mae: 1 },
     data: { md5: '0'.repeat(32), ratings: 0 },
     counts: { train: 0, test: 0 },
