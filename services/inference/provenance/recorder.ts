@@ -59,7 +59,7 @@ export interface RecorderOptions {
   batchSize: number;
   /** Interval of the background flush. */
   flushMs: number;
-  /** Rows held at most; beyond it new rows are dropped. */
+  /** Rows held in memory at most; beyond it rows wait in the spool only (without one: dropped). */
   bufferMax: number;
   /** Retry delay after a failed write doubles from flushMs up to this. */
   maxBackoffMs?: number;

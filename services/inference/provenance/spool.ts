@@ -26,7 +26,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -302,19 +301,6 @@ export class Spool {
         this.adoptedDirs.splice(i, 1);
       }
     }
-  }
-
-  /** Bytes of segment files on disk (for the metrics). */
-  bytes(): number {
-    let n = 0;
-    for (const f of segmentFiles(this.instanceDir)) {
-      try {
-        n += statSync(f).size;
-      } catch {
-        // deleted in between
-      }
-    }
-    return n;
   }
 
   /** True while spilled segments wait to be read back. */
