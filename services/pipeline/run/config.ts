@@ -10,6 +10,7 @@ import type { DeadLetterLimits } from '../clean/dead-letter.ts';
 import { deadLetterEnvShape, deadLetterLimitsFrom } from '../clean/dead-letter-config.ts';
 import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
 import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';
+import { DEFAULT_RELATIVE_GATE, type RelativeGateSettings } from './relative-gate.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -29,6 +30,13 @@ export const pipelineEnvShape = {
   /** Stop reading once the topic has been quiet this long. */
   INGEST_IDLE_MS: optionalInt(1),
   GATE_RMSE: z.coerce.number().finite().positive().default(1.0),
+  /** Relative gate (relative-gate.ts): refuse a candidate whose nDCG@20 is below the served model's
+   * by more than this (absolute), with confidence; see run/README.md. */
+  GATE_NDCG_TOLERANCE: z.coerce.number().finite().min(0).max(1).default(DEFAULT_RELATIVE_GATE.tolerance),
+  /** Two-sided confidence of the paired bootstrap interval of the nDCG@20 difference. */
+  GATE_NDCG_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(DEFAULT_RELATIVE_GATE.confidence),
+  GATE_BOOTSTRAP_RESAMPLES: env.int(DEFAULT_RELATIVE_GATE.resamples, 100),
+  GATE_BOOTSTRAP_SEED: env.int(DEFAULT_RELATIVE_GATE.seed, 0),
   TRAIN_HOLDOUT: z.coerce.number().gt(0).lt(1).default(0.2),
   TRAIN_FACTORS: optionalInt(1),
   TRAIN_EPOCHS: optionalInt(1),
@@ -66,6 +74,7 @@ export interface PipelineConfig {
   deadLetterLimits: DeadLetterLimits;
   kafka: { brokers: string[]; topic: string; groupId: string; windowMs: number; maxMessages?: number; idleMs?: number };
   gateRmse: number;
+  relativeGate: RelativeGateSettings;
   holdout: number;
   trainParams: Partial<TrainParams>;
   /** `dir`: where objects are written; `url`: what `.dvc/config` says (DVC_REMOTE_URL). */
@@ -132,6 +141,12 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
       idleMs: c.INGEST_IDLE_MS,
     },
     gateRmse: c.GATE_RMSE,
+    relativeGate: {
+      tolerance: c.GATE_NDCG_TOLERANCE,
+      confidence: c.GATE_NDCG_CONFIDENCE,
+      resamples: c.GATE_BOOTSTRAP_RESAMPLES,
+      seed: c.GATE_BOOTSTRAP_SEED,
+    },
     holdout: c.TRAIN_HOLDOUT,
     trainParams,
     dvcRemote: { name: c.DVC_REMOTE_NAME, url: c.DVC_REMOTE_URL ?? resolve(c.DVC_REMOTE), dir: resolve(c.DVC_REMOTE) },

@@ -18,6 +18,7 @@ describe('loadPipelineConfig', () => {
     const c = loadPipelineConfig({ DVC_REMOTE: '/srv/dvc' });
     expect(c.workdir).toBe(REPO_ROOT);
     expect(c.gateRmse).toBe(1);
+    expect(c.relativeGate).toEqual({ tolerance: 0.01, confidence: 0.95, resamples: 2000, seed: 42 });
     expect(c.holdout).toBe(0.2);
     expect(c.kafka).toMatchObject({ brokers: ['127.0.0.1:9092'], topic: 'movielog', groupId: 'marquee-pipeline' });
     expect(c.dvcRemote).toEqual({ name: 'storage', url: '/srv/dvc', dir: '/srv/dvc' });
@@ -54,6 +55,21 @@ describe('loadPipelineConfig', () => {
     expect(c.kafka.brokers).toEqual(['a:9092', 'b:9092']);
     expect(c.kafka.maxMessages).toBe(500);
     expect(c.git.branch).toBe('release');
+  });
+
+  it('reads the relative gate settings and names a bad one', () => {
+    const c = loadPipelineConfig({
+      DVC_REMOTE: '/d',
+      GATE_NDCG_TOLERANCE: '0.02',
+      GATE_NDCG_CONFIDENCE: '0.9',
+      GATE_BOOTSTRAP_RESAMPLES: '500',
+      GATE_BOOTSTRAP_SEED: '7',
+    });
+    expect(c.relativeGate).toEqual({ tolerance: 0.02, confidence: 0.9, resamples: 500, seed: 7 });
+    const message = errorOf({ DVC_REMOTE: '/d', GATE_NDCG_TOLERANCE: '-0.1', GATE_NDCG_CONFIDENCE: '95', GATE_BOOTSTRAP_RESAMPLES: '10' });
+    expect(message).toMatch(/GATE_NDCG_TOLERANCE: /);
+    expect(message).toMatch(/GATE_NDCG_CONFIDENCE: /);
+    expect(message).toMatch(/GATE_BOOTSTRAP_RESAMPLES: /);
   });
 
   it('names every bad variable at once, pipeline and notification ones together', () => {
