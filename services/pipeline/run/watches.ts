@@ -1,6 +1,11 @@
-// Movies users watched but never rated (data/clean_watch.csv minus data/clean_rating.csv), handed
-// to training so recommendations skip them. Rated pairs are left out on purpose: the trainer already
-// knows its training ratings, and marking held-out ratings as seen would hide them from evaluation.
+// The clean watches (data/clean_watch.csv, one row per (user, movie)) as training input:
+//  - readWatchInteractions: every watched pair as an implicit-feedback interaction (user, movie,
+//    minutes watched, last watch time), the ranking model's watch input (model/interactions.ts
+//    WatchRow). The store keeps the HIGHEST minute index requested (clean/rows.ts); minute indexes
+//    start at 0, so minutes watched = index + 1: one watch line is one minute, never zero.
+//  - readWatchedUnrated: movies watched but never rated, handed to the rating model so its lists
+//    skip them. Rated pairs are left out on purpose: the trainer already knows its training ratings,
+//    and marking held-out ratings as seen would hide them from evaluation.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseRatingRow, parseWatchRow, RATING_HEADER, WATCH_HEADER } from '../clean/csv.ts';
 import { pairKey } from '../clean/rows.ts';
@@ -9,6 +14,30 @@ function dataLines(path: string, header: string): string[] {
   if (!existsSync(path)) return [];
   const lines = readFileSync(path, 'utf8').split('\n');
   return lines.map((l) => l.replace(/\r$/, '')).filter((l, i) => l !== '' && !(i === 0 && l === header));
+}
+
+/** One watched (user, movie): the shape of model/interactions.ts#WatchRow. */
+export interface WatchInteraction {
+  user: number;
+  item: string;
+  /** Minutes watched (highest minute index + 1). */
+  minutes: number;
+  /** Epoch ms of the last watched minute (the logged local time read as UTC). */
+  at: number;
+}
+
+/** Logged timestamps carry no zone; like the model's readers, they are read as UTC. */
+export const loggedTimeMs = (t: string): number => Date.parse(`${t}Z`);
+
+export function readWatchInteractions(watchesPath: string): { rows: WatchInteraction[]; bad: number } {
+  const rows: WatchInteraction[] = [];
+  let bad = 0;
+  for (const line of dataLines(watchesPath, WATCH_HEADER)) {
+    const row = parseWatchRow(line);
+    if (typeof row === 'string') bad++;
+    else rows.push({ user: row.user, item: row.movie, minutes: row.minutes + 1, at: loggedTimeMs(row.lastSeen) });
+  }
+  return { rows, bad };
 }
 
 export function readWatchedUnrated(watchesPath: string, ratingsPath: string): { pairs: Array<{ user: number; item: string }>; bad: number } {

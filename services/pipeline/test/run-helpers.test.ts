@@ -7,7 +7,7 @@ import type { Manifest } from '../../model/types.ts';
 import { trackingRowFor } from '../lineage/tracking-row.ts';
 import { acquireRunLock, RunLockedError } from '../run/run-lock.ts';
 import { throttle } from '../run/throttle.ts';
-import { readWatchedUnrated } from '../run/watches.ts';
+import { readWatchedUnrated, readWatchInteractions } from '../run/watches.ts';
 
 describe('trackingRowFor', () => {
   it('takes metrics, counts and parameters from the manifest and identities from the version', () => {
@@ -65,6 +65,24 @@ describe('readWatchedUnrated', () => {
     writeFileSync(join(dir, 'r.csv'), 'user_id,movie_id,rating,timestamp\n1,heat+1995,4,2025-01-01T00:00:00\n');
     expect(readWatchedUnrated(join(dir, 'w.csv'), join(dir, 'r.csv'))).toEqual({ pairs: [{ user: 1, item: 'seven+1995' }], bad: 1 });
     expect(readWatchedUnrated(join(dir, 'none.csv'), join(dir, 'r.csv'))).toEqual({ pairs: [], bad: 0 });
+  });
+});
+
+describe('readWatchInteractions', () => {
+  it('gives every watched pair with minutes watched (highest index + 1) and the last watch time, counting bad rows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-'));
+    writeFileSync(
+      join(dir, 'w.csv'),
+      'user_id,movie_id,minutes,last_seen\n7,heat+1995,0,2025-01-01T10:00:00\n7,seven+1995,89,2025-01-02T11:30:05\n7,x,-1,2025-01-01T00:00:00\n',
+    );
+    expect(readWatchInteractions(join(dir, 'w.csv'))).toEqual({
+      rows: [
+        { user: 7, item: 'heat+1995', minutes: 1, at: Date.UTC(2025, 0, 1, 10) },
+        { user: 7, item: 'seven+1995', minutes: 90, at: Date.UTC(2025, 0, 2, 11, 30, 5) },
+      ],
+      bad: 1,
+    });
+    expect(readWatchInteractions(join(dir, 'none.csv'))).toEqual({ rows: [], bad: 0 });
   });
 });
 
