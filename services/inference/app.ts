@@ -5,12 +5,14 @@
 // recommender's cache, write the headers straight onto node's response (no res.send: no ETag, no
 // content-type sniffing) and count the request in pre-bound metric series.
 //
-// The plain form of it, `GET /recommend/<digits>`, is answered before Express's router (see
-// `fastRecommend`): under a steady 2,000 req/s the objects Express builds per request survive V8's
-// young-generation collections (about 4 MB promoted per scavenge), so every ~0.2 s the main thread
-// stopped for a 5-18 ms scavenge, which set the p99; node:http alone under the same load has
-// 0.2-0.6 ms scavenges. Anything else on that path (HEAD, a trailing slash, a query string,
-// percent-encoding, other letter case) still goes through the Express route, with the same handler.
+// The plain form of it, `GET /recommend/<digits>`, is answered by the request listener itself,
+// before Express (see `plainRecommendId`): under a steady 2,000 req/s the objects Express builds per
+// request survive V8's young-generation collections (about 4 MB promoted per scavenge), so every
+// ~0.2 s the main thread stopped for a 5-18 ms scavenge, which set the p99; node:http alone under
+// the same load has 0.2-0.6 ms scavenges. Anything else (HEAD, a trailing slash, a query string,
+// percent-encoding, other letter case, other routes) is handed to the Express app, whose
+// /recommend route runs the same handler. The listener is composed around Express, not patched
+// into it: `http.createServer(createApp(...))`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -58,10 +60,15 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-export type InferenceApp = Express & {
+/** The request listener for node:http: the plain /recommend form, else the Express app. */
+export type InferenceApp = ((req: IncomingMessage, res: ServerResponse) => void) & {
   /** Installs the loaded model; /readyz turns 200 and model_info is set. */
   setModel(recommender: Recommender, version: string): void;
   readonly metrics: ServiceMetrics;
+  /** Everything but the plain /recommend form. */
+  readonly express: Express;
+  /** Requests the listener answered without Express (the plain form): tests prove the path with it. */
+  readonly plainAnswers: number;
 };
 
 type Timed = IncomingMessage & { [T0]?: number };
@@ -226,26 +233,30 @@ export function createApp(opts: AppOptions): InferenceApp {
     answerError(err, req, res, req.route?.path ?? (req.path.startsWith('/recommend/') ? RECOMMEND_ROUTE : UNMATCHED_ROUTE), req.path),
   );
 
-  // Express's listener calls app.handle for each request; the plain /recommend form skips the router.
-  const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
-  (app as unknown as { handle: ExpressHandle }).handle = (req, res, next) => {
+  let plainAnswers = 0;
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const raw = plainRecommendId(req);
-    if (raw === null) return expressHandle(req, res, next);
+    if (raw === null) {
+      app(req, res);
+      return;
+    }
     (req as Timed)[T0] = performance.now();
     try {
+      plainAnswers++;
       recommend(req, res, raw);
     } catch (err) {
       // Nothing sent yet: let Express serve the request from the start, so a failure is answered
       // exactly as on the routed path. Else what Express does after a throw: the error handler.
-      if (!res.headersSent) return expressHandle(req, res, next);
+      if (!res.headersSent) return void app(req, res);
       answerError(err, req, res, RECOMMEND_ROUTE, req.url ?? '');
     }
   };
 
-  return Object.assign(app, { setModel, metrics });
+  const api = Object.assign(listener, { setModel, metrics, express: app });
+  // A getter, not a copied value (Object.assign would read it once).
+  return Object.defineProperty(api, 'plainAnswers', { get: () => plainAnswers, enumerable: true }) as InferenceApp;
 }
 
-type ExpressHandle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
 const RECOMMEND_PREFIX = '/recommend/';
 
 /**

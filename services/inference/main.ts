@@ -1,7 +1,7 @@
 // The inference service process: env -> listen (healthz at once) -> load the model (readyz) ->
 // serve; SIGTERM/SIGINT stop accepting, drain in-flight requests, flush provenance, exit 0.
 //   tsx services/inference/main.ts        (config from env: see config.ts)
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -90,7 +90,7 @@ const app = createApp({
   testDelayMs: config.testDelayMs,
   logger: log,
 });
-const server: Server = app.listen(config.port, config.host);
+const server: Server = createServer(app).listen(config.port, config.host);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
   log.info('listening', { host: config.host, port, track: config.track, replica: config.replica, provenance: config.provenance.enabled ? 'on' : 'off' });

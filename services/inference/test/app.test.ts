@@ -258,6 +258,29 @@ describe('plainRecommendId (the /recommend form served before the Express router
   });
 });
 
+describe('which path answers', () => {
+  it('the listener answers the plain form itself and hands every other request to Express', async () => {
+    const app = createApp({
+      recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }),
+      version: 'v7',
+      track: 'stable',
+      registry: new Registry(),
+    });
+    const server = await listen(app);
+    try {
+      const before = app.plainAnswers;
+      expect((await fetch(`${server.url}/recommend/20`)).status).toBe(200);
+      expect(app.plainAnswers).toBe(before + 1);
+      for (const path of ['/recommend/20?x=1', '/recommend/20/', '/recommend/abc', '/healthz']) {
+        await (await fetch(server.url + path)).text();
+      }
+      expect(app.plainAnswers).toBe(before + 1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('inference app: /recommend forms through the router and past it answer alike', () => {
   it('gives the same status, headers and body for /recommend/20, /recommend/20/, /recommend/%32%30 and ?q', async () => {
     const registry = new Registry();
