@@ -1,6 +1,7 @@
 // Builds a version's lineage row from what the run produced (pure).
 import type { Manifest } from '../../model/types.ts';
-import type { TrackingRow } from './tracking.ts';
+import type { RelativeGateDecision } from '../run/relative-gate.ts';
+import type { TrackingGate, TrackingRanking, TrackingRow } from './tracking.ts';
 
 export interface VersionFacts {
   version: number;
@@ -11,6 +12,25 @@ export interface VersionFacts {
   dataCreatedAt: Date;
   /** Held-out fraction used for the metrics; recorded with the parameters. */
   holdout: number;
+  /** Ranking quality of the version's lists (null when the model reported none). */
+  ranking: TrackingRanking | null;
+  /** The relative gate's decision that let the version through. */
+  gate: RelativeGateDecision | null;
+}
+
+export function trackingGateOf(d: RelativeGateDecision): TrackingGate {
+  return {
+    decision: d.decision,
+    baselineVersion: d.currentVersion,
+    users: d.users,
+    candidateNdcg: d.candidateNdcg,
+    baselineNdcg: d.currentNdcg,
+    diff: d.diff,
+    low: d.low,
+    high: d.high,
+    confidence: d.confidence,
+    tolerance: d.tolerance,
+  };
 }
 
 export function trackingRowFor(f: VersionFacts): TrackingRow {
@@ -25,5 +45,7 @@ export function trackingRowFor(f: VersionFacts): TrackingRow {
     gitCommit: f.gitCommit,
     ratingCount: f.manifest.data.ratings,
     params: { ...f.manifest.params, holdout: f.holdout },
+    ranking: f.ranking,
+    gate: f.gate === null ? null : trackingGateOf(f.gate),
   };
 }

@@ -1,8 +1,38 @@
 // The pipeline's notifications, written from a run summary (pure).
 import type { Notification } from '../notify/types.ts';
-import type { RunSummary } from './summary.ts';
+import type { RelativeGateSummary, RunSummary } from './summary.ts';
 
-const round = (v: number | undefined) => (v === undefined ? undefined : Number(v.toFixed(4)));
+const round = (v: number | null | undefined) => (v === undefined || v === null ? undefined : Number(v.toFixed(4)));
+
+/** The ranking model's list quality, as alert fields. */
+function rankingFields(s: RunSummary) {
+  const r = s.ranking;
+  return {
+    ndcg_at_20: round(r?.ndcgAt20),
+    precision_at_20: round(r?.precisionAt20),
+    recall_at_20: round(r?.recallAt20),
+    coverage: round(r?.coverage),
+    popularity_bias: round(r?.popularityBias),
+  };
+}
+
+/** The relative gate's decision, both scores and the interval, as alert fields. */
+function relativeFields(g: RelativeGateSummary | undefined) {
+  if (!g) return {};
+  return {
+    relative_gate: g.decision,
+    served_version: g.servedVersion ?? undefined,
+    gate_users: g.users,
+    candidate_ndcg_at_20: round(g.candidateNdcg),
+    served_ndcg_at_20: round(g.servedNdcg),
+    ndcg_diff: round(g.diff),
+    ndcg_diff_interval: g.low === null || g.high === null ? undefined : `[${round(g.low)}, ${round(g.high)}] at ${Number((g.confidence * 100).toFixed(2))}%`,
+    ndcg_tolerance: g.tolerance,
+  };
+}
+
+/** One sentence for the alert's text. */
+const relativeLine = (g: RelativeGateSummary | undefined) => (g ? `\nRelative gate (${g.decision}): ${g.reason}.` : '');
 
 export function runNotification(s: RunSummary): Notification {
   const counts = {
@@ -16,15 +46,18 @@ export function runNotification(s: RunSummary): Notification {
   if (s.status === 'published') {
     return {
       level: 'success',
-      subject: `model version ${s.version} published (RMSE ${round(s.rmse)})`,
+      subject: `model version ${s.version} published (RMSE ${round(s.rmse)}${s.ranking?.ndcgAt20 == null ? '' : `, nDCG@20 ${round(s.ranking.ndcgAt20)}`})`,
       text:
         `Pipeline run ${s.runId} trained, evaluated and versioned model ${s.version} ` +
-        `(RMSE ${round(s.rmse)} < ${s.threshold}) and pushed commit ${s.commit?.slice(0, 12)}.`,
+        `(RMSE ${round(s.rmse)} < ${s.threshold}) and pushed commit ${s.commit?.slice(0, 12)}.` +
+        relativeLine(s.relativeGate),
       fields: {
         version: s.version,
         rmse: round(s.rmse),
         mae: round(s.mae),
         threshold: s.threshold,
+        ...rankingFields(s),
+        ...relativeFields(s.relativeGate),
         ...counts,
         commit: s.commit,
         push_attempts: s.pushAttempts,
@@ -33,13 +66,30 @@ export function runNotification(s: RunSummary): Notification {
     };
   }
   if (s.status === 'gate-failed') {
+    const g = s.relativeGate;
+    const byRmse = s.refusedBy === undefined || s.refusedBy.includes('rmse');
+    const serving = s.previousVersion ? `version ${s.previousVersion} keeps serving` : 'the serving model is unchanged';
     return {
       level: 'failure',
-      subject: `quality gate failed: RMSE ${round(s.rmse)} >= ${s.threshold}`,
+      subject: byRmse
+        ? `quality gate failed: RMSE ${round(s.rmse)} >= ${s.threshold}`
+        : `relative gate refused version ${s.version}: nDCG@20 ${round(g?.candidateNdcg)} vs ${round(g?.servedNdcg)} of served version ${g?.servedVersion}`,
       text:
-        `Pipeline run ${s.runId} trained a candidate for version ${s.version} with RMSE ${round(s.rmse)}, ` +
-        `not below the threshold ${s.threshold}. Nothing was versioned; the serving model is unchanged.`,
-      fields: { candidate_version: s.version, rmse: round(s.rmse), mae: round(s.mae), threshold: s.threshold, ...counts },
+        (byRmse
+          ? `Pipeline run ${s.runId} trained a candidate for version ${s.version} with RMSE ${round(s.rmse)}, not below the threshold ${s.threshold}.`
+          : `Pipeline run ${s.runId} trained a candidate for version ${s.version} whose lists are worse than the served model's.`) +
+        relativeLine(g) +
+        `\nNothing was versioned; ${serving}.`,
+      fields: {
+        candidate_version: s.version,
+        refused_by: s.refusedBy?.join(', '),
+        rmse: round(s.rmse),
+        mae: round(s.mae),
+        threshold: s.threshold,
+        ...rankingFields(s),
+        ...relativeFields(g),
+        ...counts,
+      },
     };
   }
   const published = s.commit !== undefined;

@@ -2,22 +2,26 @@
 // one succeeds or fails, and what has to be undone, so every path is testable with fake steps:
 //   prepare -> collect -> train -> gate -> version -> publish -> track
 //   train/gate fail       => the staging artifact is discarded, nothing versioned
+//   gate refuses          => the same ('gate-failed'); the decision goes into the outcome either way
 //   version fails         => it undid itself; the staging artifact is discarded
 //   publish fails         => the version is rolled back (commit, files, cache, remote objects, models/<N>)
 //   track fails           => the version is already public: reported, not undone
-import type { GateDecision } from './gate.ts';
+/** What the gate step decides; the run only needs `pass`, the summary reads the rest. */
+export interface Gated {
+  pass: boolean;
+}
 
 export const STEP_NAMES = ['prepare', 'collect', 'train', 'gate', 'version', 'publish', 'track'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-export interface RunSteps<P, C, T, V, G> {
+export interface RunSteps<P, C, T, V, G, D extends Gated = Gated> {
   prepare(): Promise<P>;
   collect(p: P): Promise<C>;
   train(p: P, c: C): Promise<T>;
-  gate(t: T): GateDecision;
+  gate(t: T): D;
   version(p: P, t: T): Promise<V>;
   publish(p: P, v: V): Promise<G>;
-  track(p: P, c: C, t: T, v: V, g: G): Promise<void>;
+  track(p: P, c: C, t: T, v: V, g: G, d: D): Promise<void>;
   /** Drops the unpublished training output; a no-op once it became a version. A throw is reported as
    * an incomplete clean-up, never replaces the run's outcome. */
   discard(p: P): Promise<void>;
@@ -40,22 +44,23 @@ export interface OrchestrateOptions {
   onStepEnd?: (timing: StepTiming, error?: Error) => void;
 }
 
-interface Partial5<P, C, T, V, G> {
+interface Partial5<P, C, T, V, G, D> {
   prepared?: P;
   collected?: C;
   trained?: T;
+  decision?: D;
   versioned?: V;
   published?: G;
 }
 
-export type RunOutcome<P, C, T, V, G> =
-  | { status: 'published'; prepared: P; collected: C; trained: T; versioned: V; published: G; timings: StepTiming[] }
+export type RunOutcome<P, C, T, V, G, D extends Gated = Gated> =
+  | { status: 'published'; prepared: P; collected: C; trained: T; decision: D; versioned: V; published: G; timings: StepTiming[] }
   | {
       status: 'gate-failed';
       prepared: P;
       collected: C;
       trained: T;
-      decision: GateDecision;
+      decision: D;
       cleanupErrors: string[];
       timings: StepTiming[];
     }
@@ -67,7 +72,7 @@ export type RunOutcome<P, C, T, V, G> =
       rolledBack: boolean;
       rollbackErrors: string[];
       timings: StepTiming[];
-    } & Partial5<P, C, T, V, G>);
+    } & Partial5<P, C, T, V, G, D>);
 
 class StepFailure extends Error {
   constructor(
@@ -80,13 +85,13 @@ class StepFailure extends Error {
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-export async function orchestrate<P, C, T, V, G>(
-  steps: RunSteps<P, C, T, V, G>,
+export async function orchestrate<P, C, T, V, G, D extends Gated = Gated>(
+  steps: RunSteps<P, C, T, V, G, D>,
   opts: OrchestrateOptions = {},
-): Promise<RunOutcome<P, C, T, V, G>> {
+): Promise<RunOutcome<P, C, T, V, G, D>> {
   const now = opts.now ?? (() => performance.now());
   const timings: StepTiming[] = [];
-  const got: Partial5<P, C, T, V, G> = {};
+  const got: Partial5<P, C, T, V, G, D> = {};
 
   const step = async <R>(name: StepName, fn: () => Promise<R> | R): Promise<R> => {
     if (opts.signal?.aborted) throw new StepFailure(name, new Error(`aborted before ${name}: ${reason(opts.signal)}`));
@@ -105,7 +110,7 @@ export async function orchestrate<P, C, T, V, G>(
       throw new StepFailure(name, asError(e));
     }
   };
-  const failed = (f: StepFailure, rollbackErrors: string[] = []): RunOutcome<P, C, T, V, G> => ({
+  const failed = (f: StepFailure, rollbackErrors: string[] = []): RunOutcome<P, C, T, V, G, D> => ({
     status: 'failed',
     step: f.step,
     error: f.original,
@@ -129,6 +134,7 @@ export async function orchestrate<P, C, T, V, G>(
     const trained = await step('train', () => steps.train(prepared, collected));
     got.trained = trained;
     const decision = await step('gate', () => steps.gate(trained));
+    got.decision = decision;
     if (!decision.pass) {
       const cleanupErrors = await attempt('discard', () => steps.discard(prepared));
       return { status: 'gate-failed', prepared, collected, trained, decision, cleanupErrors, timings };
@@ -144,8 +150,8 @@ export async function orchestrate<P, C, T, V, G>(
       return failed(e as StepFailure, rollbackErrors);
     }
     got.published = published;
-    await step('track', () => steps.track(prepared, collected, trained, versioned, published));
-    return { status: 'published', prepared, collected, trained, versioned, published, timings };
+    await step('track', () => steps.track(prepared, collected, trained, versioned, published, decision));
+    return { status: 'published', prepared, collected, trained, decision, versioned, published, timings };
   } catch (e) {
     if (!(e instanceof StepFailure)) throw e;
     const cleanupErrors = got.published === undefined ? await attempt('discard', () => steps.discard(prepared)) : [];

@@ -9,13 +9,15 @@ import { createVersion, type Versioned } from '../version/create-version.ts';
 import { commitAndPush, commitMessage, type Published } from '../version/git-publish.ts';
 import { retry } from '../version/retry.ts';
 import type { PipelineConfig } from './config.ts';
-import { gate } from './gate.ts';
+import { pairedScoresOf, rankingOf } from './evidence.ts';
+import { runGate, type RunGateDecision } from './gate.ts';
 import { checkNotShrunk } from './no-shrink.ts';
 import type { RunSteps } from './orchestrate.ts';
 import { prepare, releasePrepared } from './prepare.ts';
 import { throttle } from './throttle.ts';
+import { servedModel } from './served-model.ts';
 import type { Collected, PipelineDeps, Prepared, Trained } from './types.ts';
-import { readWatchedUnrated } from './watches.ts';
+import { readWatchedUnrated, readWatchInteractions } from './watches.ts';
 
 export interface StepOptions {
   deps: PipelineDeps;
@@ -27,7 +29,7 @@ export interface StepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type PipelineSteps = RunSteps<Prepared, Collected, Trained, Versioned, Published>;
+export type PipelineSteps = RunSteps<Prepared, Collected, Trained, Versioned, Published, RunGateDecision>;
 
 export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): PipelineSteps {
   const { deps, logger } = opts;
@@ -64,32 +66,54 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
 
     async train(p) {
       const log = logger.child('train');
-      const watched = readWatchedUnrated(join(p.layout.dataDir, WATCHES_FILE), p.layout.ratings);
-      if (watched.bad) log.warn('unreadable rows in clean_watch.csv skipped', { rows: watched.bad });
-      log.info('training', { version: p.version, holdout: cfg.holdout, params: cfg.trainParams, watched_unrated: watched.pairs.length });
+      const watchesPath = join(p.layout.dataDir, WATCHES_FILE);
+      const watched = readWatchedUnrated(watchesPath, p.layout.ratings);
+      const watches = readWatchInteractions(watchesPath);
+      if (watches.bad) log.warn('unreadable rows in clean_watch.csv skipped', { rows: watches.bad });
+      const served = await servedModel(p.layout, p.previousVersion, cfg.dvcRemote.dir, log);
+      log.info('training', {
+        version: p.version,
+        holdout: cfg.holdout,
+        params: cfg.trainParams,
+        watches: watches.rows.length,
+        watched_unrated: watched.pairs.length,
+        compared_with: served?.version ?? 'none',
+      });
       const result = await deps.runTraining({
         ratings: p.layout.ratings,
+        watches: watches.rows,
         holdout: cfg.holdout,
         out: p.stagingDir,
         params: cfg.trainParams,
         version: String(p.version),
         extraSeen: watched.pairs,
+        baseline: served?.dir,
         // One line per training phase and epoch: few enough to log them all.
         onProgress: (msg) => log.info(msg),
       });
+      const trained: Trained = { ...result, served };
+      const ranking = rankingOf(trained);
       log.info('trained', {
         rmse: result.metrics.rmse,
         mae: result.metrics.mae,
+        ndcg_at_20: ranking?.ndcgAt20 ?? undefined,
         train: result.nTrain,
         test: result.nTest,
         seconds: Number(result.trainSeconds.toFixed(2)),
       });
-      return result;
+      return trained;
     },
 
     gate(t) {
-      const decision = gate(t.metrics.rmse, cfg.gateRmse);
-      logger.child('gate')[decision.pass ? 'info' : 'warn'](decision.pass ? 'passed' : 'failed', { reason: decision.reason });
+      const decision = runGate(t.metrics.rmse, cfg.gateRmse, pairedScoresOf(t), cfg.relativeGate);
+      const log = logger.child('gate');
+      log[decision.rmse.pass ? 'info' : 'warn'](decision.rmse.pass ? 'RMSE gate passed' : 'RMSE gate failed', { reason: decision.rmse.reason });
+      const r = decision.relative;
+      log[r.pass ? 'info' : 'warn'](r.pass ? 'relative gate passed' : 'relative gate refused the candidate', {
+        decision: r.decision,
+        served_version: r.currentVersion ?? undefined,
+        reason: r.reason,
+      });
       return decision;
     },
 
@@ -118,7 +142,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         sleep: opts.sleep,
       }),
 
-    async track(p, c, t, v, g) {
+    async track(p, c, t, v, g, d) {
       const row = trackingRowFor({
         version: v.version,
         manifest: t.manifest,
@@ -127,6 +151,8 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         gitCommit: g.commit,
         dataCreatedAt: c.dataCreatedAt,
         holdout: cfg.holdout,
+        ranking: rankingOf(t),
+        gate: d.relative,
       });
       const log = logger.child('lineage');
       await retry(() => insertTracking(p.pool, row), {

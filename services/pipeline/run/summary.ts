@@ -1,12 +1,49 @@
 // A run's outcome as a flat, JSON-ready summary: what `--json` prints, what the worker logs and what
 // the notifications are written from (pure).
+import type { TrackingRanking } from '../lineage/tracking.ts';
 import type { IngestReport } from '../types.ts';
 import type { Versioned } from '../version/create-version.ts';
 import type { Published } from '../version/git-publish.ts';
 import type { RunOutcome, StepName, StepTiming } from './orchestrate.ts';
+import { rankingOf } from './evidence.ts';
+import type { RunGateDecision } from './gate.ts';
+import type { RelativeGateDecision } from './relative-gate.ts';
 import type { Collected, Prepared, Trained } from './types.ts';
 
-export type PipelineOutcome = RunOutcome<Prepared, Collected, Trained, Versioned, Published>;
+export type PipelineOutcome = RunOutcome<Prepared, Collected, Trained, Versioned, Published, RunGateDecision>;
+
+/** The relative gate's evidence as the summary, the alerts and `tracking` report it. */
+export interface RelativeGateSummary {
+  decision: RelativeGateDecision['decision'];
+  reason: string;
+  /** The served version the candidate was scored against (null: none served yet). */
+  servedVersion: string | null;
+  users: number;
+  candidateNdcg: number | null;
+  servedNdcg: number | null;
+  /** Mean of candidate − served per user, and its paired bootstrap interval. */
+  diff: number | null;
+  low: number | null;
+  high: number | null;
+  confidence: number;
+  tolerance: number;
+}
+
+export function relativeGateSummary(d: RelativeGateDecision): RelativeGateSummary {
+  return {
+    decision: d.decision,
+    reason: d.reason,
+    servedVersion: d.currentVersion,
+    users: d.users,
+    candidateNdcg: d.candidateNdcg,
+    servedNdcg: d.currentNdcg,
+    diff: d.diff,
+    low: d.low,
+    high: d.high,
+    confidence: d.confidence,
+    tolerance: d.tolerance,
+  };
+}
 
 export interface RunSummary {
   status: 'published' | 'gate-failed' | 'failed';
@@ -22,6 +59,11 @@ export interface RunSummary {
   rmse?: number;
   mae?: number;
   threshold: number;
+  /** The ranking model's list quality on the held-out data. */
+  ranking?: TrackingRanking;
+  /** Which gates refused the candidate (status 'gate-failed'). */
+  refusedBy?: Array<'rmse' | 'relative'>;
+  relativeGate?: RelativeGateSummary;
   ingest?: {
     lines: number;
     events: IngestReport['events'];
@@ -70,6 +112,13 @@ export function summarize(o: PipelineOutcome, threshold: number): RunSummary {
     s.ratings = o.trained.manifest.data.ratings;
     s.trainCount = o.trained.nTrain;
     s.testCount = o.trained.nTest;
+    const ranking = rankingOf(o.trained);
+    if (ranking) s.ranking = ranking;
+  }
+  const decision = o.decision;
+  if (decision) {
+    s.relativeGate = relativeGateSummary(decision.relative);
+    if (!decision.pass) s.refusedBy = [...(decision.rmse.pass ? [] : ['rmse' as const]), ...(decision.relative.pass ? [] : ['relative' as const])];
   }
   if (o.status !== 'gate-failed' && o.versioned) {
     s.dataMd5 = o.versioned.data.md5;

@@ -30,6 +30,25 @@ const row = (versionNumber: string): TrackingRow => ({
   gitCommit: 'c'.repeat(40),
   ratingCount: 3960,
   params: { factors: 20, epochs: 10, holdout: 0.2 },
+  ranking: null,
+  gate: null,
+});
+
+const gated = (versionNumber: string): TrackingRow => ({
+  ...row(versionNumber),
+  ranking: { ndcgAt20: 0.391, precisionAt20: 0.204, recallAt20: 0.25, coverage: 0.31, popularityBias: 0.87 },
+  gate: {
+    decision: 'pass',
+    baselineVersion: '4',
+    users: 612,
+    candidateNdcg: 0.388,
+    baselineNdcg: 0.377,
+    diff: 0.011,
+    low: -0.002,
+    high: 0.024,
+    confidence: 0.95,
+    tolerance: 0.01,
+  },
 });
 
 describe('tracking', () => {
@@ -41,6 +60,23 @@ describe('tracking', () => {
     await insertTracking(pool, { ...row('2'), modelMae: null, gitCommit: null, params: null });
     expect(await latestTrackedVersion(pool)).toBe(2);
     expect(await findTracking(pool, '2')).toMatchObject({ modelMae: null, gitCommit: null, params: null });
+  });
+
+  it('stores the ranking metrics and the relative gate (migration 005) and reads them back', async () => {
+    await insertTracking(pool, gated('gated-a'));
+    expect(await findTracking(pool, 'gated-a')).toEqual(gated('gated-a'));
+    const first: TrackingRow = { ...gated('gated-b'), gate: { ...gated('gated-b').gate!, decision: 'no-baseline', baselineVersion: null, users: 0, candidateNdcg: null, baselineNdcg: null, diff: null, low: null, high: null } };
+    await insertTracking(pool, first);
+    expect(await findTracking(pool, 'gated-b')).toEqual(first);
+  });
+
+  it('reads a row written the way writers before migration 005 did with the new fields null', async () => {
+    await pool.query(
+      `INSERT INTO tracking (version_number, data_creation, trained_on, model_rmse, model_mae, data_md5, model_md5, git_commit, rating_count, params)
+       VALUES ('old-writer', '2025-03-01 10:00:00.123', '2025-03-01 10:05:00.456', 0.9, NULL, ?, ?, NULL, 10, NULL)`,
+      ['a'.repeat(32), 'b'.repeat(32)],
+    );
+    expect(await findTracking(pool, 'old-writer')).toMatchObject({ versionNumber: 'old-writer', modelRmse: 0.9, ranking: null, gate: null });
   });
 
   it('refuses a second row for the same version', async () => {
@@ -68,6 +104,11 @@ describe('tracking', () => {
     );
     expect(await findTracking(pool, '11')).toBeNull();
     await expect(insertTracking(pool, row('v 11'))).rejects.toThrow(/invalid tracking row: version_number .*1-64 letters, digits/);
+    const bad = gated('12');
+    await expect(
+      insertTracking(pool, { ...bad, ranking: { ...bad.ranking!, ndcgAt20: Number.NaN }, gate: { ...bad.gate!, decision: 'maybe' as 'pass', confidence: 1 } }),
+    ).rejects.toThrow(/invalid tracking row: ndcg_at_20 NaN, gate_decision 'maybe', gate_confidence 1/);
+    expect(await findTracking(pool, '12')).toBeNull();
   });
 });
 

@@ -26,6 +26,8 @@ describe('trackingRowFor', () => {
       gitCommit: 'abc',
       dataCreatedAt: new Date('2025-02-03T04:00:00Z'),
       holdout: 0.2,
+      ranking: null,
+      gate: null,
     });
     expect(row).toEqual({
       versionNumber: '3',
@@ -38,6 +40,8 @@ describe('trackingRowFor', () => {
       gitCommit: 'abc',
       ratingCount: 4321,
       params: { factors: 20, epochs: 10, holdout: 0.2 },
+      ranking: null,
+      gate: null,
     });
   });
 });

@@ -198,8 +198,8 @@ describe('pipeline run', () => {
 
     // notifications
     expect(mails).toHaveLength(1);
-    expect(mails[0].subject).toMatch(/^\[Marquee\] OK: model version 1 published \(RMSE 0\.\d{4}\)$/);
-    expect(mails[0].body).toContain(`commit:         ${summary.commit}`);
+    expect(mails[0].subject).toMatch(/^\[Marquee\] OK: model version 1 published \(RMSE 0\.\d{4}, nDCG@20 0\.\d{1,4}\)$/);
+    expect(mails[0].body).toMatch(new RegExp(`\ncommit: +${summary.commit}\n`));
     expect(mails[0].body).toMatch(/ratings:\s+3000/);
     expect(posts).toHaveLength(1);
     expect(posts[0].text).toMatch(/model version 1 published/);
