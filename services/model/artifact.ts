@@ -8,72 +8,109 @@ import { writeFileAtomic } from '../core/atomic-write.ts';
 import { md5 } from '../core/hash.ts';
 import { modelVersionSchema } from '../core/model-version.ts';
 import { ArtifactError, decodeModel, encodeModel } from './artifact-format.ts';
+import { ialsParamsSchema } from './ials.ts';
 import { trainParamsSchema } from './params.ts';
-import type { EvalMetrics, Manifest, Model } from './types.ts';
+import type { ArtifactFile, EvalMetrics, Manifest, Model, RankingParams } from './types.ts';
 
 export { ArtifactError } from './artifact-format.ts';
 
+/** The served model (format 1: the only model; format 2: the ranking model). */
 export const MODEL_FILE = 'model.bin';
+/** Format 2: the rating model (biased MF), same binary format as model.bin. */
+export const RATING_MODEL_FILE = 'rating.bin';
 export const MANIFEST_FILE = 'manifest.json';
 
-const metricsSchema = z.object({
+const metricFields = {
   rmse: z.number(),
   mae: z.number(),
   precisionAt20: z.number().optional(),
   recallAt20: z.number().optional(),
   ndcgAt20: z.number().optional(),
   rankingUsers: z.number().optional(),
+  coverage: z.number().optional(),
+  popularityPercentile: z.number().optional(),
+  gini: z.number().optional(),
+};
+const metricsSchema = z.object({ ...metricFields, timeSplit: z.object(metricFields).optional() });
+
+const artifactFileSchema = z.object({
+  // A bare file name: a manifest must not point outside its own folder.
+  file: z.string().min(1).refine((f) => f === basename(f) && f !== '..', 'must be a file name in the model folder'),
+  md5: z.string().regex(/^[0-9a-f]{32}$/),
+  size: z.number().int().nonnegative(),
 });
 
-export const manifestSchema = z.object({
-  format: z.literal('marquee-mf'),
-  formatVersion: z.literal(1),
-  // The name served in X-Model-Version and stored in reccom and tracking rows: one rule for all.
-  version: modelVersionSchema,
-  params: trainParamsSchema,
-  metrics: metricsSchema,
-  artifact: z.object({
-    // A bare file name: a manifest must not point outside its own folder.
-    file: z.string().min(1).refine((f) => f === basename(f) && f !== '..', 'must be a file name in the model folder'),
-    md5: z.string().regex(/^[0-9a-f]{32}$/),
-    size: z.number().int().nonnegative(),
-  }),
-  data: z.object({ md5: z.string(), path: z.string().optional(), ratings: z.number().int().nonnegative() }),
-  counts: z.object({
-    users: z.number().int().nonnegative(),
-    items: z.number().int().nonnegative(),
-    train: z.number().int().nonnegative(),
-    test: z.number().int().nonnegative(),
-  }),
-  trainSeconds: z.number().nonnegative(),
-  trainedAt: z.string(),
-});
+export const manifestSchema = z
+  .object({
+    format: z.literal('marquee-mf'),
+    formatVersion: z.union([z.literal(1), z.literal(2)]),
+    // The name served in X-Model-Version and stored in reccom and tracking rows: one rule for all.
+    version: modelVersionSchema,
+    params: trainParamsSchema,
+    ranking: z.object({ kind: z.literal('ials'), params: ialsParamsSchema }).optional(),
+    metrics: metricsSchema,
+    artifact: artifactFileSchema,
+    ratingArtifact: artifactFileSchema.optional(),
+    data: z.object({
+      md5: z.string(),
+      path: z.string().optional(),
+      ratings: z.number().int().nonnegative(),
+      watches: z.number().int().nonnegative().optional(),
+      watchesMd5: z.string().optional(),
+    }),
+    counts: z.object({
+      users: z.number().int().nonnegative(),
+      items: z.number().int().nonnegative(),
+      train: z.number().int().nonnegative(),
+      test: z.number().int().nonnegative(),
+    }),
+    trainSeconds: z.number().nonnegative(),
+    trainedAt: z.string(),
+  })
+  .refine((m) => m.formatVersion === 1 || (m.ranking !== undefined && m.ratingArtifact !== undefined), {
+    message: 'a format-2 manifest names both the ranking model (ranking, artifact) and the rating model (ratingArtifact)',
+  })
+  .refine((m) => m.ratingArtifact === undefined || m.ratingArtifact.file !== m.artifact.file, {
+    message: 'the rating model must be a different file from the served model',
+    path: ['ratingArtifact', 'file'],
+  });
 
 export interface ArtifactInfo {
   version: string;
   metrics: EvalMetrics;
-  data: { md5: string; path?: string; ratings: number };
+  data: Manifest['data'];
   counts: { train: number; test: number };
   trainSeconds: number;
+  /**
+   * Format 2: the rating model (written to rating.bin) and the served model's ranking parameters.
+   * Without them the folder is format 1: `model` both serves and rates.
+   */
+  rating?: Model;
+  ranking?: { kind: 'ials'; params: RankingParams };
 }
 
-/** Write dir/model.bin, then dir/manifest.json (each atomically); returns the manifest. */
+/** Write the binaries (model.bin, and rating.bin in format 2), then manifest.json, each atomically; returns the manifest. */
 export async function saveArtifact(dir: string, model: Model, info: ArtifactInfo): Promise<Manifest> {
+  if ((info.rating === undefined) !== (info.ranking === undefined)) throw new ArtifactError('a format-2 artifact needs both the rating model and the ranking parameters');
   const bytes = encodeModel(model);
+  const ratingBytes = info.rating ? encodeModel(info.rating) : undefined;
   const manifest: Manifest = {
     format: 'marquee-mf',
-    formatVersion: 1,
+    formatVersion: ratingBytes ? 2 : 1,
     version: info.version,
-    params: { ...model.params },
+    params: { ...(info.rating ?? model).params },
+    ...(info.ranking ? { ranking: { kind: info.ranking.kind, params: { ...info.ranking.params } } } : {}),
     metrics: info.metrics,
     artifact: { file: MODEL_FILE, md5: md5(bytes), size: bytes.length },
+    ...(ratingBytes ? { ratingArtifact: { file: RATING_MODEL_FILE, md5: md5(ratingBytes), size: ratingBytes.length } } : {}),
     data: info.data,
     counts: { users: model.userIds.length, items: model.itemIds.length, train: info.counts.train, test: info.counts.test },
     trainSeconds: info.trainSeconds,
     trainedAt: new Date().toISOString(),
   };
-  // Binary first: a manifest on disk always describes a complete model.bin.
+  // Binaries first: a manifest on disk always describes complete model files.
   writeFileAtomic(join(dir, MODEL_FILE), bytes);
+  if (ratingBytes) writeFileAtomic(join(dir, RATING_MODEL_FILE), ratingBytes);
   writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
@@ -100,10 +137,41 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed.data as Manifest;
 }
 
-/** Load and verify a model folder; throws ArtifactError naming the problem (missing, truncated, altered, wrong format). */
-export async function loadArtifact(dir: string): Promise<{ model: Model; manifest: Manifest }> {
+export interface LoadOptions {
+  /** Also load (and verify) the rating model; in a format-1 folder it is the served model itself. */
+  rating?: boolean;
+}
+
+export interface LoadedArtifact {
+  /** The served model: the ranking model in format 2. */
+  model: Model;
+  manifest: Manifest;
+  /** With `rating: true`: the rating model (format 1: the same object as `model`). */
+  rating?: Model;
+}
+
+/**
+ * Load and verify a model folder; throws ArtifactError naming the problem (missing, truncated,
+ * altered, wrong format). Only the served model is read unless `rating` is asked for, so serving
+ * pays for one file; the release check asks for both, so both md5s are verified before a release.
+ */
+export async function loadArtifact(dir: string, opts: LoadOptions = {}): Promise<LoadedArtifact> {
   const manifest = await readManifest(dir);
-  const path = join(dir, manifest.artifact.file);
+  const model = await loadModelFile(dir, manifest.artifact);
+  if (model.userIds.length !== manifest.counts.users || model.itemIds.length !== manifest.counts.items) {
+    throw new ArtifactError(
+      `${join(dir, manifest.artifact.file)} holds ${model.userIds.length} users and ${model.itemIds.length} items; the manifest says ${manifest.counts.users} and ${manifest.counts.items}`,
+    );
+  }
+  if (!opts.rating) return { model, manifest };
+  const rating = manifest.ratingArtifact ? await loadModelFile(dir, manifest.ratingArtifact) : model;
+  return { model, manifest, rating };
+}
+
+/** Read one model file, checking its size and md5 against the manifest's entry. */
+async function loadModelFile(dir: string, entry: ArtifactFile): Promise<Model> {
+  const path = join(dir, entry.file);
+  const manifest = { artifact: entry };
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -120,11 +188,7 @@ export async function loadArtifact(dir: string): Promise<{ model: Model; manifes
   if (digest !== manifest.artifact.md5) {
     throw new ArtifactError(`${path} has md5 ${digest} but the manifest says ${manifest.artifact.md5}: the file was altered`);
   }
-  const model = decodeModel(bytes);
-  if (model.userIds.length !== manifest.counts.users || model.itemIds.length !== manifest.counts.items) {
-    throw new ArtifactError(`${path} holds ${model.userIds.length} users and ${model.itemIds.length} items; the manifest says ${manifest.counts.users} and ${manifest.counts.items}`);
-  }
-  return { model, manifest };
+  return decodeModel(bytes);
 }
 
 const READ_CHUNK = 16 << 20;

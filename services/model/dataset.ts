@@ -18,8 +18,17 @@ interface Row {
   rating: number;
 }
 
-/** Dense indexes sorted by raw id, so the same ratings always give the same model layout. */
-export function indexRatings(rows: readonly Row[]): IndexedRatings {
+export interface IdMaps {
+  /** Raw user ids, ascending; dense user index = position. */
+  userIds: Int32Array;
+  /** Item ids in code-unit order; dense item index = position. */
+  itemIds: string[];
+  userIndex: Map<number, number>;
+  itemIndex: Map<string, number>;
+}
+
+/** Dense indexes sorted by raw id, so the same rows always give the same model layout. */
+export function indexIds(rows: ReadonlyArray<{ user: number; item: string }>): IdMaps {
   const userSet = new Set<number>();
   const itemSet = new Set<string>();
   for (const r of rows) {
@@ -28,10 +37,20 @@ export function indexRatings(rows: readonly Row[]): IndexedRatings {
   }
   const userIds = Int32Array.from(userSet).sort();
   const itemIds = [...itemSet].sort();
+  return { userIds, itemIds, ...idLookups(userIds, itemIds) };
+}
+
+function idLookups(userIds: Int32Array, itemIds: readonly string[]): { userIndex: Map<number, number>; itemIndex: Map<string, number> } {
   const userIndex = new Map<number, number>();
   for (let u = 0; u < userIds.length; u++) userIndex.set(userIds[u], u);
   const itemIndex = new Map<string, number>();
   for (let i = 0; i < itemIds.length; i++) itemIndex.set(itemIds[i], i);
+  return { userIndex, itemIndex };
+}
+
+/** Dense indexes sorted by raw id, so the same ratings always give the same model layout. */
+export function indexRatings(rows: readonly Row[]): IndexedRatings {
+  const { userIds, itemIds, userIndex, itemIndex } = indexIds(rows);
   const n = rows.length;
   const users = new Uint32Array(n);
   const items = new Uint32Array(n);
@@ -66,6 +85,38 @@ export function buildSeen(nUsers: number, users: Uint32Array, items: Uint32Array
   }
   seenOffsets[nUsers] = out;
   return { seenOffsets, seenItems: raw.slice(0, out) };
+}
+
+/**
+ * The seen table of (users[j], items[j]) plus `extra` raw-id pairs; pairs with a user or item
+ * not in the id maps are ignored (the model has no vectors for them).
+ */
+export function buildSeenWithExtras(
+  userIds: Int32Array,
+  itemIds: readonly string[],
+  users: Uint32Array,
+  items: Uint32Array,
+  extra: ReadonlyArray<{ user: number; item: string }> | undefined,
+): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
+  if (!extra?.length) return buildSeen(userIds.length, users, items);
+  const { userIndex, itemIndex } = idLookups(userIds, itemIds);
+  const moreUsers: number[] = [];
+  const moreItems: number[] = [];
+  for (const pair of extra) {
+    const u = userIndex.get(pair.user);
+    const i = itemIndex.get(pair.item);
+    if (u !== undefined && i !== undefined) {
+      moreUsers.push(u);
+      moreItems.push(i);
+    }
+  }
+  const allUsers = new Uint32Array(users.length + moreUsers.length);
+  allUsers.set(users);
+  allUsers.set(moreUsers, users.length);
+  const allItems = new Uint32Array(items.length + moreItems.length);
+  allItems.set(items);
+  allItems.set(moreItems, items.length);
+  return buildSeen(userIds.length, allUsers, allItems);
 }
 
 /** Damping for the cold-start ranking: an item needs about this many ratings to move far from the mean. */

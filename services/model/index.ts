@@ -2,11 +2,37 @@
 export type { EvalMetrics, Manifest, Model, TrainParams } from './types.ts';
 export { defaultParams, resolveParams } from './params.ts';
 export { readRatingsFile, detectFormat, type RatingRow, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
-export { splitHoldout } from './split.ts';
+export { splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';
 export { trainModel, type TrainOptions } from './train.ts';
 export { predict, topNForUser, userIndexOf, itemIndexOf } from './predict.ts';
-export { evaluate, type EvaluateOptions } from './evaluate.ts';
+export {
+  evaluate,
+  evaluateRanking,
+  compareRanking,
+  servedList,
+  isRelevant,
+  gini,
+  type EvaluateOptions,
+  type RankingMetrics,
+  type RankingEvalOptions,
+  type RankingComparison,
+  type CompareOptions,
+} from './evaluate.ts';
 export { saveArtifact, loadArtifact, readManifest, ArtifactError, type ArtifactInfo, MODEL_FILE, MANIFEST_FILE } from './artifact.ts';
 export { encodeModel, decodeModel } from './artifact-format.ts';
 export { runTraining, type RunTrainingOptions, type RunTrainingResult } from './run-training.ts';
 export { prepareSgdWorkers, closeSgdWorkers } from './sgd-workers.ts';
+// The ranking model (implicit ALS) and its inputs.
+export {
+  buildInteractionMatrix,
+  mergeInteractions,
+  readWatchesFile,
+  signalOf,
+  defaultSignalOptions,
+  type Interaction,
+  type InteractionMatrix,
+  type WatchRow,
+  type SignalOptions,
+} from './interactions.ts';
+export { trainIals, defaultIalsParams, resolveIalsParams, CgSolver, type IalsParams, type IalsProgress } from './ials.ts';
+export { trainRankingModel, recentPopularity, DEFAULT_POPULARITY_HALF_LIFE_DAYS, type RankingModel, type PopularityOptions } from './ranking-model.ts';

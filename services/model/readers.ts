@@ -1,12 +1,15 @@
 // Ratings file readers: the project's clean CSV, MovieLens u.data and MovieLens ratings.csv.
 // Bad rows are counted and reported with file, line and reason, then skipped; they never
 // stop a read. The file is streamed, so its size is not bounded by the string length limit.
-import { createReadStream } from 'node:fs';
+import { parseTime } from './interactions.ts';
+import { forEachLine } from './lines.ts';
 
 export interface RatingRow {
   user: number;
   item: string;
   rating: number;
+  /** Epoch ms of the rating; read only with `ReadOptions.timestamps`. */
+  at?: number;
 }
 
 export interface RowError {
@@ -21,6 +24,8 @@ export interface ReadOptions {
   format?: 'auto' | RatingsFormat;
   ratingMin?: number;
   ratingMax?: number;
+  /** Also parse the timestamp column into `at` (unix seconds or ISO-8601 local time read as UTC). */
+  timestamps?: boolean;
 }
 
 export interface ReadResult {
@@ -46,7 +51,7 @@ export function detectFormat(firstLine: string): { format: RatingsFormat; header
 }
 
 /** Parse one data line; returns the row, or the reason it is bad. */
-export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: number, ratingMax: number): RatingRow | string {
+export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: number, ratingMax: number, timestamps = false): RatingRow | string {
   if (line.length === 0) return 'empty line';
   const fields = line.split(format === 'udata' ? '\t' : ',');
   if (fields.length !== 4) return `expected 4 fields, found ${fields.length}`;
@@ -58,7 +63,10 @@ export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: 
   const rating = ratingText.trim() === '' ? NaN : Number(ratingText);
   if (!Number.isFinite(rating)) return `rating '${clip(ratingText)}' is not a number`;
   if (rating < ratingMin || rating > ratingMax) return `rating ${ratingText} is outside [${ratingMin}, ${ratingMax}]`;
-  return { user, item, rating };
+  if (!timestamps) return { user, item, rating };
+  const at = parseTime(fields[3]);
+  if (!Number.isFinite(at)) return `timestamp '${clip(fields[3])}' is not a time`;
+  return { user, item, rating, at };
 }
 
 function clip(s: string): string {
@@ -91,7 +99,7 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
       }
       if (detected?.header) return;
     }
-    const parsed = parseRatingLine(line, format!, ratingMin, ratingMax);
+    const parsed = parseRatingLine(line, format!, ratingMin, ratingMax, opts.timestamps);
     if (typeof parsed === 'string') {
       bad++;
       if (errors.length < MAX_ROW_ERRORS) errors.push({ file: path, line: lineNo, reason: parsed });
@@ -100,17 +108,6 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
     }
   };
 
-  let carry = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = carry + (chunk as string);
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      handle(text.slice(start, nl));
-      start = nl + 1;
-    }
-    carry = text.slice(start);
-  }
-  // A last line without a newline is still a line; a trailing newline does not add one.
-  if (carry.length > 0) handle(carry);
+  await forEachLine(path, handle);
   return { rows, bad, errors };
 }

@@ -1,6 +1,6 @@
 // trainModel: biased matrix factorisation by SGD (Surprise's SVD), one thread in-process
 // (bit-for-bit reproducible) or Hogwild over worker threads sharing the factor arrays.
-import { buildSeen, indexRatings, popularity } from './dataset.ts';
+import { buildSeenWithExtras, indexRatings, popularity } from './dataset.ts';
 import { resolveParams } from './params.ts';
 import { fillNormal, seedState } from './random.ts';
 import type { RatingRow } from './readers.ts';
@@ -86,23 +86,7 @@ function seenWithExtras(
   data: { userIds: Int32Array; itemIds: string[]; users: Uint32Array; items: Uint32Array },
   extra: Array<{ user: number; item: string }> | undefined,
 ): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
-  const nUsers = data.userIds.length;
-  if (!extra?.length) return buildSeen(nUsers, data.users, data.items);
-  const userIndex = new Map<number, number>();
-  for (let u = 0; u < nUsers; u++) userIndex.set(data.userIds[u], u);
-  const itemIndex = new Map<string, number>();
-  for (let i = 0; i < data.itemIds.length; i++) itemIndex.set(data.itemIds[i], i);
-  const users = Array.from(data.users);
-  const items = Array.from(data.items);
-  for (const pair of extra) {
-    const u = userIndex.get(pair.user);
-    const i = itemIndex.get(pair.item);
-    if (u !== undefined && i !== undefined) {
-      users.push(u);
-      items.push(i);
-    }
-  }
-  return buildSeen(nUsers, Uint32Array.from(users), Uint32Array.from(items));
+  return buildSeenWithExtras(data.userIds, data.itemIds, data.users, data.items, extra);
 }
 
 /**

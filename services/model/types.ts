@@ -35,24 +35,63 @@ export interface Model {
 }
 
 export interface EvalMetrics {
+  /** Rating error of the rating model (biased MF) on the held-out ratings. */
   rmse: number;
   mae: number;
+  /** Ranking metrics of the served lists (the ranking model's, in a format-2 artifact). */
   precisionAt20?: number;
   recallAt20?: number;
   ndcgAt20?: number;
   /** How many held-out users the ranking metrics average over (a sample when the test set is large). */
   rankingUsers?: number;
+  /** Distinct movies in the evaluated users' top 20 / movies. */
+  coverage?: number;
+  /** Mean training-popularity percentile of the recommended movies (1 = the most popular). */
+  popularityPercentile?: number;
+  /** Gini coefficient of recommendation counts over the catalogue. */
+  gini?: number;
+  /** The same figures under the per-user time split (each user's latest 20 % held out), when measured. */
+  timeSplit?: Omit<EvalMetrics, 'timeSplit'>;
 }
 
+/** One file of a model folder, as the manifest pins it. */
+export interface ArtifactFile {
+  file: string;
+  md5: string;
+  size: number;
+}
+
+/** Parameters of the ranking model (implicit ALS, services/model/ials.ts). */
+export interface RankingParams {
+  factors: number;
+  iterations: number;
+  alpha: number;
+  lambda: number;
+  cgSteps: number;
+  initStd: number;
+  seed: number;
+}
+
+/**
+ * Format 1: one model (biased MF) in `artifact`, which it both serves and rates with.
+ * Format 2: `artifact` is the served ranking model (implicit ALS, `ranking.params`) and
+ * `ratingArtifact` the rating model (biased MF, `params`), both in the same folder.
+ */
 export interface Manifest {
   format: 'marquee-mf';
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   /** Model version: the pipeline's integer version number as a string, or a name such as 'sample'. */
   version: string;
+  /** The rating model's (biased MF) parameters; in format 1 the one model's. */
   params: TrainParams;
+  /** Format 2: the served ranking model. */
+  ranking?: { kind: 'ials'; params: RankingParams };
   metrics: EvalMetrics;
-  artifact: { file: string; md5: string; size: number };
-  data: { md5: string; path?: string; ratings: number };
+  /** The served model's file (model.bin). */
+  artifact: ArtifactFile;
+  /** Format 2: the rating model's file (rating.bin). */
+  ratingArtifact?: ArtifactFile;
+  data: { md5: string; path?: string; ratings: number; watches?: number; watchesMd5?: string };
   counts: { users: number; items: number; train: number; test: number };
   trainSeconds: number;
   trainedAt: string; // ISO-8601 UTC

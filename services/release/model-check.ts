@@ -1,6 +1,7 @@
 // Is model <version> fit to be released? Its folder in MODELS_DIR must hold a manifest and the
 // files it describes, with the sizes and md5s it states (the model package's loadArtifact, the
-// same check inference makes at start-up). Checked before anything is recreated, so a broken or
+// same check inference makes at start-up, here over every model file: the served model.bin and,
+// in a format-2 folder, the rating model's rating.bin). Checked before anything is recreated, so a broken or
 // missing model is refused while the stables keep serving.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -35,7 +36,7 @@ export async function checkModel(modelsDir: string, version: string): Promise<st
   }
   if (!existsSync(dir)) throw new ModelCheckError(`model ${version} not found: ${dir} does not exist (MODELS_DIR=${modelsDir})`);
   try {
-    const { manifest } = await loadArtifact(dir);
+    const { manifest } = await loadArtifact(dir, { rating: true });
     return manifest.version;
   } catch (err) {
     throw new ModelCheckError(`model ${version} in ${dir} is not a valid ${MODEL_FILE} + ${MANIFEST_FILE}: ${(err as Error).message}`);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md5 } from '../../core/hash.ts';
-import { ArtifactError, decodeModel, defaultParams, encodeModel, loadArtifact, saveArtifact, trainModel, type Model } from '../index.ts';
+import { ArtifactError, decodeModel, defaultParams, encodeModel, loadArtifact, saveArtifact, trainModel, trainRankingModel, type Model } from '../index.ts';
 import { lowRankRatings, scratchDir } from './fixtures.ts';
 
 const info = {
@@ -87,6 +87,68 @@ describe('model artifact', () => {
     const bytesA = readFileSync(join(a, 'model.bin'));
     expect(readFileSync(join(b, 'model.bin')).equals(bytesA)).toBe(true);
     expect(readFileSync(join(c, 'model.bin')).equals(bytesA)).toBe(false);
+  });
+
+  describe('format 2: the served ranking model and the rating model', () => {
+    let ranking: Model;
+    const rankingParams = { factors: 4, iterations: 3, alpha: 10, lambda: 1, cgSteps: 2, initStd: 0.01, seed: 42 };
+    beforeAll(async () => {
+      ranking = (await trainRankingModel(lowRankRatings(), rankingParams)).model;
+    });
+
+    it('round-trips both models; the manifest pins both files and both models\' parameters', async () => {
+      const dir = join(scratch.dir, 'v2');
+      const manifest = await saveArtifact(dir, ranking, { ...info, rating: model, ranking: { kind: 'ials', params: rankingParams } });
+      const ratingBytes = readFileSync(join(dir, 'rating.bin'));
+      const modelBytes = readFileSync(join(dir, 'model.bin'));
+      expect(manifest).toMatchObject({
+        formatVersion: 2,
+        params,
+        ranking: { kind: 'ials', params: rankingParams },
+        artifact: { file: 'model.bin', md5: md5(modelBytes), size: modelBytes.length },
+        ratingArtifact: { file: 'rating.bin', md5: md5(ratingBytes), size: ratingBytes.length },
+        counts: { users: ranking.userIds.length, items: ranking.itemIds.length },
+      });
+      const served = await loadArtifact(dir);
+      expectSameModel(ranking, served.model);
+      expect(served.rating).toBeUndefined();
+      expect(served.manifest).toEqual(manifest);
+      const both = await loadArtifact(dir, { rating: true });
+      expectSameModel(ranking, both.model);
+      expectSameModel(model, both.rating!);
+    });
+
+    it('checks rating.bin only when the rating model is asked for, and then its md5 and size', async () => {
+      const dir = join(scratch.dir, 'v2-damaged');
+      await saveArtifact(dir, ranking, { ...info, rating: model, ranking: { kind: 'ials', params: rankingParams } });
+      const bytes = readFileSync(join(dir, 'rating.bin'));
+      bytes[bytes.length >> 1] ^= 1;
+      writeFileSync(join(dir, 'rating.bin'), bytes);
+      await expect(loadArtifact(dir)).resolves.toMatchObject({ manifest: { formatVersion: 2 } });
+      await expect(loadArtifact(dir, { rating: true })).rejects.toThrow(/rating\.bin has md5 .* altered/);
+      writeFileSync(join(dir, 'rating.bin'), bytes.subarray(8));
+      await expect(loadArtifact(dir, { rating: true })).rejects.toThrow(/rating\.bin is .* truncated/);
+    });
+
+    it('refuses a format-2 manifest that does not name the rating model', async () => {
+      const dir = join(scratch.dir, 'v2-no-rating');
+      const manifest = await saveArtifact(dir, ranking, { ...info, rating: model, ranking: { kind: 'ials', params: rankingParams } });
+      const { ratingArtifact: _, ...without } = manifest;
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(without));
+      await expect(loadArtifact(dir)).rejects.toThrow(/format-2 manifest names both/);
+    });
+
+    it('still loads format-1 folders (one model that serves and rates)', async () => {
+      const dir = join(scratch.dir, 'v1');
+      const manifest = await saveArtifact(dir, model, info);
+      expect(manifest.formatVersion).toBe(1);
+      expect(manifest.ratingArtifact).toBeUndefined();
+      // A manifest exactly as format-1 builds wrote it (no format-2 keys at all).
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, metrics: { rmse: 0.9, mae: 0.7 } }));
+      const loaded = await loadArtifact(dir, { rating: true });
+      expectSameModel(model, loaded.model);
+      expect(loaded.rating).toBe(loaded.model);
+    });
   });
 
   describe('refuses damaged artifacts with ArtifactError', () => {

@@ -7,7 +7,7 @@ import { tinyModel } from '../../inference/test/fixtures.ts';
 import { checkModel } from '../model-check.ts';
 
 let models: string;
-async function artifact(version: string): Promise<string> {
+async function artifact(version: string, formatVersion: 1 | 2 = 1): Promise<string> {
   const dir = join(models, version);
   await saveArtifact(dir, tinyModel(), {
     version,
@@ -15,6 +15,9 @@ async function artifact(version: string): Promise<string> {
     data: { md5: '0'.repeat(32), ratings: 0 },
     counts: { train: 0, test: 0 },
     trainSeconds: 0,
+    ...(formatVersion === 2
+      ? { rating: tinyModel(), ranking: { kind: 'ials' as const, params: { factors: 2, iterations: 1, alpha: 1, lambda: 1, cgSteps: 1, initStd: 0.01, seed: 1 } } }
+      : {}),
   });
   return dir;
 }
@@ -37,6 +40,18 @@ describe('checkModel', () => {
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(join(dir, 'model.bin'), bytes);
     await expect(checkModel(models, '9')).rejects.toThrow(/model 9 in .*9 is not a valid model\.bin \+ manifest\.json: .*has md5 [0-9a-f]{32} but the manifest says [0-9a-f]{32}: the file was altered/);
+  });
+
+  it('checks the md5 of both model files of a format-2 folder', async () => {
+    const dir = await artifact('20', 2);
+    expect(await checkModel(models, '20')).toBe('20');
+    const bytes = readFileSync(join(dir, 'rating.bin'));
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(join(dir, 'rating.bin'), bytes);
+    await expect(checkModel(models, '20')).rejects.toThrow(/model 20 in .*20 is not a valid .*rating\.bin has md5 [0-9a-f]{32} but the manifest says [0-9a-f]{32}: the file was altered/);
+    const missing = await artifact('21', 2);
+    unlinkSync(join(missing, 'rating.bin'));
+    await expect(checkModel(models, '21')).rejects.toThrow(/cannot read .*rating\.bin/);
   });
 
   it('refuses a truncated model.bin and a missing manifest', async () => {

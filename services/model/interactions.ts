@@ -1,0 +1,194 @@
+// Every signal a user leaves about a movie, merged per (user, movie) into one implicit-feedback
+// entry: a preference (1 = positive, 0 = known but not a positive) and a confidence weight
+// w = c - 1 = alpha * signal (Hu, Koren, Volinsky 2008), held as a sparse matrix in CSR form both
+// ways (by user for the user half of an ALS sweep, by item for the item half).
+//
+// Signals: a rating at or above `likeRating` is a strong positive (signal 1 at likeRating, rising
+// by `ratingStep` per star above it); a rating below it is not a positive (preference 0, weight
+// `lowRatingSignal * alpha`, default 0: it only marks the movie as seen). A watch is a positive
+// whose signal is the watched fraction min(minutes, fullMinutes) / fullMinutes. A pair with both
+// keeps the larger positive signal; a low rating overrides a watch (the user told us).
+import { indexIds } from './dataset.ts';
+import { forEachLine } from './lines.ts';
+
+/** A watched (user, movie): minutes watched and the time of the last watched minute (epoch ms). */
+export interface WatchRow {
+  user: number;
+  item: string;
+  minutes: number;
+  at?: number;
+}
+
+/** One (user, movie) with whatever is known of it; training and evaluation both use this shape. */
+export interface Interaction {
+  user: number;
+  item: string;
+  rating?: number;
+  minutes?: number;
+  /** Epoch milliseconds of the latest event for the pair, when known. */
+  at?: number;
+}
+
+export interface SignalOptions {
+  /** Ratings at or above this are positives (default 4, the evaluation's relevance threshold). */
+  likeRating: number;
+  /** Extra signal per star above likeRating (default 0.5: a 5 counts 1.5, a 4 counts 1). */
+  ratingStep: number;
+  /** Signal of a low rating as a known non-positive (default 0: like an unobserved cell, but seen). */
+  lowRatingSignal: number;
+  /** Minutes that count as a whole watch (default 90). */
+  fullMinutes: number;
+}
+
+export const defaultSignalOptions: SignalOptions = Object.freeze({ likeRating: 4, ratingStep: 0.5, lowRatingSignal: 0, fullMinutes: 90 });
+
+/** Preference and signal of one interaction; signal 0 with preference 0 means "seen, no evidence". */
+export function signalOf(x: Interaction, o: SignalOptions = defaultSignalOptions): { pref: 0 | 1; signal: number } {
+  if (x.rating !== undefined && x.rating < o.likeRating) return { pref: 0, signal: o.lowRatingSignal };
+  let signal = 0;
+  let pref: 0 | 1 = 0;
+  if (x.rating !== undefined) {
+    signal = 1 + (x.rating - o.likeRating) * o.ratingStep;
+    pref = 1;
+  }
+  if (x.minutes !== undefined && x.minutes > 0) {
+    signal = Math.max(signal, Math.min(x.minutes, o.fullMinutes) / o.fullMinutes);
+    pref = 1;
+  }
+  return { pref, signal };
+}
+
+/** Merge ratings and watches per (user, movie): the latest rating and the most minutes, the latest time. */
+export function mergeInteractions(
+  ratings: ReadonlyArray<{ user: number; item: string; rating: number; at?: number }>,
+  watches: readonly WatchRow[] = [],
+): Interaction[] {
+  const byPair = new Map<string, Interaction>();
+  const key = (u: number, i: string) => `${u}\u0000${i}`;
+  for (const r of ratings) {
+    const k = key(r.user, r.item);
+    const seen = byPair.get(k);
+    if (!seen) byPair.set(k, { user: r.user, item: r.item, rating: r.rating, at: r.at });
+    else if (seen.at === undefined || (r.at ?? -Infinity) >= seen.at) {
+      seen.rating = r.rating;
+      if (r.at !== undefined) seen.at = r.at;
+    }
+  }
+  for (const w of watches) {
+    const k = key(w.user, w.item);
+    const seen = byPair.get(k);
+    if (!seen) byPair.set(k, { user: w.user, item: w.item, minutes: w.minutes, at: w.at });
+    else {
+      seen.minutes = Math.max(seen.minutes ?? 0, w.minutes);
+      if (w.at !== undefined && (seen.at === undefined || w.at > seen.at)) seen.at = w.at;
+    }
+  }
+  return [...byPair.values()];
+}
+
+/** Sparse user × item matrix, CSR by user and by item (same entries). Ids sorted as in dataset.ts. */
+export interface InteractionMatrix {
+  userIds: Int32Array;
+  itemIds: string[];
+  byUser: Csr;
+  byItem: Csr;
+}
+
+export interface Csr {
+  /** Row r's entries are [offsets[r], offsets[r + 1]). */
+  offsets: Float64Array;
+  /** Column index (item for byUser, user for byItem). */
+  index: Uint32Array;
+  /** Confidence weight c - 1 = alpha * signal. */
+  weight: Float32Array;
+  /** Preference: 1 positive, 0 not. */
+  pref: Uint8Array;
+  /** Event time (epoch ms) or NaN when unknown. */
+  at: Float64Array;
+}
+
+/**
+ * Build the confidence matrix from interactions. `alpha` scales the signal into the weight;
+ * the id maps are sorted (users ascending, items in code-unit order) so the same interactions
+ * always give the same layout, whatever their order.
+ */
+export function buildInteractionMatrix(rows: readonly Interaction[], alpha: number, signals: SignalOptions = defaultSignalOptions): InteractionMatrix {
+  const { userIds, itemIds, userIndex, itemIndex } = indexIds(rows);
+  const n = rows.length;
+  const us = new Uint32Array(n);
+  const is = new Uint32Array(n);
+  const ws = new Float32Array(n);
+  const ps = new Uint8Array(n);
+  const ts = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const r = rows[j];
+    const s = signalOf(r, signals);
+    us[j] = userIndex.get(r.user)!;
+    is[j] = itemIndex.get(r.item)!;
+    ws[j] = alpha * s.signal;
+    ps[j] = s.pref;
+    ts[j] = r.at ?? NaN;
+  }
+  return { userIds, itemIds, byUser: toCsr(userIds.length, us, is, ws, ps, ts), byItem: toCsr(itemIds.length, is, us, ws, ps, ts) };
+}
+
+/** Counting sort of the entries by row; within a row, by column (so the layout is canonical). */
+function toCsr(nRows: number, rows: Uint32Array, cols: Uint32Array, weight: Float32Array, pref: Uint8Array, at: Float64Array): Csr {
+  const n = rows.length;
+  // Entries in column order first, so a stable pass by row leaves each row sorted by column.
+  let maxCol = 0;
+  for (let j = 0; j < n; j++) if (cols[j] > maxCol) maxCol = cols[j];
+  const colFill = new Float64Array(maxCol + 2);
+  for (let j = 0; j < n; j++) colFill[cols[j] + 1]++;
+  for (let c = 0; c <= maxCol; c++) colFill[c + 1] += colFill[c];
+  const byCol = new Uint32Array(n);
+  for (let j = 0; j < n; j++) byCol[colFill[cols[j]]++] = j;
+  const offsets = new Float64Array(nRows + 1);
+  for (let j = 0; j < n; j++) offsets[rows[j] + 1]++;
+  for (let r = 0; r < nRows; r++) offsets[r + 1] += offsets[r];
+  const fill = offsets.slice(0, nRows);
+  const out: Csr = { offsets, index: new Uint32Array(n), weight: new Float32Array(n), pref: new Uint8Array(n), at: new Float64Array(n) };
+  for (let t = 0; t < n; t++) {
+    const j = byCol[t];
+    const slot = fill[rows[j]]++;
+    out.index[slot] = cols[j];
+    out.weight[slot] = weight[j];
+    out.pref[slot] = pref[j];
+    out.at[slot] = at[j];
+  }
+  return out;
+}
+
+/**
+ * Read the clean watches CSV (`user_id,movie_id,minutes,last_seen`, last_seen ISO-8601 local time
+ * read as UTC). Bad rows are counted and skipped.
+ */
+export async function readWatchesFile(path: string): Promise<{ rows: WatchRow[]; bad: number }> {
+  const rows: WatchRow[] = [];
+  let bad = 0;
+  let first = true;
+  await forEachLine(path, (raw) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (first) {
+      first = false;
+      if (line.replace(/^\uFEFF/, '').startsWith('user_id,movie_id,minutes')) return;
+    }
+    if (line === '') return;
+    const f = line.split(',');
+    const user = Number(f[0]);
+    const minutes = Number(f[2]);
+    if (f.length !== 4 || !/^[0-9]+$/.test(f[0]) || user < 1 || user > 2 ** 31 - 1 || f[1] === '' || !(minutes >= 0)) {
+      bad++;
+      return;
+    }
+    const at = parseTime(f[3]);
+    rows.push({ user, item: f[1], minutes, at: Number.isFinite(at) ? at : undefined });
+  });
+  return { rows, bad };
+}
+
+/** Epoch ms of a timestamp field: unix seconds (MovieLens) or ISO-8601 local time read as UTC (the clean CSV). */
+export function parseTime(text: string): number {
+  if (/^[0-9]{1,12}$/.test(text)) return Number(text) * 1000;
+  return Date.parse(/[zZ]|[+-][0-9]{2}:?[0-9]{2}$/.test(text) ? text : `${text}Z`);
+}
