@@ -41,17 +41,27 @@ default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 [engine]
 runtime = "runc"
 CONF
+# Unmounts everything mounted at or below $1, deepest first.
+unmount_under() {
+  local m
+  for m in $(awk -v root="$1" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m" || true; done
+}
+
 export CONTAINERS_CONF="$STATE/containers.conf"
 
 # The Debian base every image of the project and of the test stand-ins starts from.
 if ! podman image exists localhost/debian:bookworm; then
   mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
   log "making the Debian base image with debootstrap (about 2 minutes) ..."
-  rm -rf "$STATE/rootfs"
+  unmount_under "$STATE/rootfs"
+  rm -rf --one-file-system "$STATE/rootfs"
   debootstrap --variant=minbase bookworm "$STATE/rootfs" "${mirror:-http://deb.debian.org/debian}" >"$STATE/debootstrap.log" 2>&1 \
-    || { tail -n 30 "$STATE/debootstrap.log" >&2; exit 1; }
-  tar -C "$STATE/rootfs" -c . | podman import - localhost/debian:bookworm >/dev/null
-  rm -rf "$STATE/rootfs"
+    || { unmount_under "$STATE/rootfs"; tail -n 30 "$STATE/debootstrap.log" >&2; exit 1; }
+  # debootstrap mounts /proc in the target and, on some hosts, leaves it mounted: without this the
+  # image would hold a copy of the host's /proc (and tar fails on it).
+  unmount_under "$STATE/rootfs"
+  tar -C "$STATE/rootfs" --one-file-system -c . | podman import - localhost/debian:bookworm >/dev/null
+  rm -rf --one-file-system "$STATE/rootfs"
 fi
 
 sock="$STATE/podman.sock"
