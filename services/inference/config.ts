@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../core/db/connection.ts';
 import { PROXY_TIMEOUTS } from '../core/localstack/nginx-conf.ts';
+import { DEFAULT_COLD_START_BELOW } from './recommender.ts';
 
 /** A replica's name: X-Replica and reccom.replica (ASCII, as the column). */
 const REPLICA_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -58,6 +59,11 @@ export const inferenceEnvShape = {
   PROVENANCE_DEFER_CPU: z.coerce.number().gt(0).max(1).default(0.8),
   /** Answers kept per process (one per known user); each is ~0.5 KB. */
   RECOMMEND_CACHE_SIZE: env.int(50_000, 0),
+  /**
+   * Known users with fewer interactions than this get a blend of their ranking and the model's
+   * recent chart, leaning on the chart (recommender.ts); 0 turns it off. Unknown users get the chart.
+   */
+  RECOMMEND_COLD_START_BELOW: env.int(DEFAULT_COLD_START_BELOW, 0),
   /** Worker threads that rank cache misses (0: rank on the main thread); default: see defaultRankWorkers. */
   RANK_WORKERS: z.coerce.number().int().min(0).max(64).default(defaultRankWorkers()),
   /** Test-only: extra latency added to every /recommend response. */
@@ -86,6 +92,7 @@ export interface InferenceConfig {
     mysql: MysqlSettings;
   };
   cacheSize: number;
+  coldStartBelow: number;
   rankWorkers: number;
   testDelayMs: number;
 }
@@ -118,6 +125,7 @@ export function loadInferenceConfig(
       mysql: mysqlSettingsFrom(c),
     },
     cacheSize: c.RECOMMEND_CACHE_SIZE,
+    coldStartBelow: c.RECOMMEND_COLD_START_BELOW,
     rankWorkers: c.RANK_WORKERS,
     testDelayMs: c.INFERENCE_TEST_DELAY_MS,
   };

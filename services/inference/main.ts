@@ -136,6 +136,7 @@ try {
   const simd = pool ? null : createSimdRanker(model);
   const recommender = createRecommender(model, {
     cacheSize: config.cacheSize,
+    coldStartBelow: config.coldStartBelow,
     rank: simd ?? topNForUser,
     pool: pool ?? undefined,
     onPoolError: (err) => log.warn('off-thread ranking failed; ranked on the main thread', { error: err as Error }),

@@ -1,6 +1,14 @@
 // Model + caches -> the answer string of /recommend for a raw user id.
 // The model is immutable for the life of a process, so each user's answer is computed once
 // (~1 ms scoring every item) and then served from a bounded LRU keyed by dense user index.
+//
+// Cold start: a user the model does not know gets the model's chart (`model.popular`: what is
+// popular now, a recent decayed watch chart in the ranking model). A known user with fewer than
+// `coldStartBelow` interactions (movies in their seen table) c gets a blend that leans on that
+// chart: round(n * c / coldStartBelow) places from their own ranking, the rest from the chart
+// minus what they have seen, interleaved evenly with the chart first (position k is personal
+// when floor((k + 1) p / n) > floor(k p / n)); ids already placed are skipped and either source
+// fills in when the other runs out. One user with 1 interaction of 5 gets 4 personal ids of 20.
 import type { Model } from '../model/types.ts';
 import { LruCache } from './lru-cache.ts';
 
@@ -34,7 +42,12 @@ export interface RecommenderOptions {
   pool?: { rank(userIndex: number, n: number): Promise<Uint32Array> };
   /** Told about each pool failure (the answer still comes, from `rank`). */
   onPoolError?: (err: unknown) => void;
+  /** Users with fewer interactions than this get the chart blend (see above); 0 (default) turns it off. */
+  coldStartBelow?: number;
 }
+
+/** The service's default for RECOMMEND_COLD_START_BELOW. */
+export const DEFAULT_COLD_START_BELOW = 5;
 
 /** Raw id -> dense index. A flat table when ids are dense enough (the course's 1..1,000,000), else a Map. */
 function indexUsers(userIds: Int32Array): (id: number) => number {
@@ -61,6 +74,49 @@ export function joinIds(model: Model, items: ArrayLike<number>, n: number): stri
   return out;
 }
 
+/**
+ * The blended answer (see the head of this file) for dense user `u` with `c` interactions: `p`
+ * ids from `personal`, the rest from the chart. `placed` is scratch space of at least n slots.
+ */
+export function blendAnswer(model: Model, u: number, personal: ArrayLike<number>, p: number, n: number, placed: Uint32Array): string {
+  const chart = model.popular;
+  const seenFrom = model.seenOffsets[u];
+  const seenTo = model.seenOffsets[u + 1];
+  let count = 0;
+  let a = 0; // next in personal
+  let b = 0; // next in chart
+  let out = '';
+  const isPlaced = (i: number) => {
+    for (let j = 0; j < count; j++) if (placed[j] === i) return true;
+    return false;
+  };
+  const nextPersonal = (): number => {
+    while (a < personal.length) {
+      const i = personal[a++];
+      if (!isPlaced(i)) return i;
+    }
+    return -1;
+  };
+  const nextChart = (): number => {
+    while (b < chart.length) {
+      const i = chart[b++];
+      let seen = false;
+      for (let s = seenFrom; s < seenTo && !seen; s++) seen = model.seenItems[s] === i;
+      if (!seen && !isPlaced(i)) return i;
+    }
+    return -1;
+  };
+  for (let k = 0; k < n; k++) {
+    const personalTurn = Math.floor(((k + 1) * p) / n) > Math.floor((k * p) / n);
+    let i = personalTurn ? nextPersonal() : nextChart();
+    if (i < 0) i = personalTurn ? nextChart() : nextPersonal();
+    if (i < 0) break;
+    placed[count++] = i;
+    out += (k ? ',' : '') + model.itemIds[i];
+  }
+  return out;
+}
+
 export function createRecommender(model: Model, opts: RecommenderOptions): Recommender {
   const n = opts.n ?? RECOMMENDATIONS;
   const { rank, pool } = opts;
@@ -68,18 +124,29 @@ export function createRecommender(model: Model, opts: RecommenderOptions): Recom
   const cache = new LruCache<number, string>(opts.cacheSize);
   const coldStart = joinIds(model, model.popular, n);
   if (coldStart === '') throw new Error('model has an empty popularity ranking; cold-start users would get nothing');
+  const below = opts.coldStartBelow ?? 0;
+  if (!(Number.isInteger(below) && below >= 0)) throw new RangeError(`coldStartBelow must be a non-negative integer, got ${below}`);
+  /** Scratch for blendAnswer; answers are built synchronously, one at a time. */
+  const placed = new Uint32Array(n);
   // A user who has seen every item still gets an answer rather than an empty body.
-  const answerOf = (items: Uint32Array) => joinIds(model, items, n) || coldStart;
+  const answerOf = (u: number, items: Uint32Array) => {
+    const c = model.seenOffsets[u + 1] - model.seenOffsets[u];
+    const answer = c < below ? blendAnswer(model, u, items, Math.round((n * c) / below), n, placed) : joinIds(model, items, n);
+    return answer || coldStart;
+  };
   /** Misses being ranked on the pool, so concurrent requests for one user share the work. */
   const inflight = new Map<number, Promise<string>>();
 
   const rankOffThread = (u: number): Promise<string> => {
     const pending = pool!
       .rank(u, n)
-      .then(answerOf, (err: unknown) => {
-        opts.onPoolError?.(err);
-        return answerOf(rank(model, u, n));
-      })
+      .then(
+        (items) => answerOf(u, items),
+        (err: unknown) => {
+          opts.onPoolError?.(err);
+          return answerOf(u, rank(model, u, n));
+        },
+      )
       .then((answer) => {
         cache.set(u, answer);
         return answer;
@@ -101,7 +168,7 @@ export function createRecommender(model: Model, opts: RecommenderOptions): Recom
       const cached = cache.get(u);
       if (cached !== undefined) return cached;
       if (pool) return inflight.get(u) ?? rankOffThread(u);
-      const answer = answerOf(rank(model, u, n));
+      const answer = answerOf(u, rank(model, u, n));
       cache.set(u, answer);
       return answer;
     },

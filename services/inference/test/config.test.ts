@@ -5,7 +5,7 @@ import { defaultRankWorkers, loadInferenceConfig } from '../config.ts';
 describe('loadInferenceConfig', () => {
   it('has the documented defaults, MODEL_PATH relative to the repo root', () => {
     const c = loadInferenceConfig({}, '/repo');
-    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: defaultRankWorkers(), cacheSize: 50_000 });
+    expect(c).toMatchObject({ port: 8082, host: '0.0.0.0', modelPath: '/repo/models/current', track: 'stable', testDelayMs: 0, rankWorkers: defaultRankWorkers(), cacheSize: 50_000, coldStartBelow: 5 });
     expect(c.provenance).toMatchObject({ enabled: false, bufferMax: 300_000, maxDeferMs: 60_000, deferCpu: 0.8, mysql: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } });
   });
 
@@ -32,6 +32,7 @@ describe('loadInferenceConfig', () => {
         PROVENANCE_ACCEPT_WITHIN_MS: '150',
         REPLICA_NAME: 'canary-1',
         RECOMMEND_CACHE_SIZE: '0',
+        RECOMMEND_COLD_START_BELOW: '0',
         RANK_WORKERS: '0',
         INFERENCE_TEST_DELAY_MS: '300',
         MYSQL_HOST: 'db',
@@ -42,7 +43,7 @@ describe('loadInferenceConfig', () => {
       },
       '/repo',
     );
-    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', replica: 'canary-1', cacheSize: 0, rankWorkers: 0, testDelayMs: 300 });
+    expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', replica: 'canary-1', cacheSize: 0, coldStartBelow: 0, rankWorkers: 0, testDelayMs: 300 });
     expect(c.provenance).toEqual({
       enabled: true,
       // One spool per database: rows only ever go back to the database they were recorded for.

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../../model/types.ts';
-import { createRecommender, joinIds, type Recommender } from '../recommender.ts';
+import { createRecommender, joinIds, type Recommender, type RecommenderOptions } from '../recommender.ts';
 import { rank, tinyModel } from './fixtures.ts';
+
+/** A recommender that must rank every miss on its (in-process) pool; `calls` lists the users ranked. */
+function poolOnly(extra: Partial<RecommenderOptions> = {}) {
+  const model = tinyModel();
+  const calls: number[] = [];
+  const r = createRecommender(model, {
+    cacheSize: 10,
+    rank: () => {
+      throw new Error('the main thread must not rank');
+    },
+    pool: { rank: async (u, n) => (calls.push(u), rank(model, u, n)) },
+    ...extra,
+  });
+  return { model, calls, r };
+}
 
 /** The answer of a recommender without a pool, which must be immediate. */
 function now(r: Recommender, userId: number): string {
@@ -69,6 +84,58 @@ describe('createRecommender', () => {
   });
 });
 
+describe('cold start: users with few interactions', () => {
+  const ids = (answer: string | Promise<string>) => (answer as string).split(',');
+
+  it('gives a user with fewer interactions than the threshold a blend that leans on the chart, chart first', () => {
+    const r = createRecommender(tinyModel(), { cacheSize: 10, rank, coldStartBelow: 5 });
+    // User 10 has 2 interactions (m29, m27 seen): round(20 * 2 / 5) = 8 personal ids, at the
+    // positions where floor((k + 1) * 8 / 20) steps up: 2, 4, 7, 9, 12, 14, 17, 19.
+    expect(ids(r.recommend(10))).toEqual([
+      'm0', 'm1', 'm28', 'm2', 'm26', 'm3', 'm4', 'm25', 'm5', 'm24',
+      'm6', 'm7', 'm23', 'm8', 'm22', 'm9', 'm10', 'm21', 'm11', 'm20',
+    ]);
+    // User 30 has 1 (m0 seen): 4 personal ids at 4, 9, 14, 19; the chart skips what they saw.
+    expect(ids(r.recommend(30))).toEqual([
+      'm1', 'm2', 'm3', 'm4', 'm29', 'm5', 'm6', 'm7', 'm8', 'm28',
+      'm9', 'm10', 'm11', 'm12', 'm27', 'm13', 'm14', 'm15', 'm16', 'm26',
+    ]);
+    // A user the model knows with no interaction, and an unknown one: the chart.
+    expect(r.recommend(20)).toBe(r.coldStart);
+    expect(r.recommend(99)).toBe(r.coldStart);
+  });
+
+  it('serves users at or above the threshold their own ranking, and the share grows with their interactions', () => {
+    const r = createRecommender(tinyModel(), { cacheSize: 0, rank, coldStartBelow: 2 });
+    expect(r.recommend(10)).toBe(joinIds(tinyModel(), rank(tinyModel(), 0, 20), 20)); // 2 interactions: personal
+    const u30 = ids(r.recommend(30)); // 1 of 2: half and half, alternating, chart first
+    expect(u30.slice(0, 6)).toEqual(['m1', 'm29', 'm2', 'm28', 'm3', 'm27']);
+    expect(u30.filter((m) => Number(m.slice(1)) >= 20)).toHaveLength(10);
+    // Off (the default): everyone known gets their own ranking.
+    const off = createRecommender(tinyModel(), { cacheSize: 0, rank });
+    expect(ids(off.recommend(30))[0]).toBe('m29');
+  });
+
+  it('never repeats an id and fills from either source when the other runs out', () => {
+    const r = createRecommender(tinyModel(5), { cacheSize: 0, rank, coldStartBelow: 5 });
+    expect(r.recommend(30)).toBe('m1,m2,m3,m4'); // m0 seen; the personal picks were all charted already
+    expect(r.recommend(10)).toBe('m0,m1,m3'); // m4, m2 seen: the three unseen ids once each
+  });
+
+  it('blends the answers ranked on the worker pool too, and caches them', async () => {
+    const { calls, r } = poolOnly({ coldStartBelow: 5 });
+    const answer = await r.recommend(30);
+    expect(answer.split(',').slice(0, 5)).toEqual(['m1', 'm2', 'm3', 'm4', 'm29']);
+    expect(r.recommend(30)).toBe(answer);
+    expect(calls).toEqual([2]);
+  });
+
+  it('refuses a threshold that is not a non-negative integer', () => {
+    expect(() => createRecommender(tinyModel(), { cacheSize: 0, rank, coldStartBelow: -1 })).toThrow(/coldStartBelow/);
+    expect(() => createRecommender(tinyModel(), { cacheSize: 0, rank, coldStartBelow: 2.5 })).toThrow(/coldStartBelow/);
+  });
+});
+
 describe('joinIds', () => {
   it('joins at most n ids with commas', () => {
     const m = tinyModel();
@@ -81,15 +148,7 @@ describe('createRecommender with a worker pool', () => {
   const expected = (m = tinyModel()) => Array.from(rank(m, 0, 20), (i) => m.itemIds[i]).join(',');
 
   it('ranks a miss on the pool once, shares it between concurrent requests and caches it', async () => {
-    const model = tinyModel();
-    const calls: number[] = [];
-    const r = createRecommender(model, {
-      cacheSize: 10,
-      rank: () => {
-        throw new Error('the main thread must not rank');
-      },
-      pool: { rank: async (u, n) => (calls.push(u), rank(model, u, n)) },
-    });
+    const { model, calls, r } = poolOnly();
     const a = r.recommend(10);
     const b = r.recommend(10);
     expect(a).toBeInstanceOf(Promise);
