@@ -17,7 +17,7 @@ import { prepare, releasePrepared } from './prepare.ts';
 import { throttle } from './throttle.ts';
 import { servedModel } from './served-model.ts';
 import type { Collected, PipelineDeps, Prepared, Trained } from './types.ts';
-import { readWatchedUnrated, readWatchInteractions } from './watches.ts';
+import { readWatchInteractions } from './watches.ts';
 
 export interface StepOptions {
   deps: PipelineDeps;
@@ -66,9 +66,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
 
     async train(p) {
       const log = logger.child('train');
-      const watchesPath = join(p.layout.dataDir, WATCHES_FILE);
-      const watched = readWatchedUnrated(watchesPath, p.layout.ratings);
-      const watches = readWatchInteractions(watchesPath);
+      const watches = readWatchInteractions(join(p.layout.dataDir, WATCHES_FILE));
       if (watches.bad) log.warn('unreadable rows in clean_watch.csv skipped', { rows: watches.bad });
       const served = await servedModel(p.layout, p.previousVersion, cfg.dvcRemote.dir, log);
       log.info('training', {
@@ -76,7 +74,6 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         holdout: cfg.holdout,
         params: cfg.trainParams,
         watches: watches.rows.length,
-        watched_unrated: watched.pairs.length,
         compared_with: served?.version ?? 'none',
       });
       const result = await deps.runTraining({
@@ -86,7 +83,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         out: p.stagingDir,
         params: cfg.trainParams,
         version: String(p.version),
-        extraSeen: watched.pairs,
+        // Watched movies are interactions: the trainer marks them seen (held-out ones only after evaluation).
         baseline: served?.dir,
         // One line per training phase and epoch: few enough to log them all.
         onProgress: (msg) => log.info(msg),

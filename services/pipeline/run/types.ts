@@ -7,23 +7,14 @@ import type { IngestReport, LineSource } from '../types.ts';
 import type { WorkdirLayout } from '../version/layout.ts';
 import type { RunLock } from './run-lock.ts';
 import type { ServedModel } from './served-model.ts';
-import type { WatchInteraction } from './watches.ts';
 
 /** The other engineers' entry points the run calls (injected so tests and benchmarks can swap them). */
 export interface PipelineDeps {
   ingest(source: LineSource, opts: IngestOptions): Promise<IngestReport>;
   createFileSource(path: string): LineSource;
   createKafkaSource(opts: KafkaSourceOptions): LineSource;
-  runTraining(opts: PipelineTrainingOptions): Promise<TrainResult>;
+  runTraining(opts: RunTrainingOptions): Promise<TrainResult>;
 }
-
-/** What the run hands the trainer: the clean ratings and watches, and the served model to compare with. */
-export type PipelineTrainingOptions = RunTrainingOptions & {
-  /** Every clean watch as an interaction (watches.ts). */
-  watches?: WatchInteraction[];
-  /** Folder of the served model: the trainer scores it and the candidate on the same held-out users. */
-  baseline?: string;
-};
 
 export type TrainResult = RunTrainingResult;
 

@@ -1,14 +1,12 @@
-// The clean watches (data/clean_watch.csv, one row per (user, movie)) as training input:
-//  - readWatchInteractions: every watched pair as an implicit-feedback interaction (user, movie,
-//    minutes watched, last watch time), the ranking model's watch input (model/interactions.ts
-//    WatchRow). The store keeps the HIGHEST minute index requested (clean/rows.ts); minute indexes
-//    start at 0, so minutes watched = index + 1: one watch line is one minute, never zero.
-//  - readWatchedUnrated: movies watched but never rated, handed to the rating model so its lists
-//    skip them. Rated pairs are left out on purpose: the trainer already knows its training ratings,
-//    and marking held-out ratings as seen would hide them from evaluation.
+// The clean watches (data/clean_watch.csv, one row per (user, movie)) as training input: every
+// watched pair as an implicit-feedback interaction (user, movie, minutes watched, last watch time),
+// the ranking model's watch input (model/interactions.ts WatchRow). The store keeps the HIGHEST
+// minute index requested (clean/rows.ts); minute indexes start at 0, so minutes watched = index + 1:
+// one watch line is one minute, never zero. The trainer holds out a share of them like ratings and marks watched movies seen itself (held-out
+// ones only after evaluation), so nothing else is passed: marking every watched pair seen up front
+// would hide the held-out watches from the ranking metrics.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseRatingRow, parseWatchRow, RATING_HEADER, WATCH_HEADER } from '../clean/csv.ts';
-import { pairKey } from '../clean/rows.ts';
+import { parseWatchRow, WATCH_HEADER } from '../clean/csv.ts';
 
 function dataLines(path: string, header: string): string[] {
   if (!existsSync(path)) return [];
@@ -38,20 +36,4 @@ export function readWatchInteractions(watchesPath: string): { rows: WatchInterac
     else rows.push({ user: row.user, item: row.movie, minutes: row.minutes + 1, at: loggedTimeMs(row.lastSeen) });
   }
   return { rows, bad };
-}
-
-export function readWatchedUnrated(watchesPath: string, ratingsPath: string): { pairs: Array<{ user: number; item: string }>; bad: number } {
-  const rated = new Set<string>();
-  for (const line of dataLines(ratingsPath, RATING_HEADER)) {
-    const row = parseRatingRow(line);
-    if (typeof row !== 'string') rated.add(pairKey(row.user, row.movie));
-  }
-  const pairs: Array<{ user: number; item: string }> = [];
-  let bad = 0;
-  for (const line of dataLines(watchesPath, WATCH_HEADER)) {
-    const row = parseWatchRow(line);
-    if (typeof row === 'string') bad++;
-    else if (!rated.has(pairKey(row.user, row.movie))) pairs.push({ user: row.user, item: row.movie });
-  }
-  return { pairs, bad };
 }

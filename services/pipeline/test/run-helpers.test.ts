@@ -1,4 +1,4 @@
-// Small pieces of the run: the lineage row, the run lock, watched-but-unrated pairs, throttling.
+// Small pieces of the run: the lineage row, the run lock, watches as interactions, throttling.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import type { Manifest } from '../../model/types.ts';
 import { trackingRowFor } from '../lineage/tracking-row.ts';
 import { acquireRunLock, RunLockedError } from '../run/run-lock.ts';
 import { throttle } from '../run/throttle.ts';
-import { readWatchedUnrated, readWatchInteractions } from '../run/watches.ts';
+import { readWatchInteractions } from '../run/watches.ts';
 
 describe('trackingRowFor', () => {
   it('takes metrics, counts and parameters from the manifest and identities from the version', () => {
@@ -59,16 +59,6 @@ describe('acquireRunLock', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lock-')), 'run.lock');
     writeFileSync(path, '999999999\n');
     acquireRunLock(path).release();
-  });
-});
-
-describe('readWatchedUnrated', () => {
-  it('returns watched pairs without a rating and counts unreadable rows', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watch-'));
-    writeFileSync(join(dir, 'w.csv'), 'user_id,movie_id,minutes,last_seen\n1,heat+1995,3,2025-01-01T00:00:00\n1,seven+1995,2,2025-01-01T00:00:00\nbroken\n');
-    writeFileSync(join(dir, 'r.csv'), 'user_id,movie_id,rating,timestamp\n1,heat+1995,4,2025-01-01T00:00:00\n');
-    expect(readWatchedUnrated(join(dir, 'w.csv'), join(dir, 'r.csv'))).toEqual({ pairs: [{ user: 1, item: 'seven+1995' }], bad: 1 });
-    expect(readWatchedUnrated(join(dir, 'none.csv'), join(dir, 'r.csv'))).toEqual({ pairs: [], bad: 0 });
   });
 });
 
