@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '../../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../../core/db/connection.ts';
-import type { TrainParams } from '../../model/types.ts';
+import type { RankingParams, TrainParams } from '../../model/types.ts';
 import type { DeadLetterLimits } from '../clean/dead-letter.ts';
 import { deadLetterEnvShape, deadLetterLimitsFrom } from '../clean/dead-letter-config.ts';
 import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
@@ -44,6 +44,11 @@ export const pipelineEnvShape = {
   TRAIN_REG: optionalNumber(),
   TRAIN_SEED: optionalInt(0),
   TRAIN_THREADS: optionalInt(1),
+  /** The ranking model's (implicit ALS) parameters; default the model's. */
+  TRAIN_RANK_FACTORS: optionalInt(1),
+  TRAIN_RANK_ITERATIONS: optionalInt(0),
+  TRAIN_RANK_ALPHA: z.coerce.number().finite().min(0).optional(),
+  TRAIN_RANK_LAMBDA: z.coerce.number().finite().min(0).optional(),
   /** DVC remote: the directory (local path or mounted share) this process writes objects to. */
   DVC_REMOTE: z.string({ error: 'required: the DVC remote directory (e.g. /srv/marquee-dvc)' }).min(1),
   /**
@@ -77,6 +82,7 @@ export interface PipelineConfig {
   relativeGate: RelativeGateSettings;
   holdout: number;
   trainParams: Partial<TrainParams>;
+  rankingParams: Partial<RankingParams>;
   /** `dir`: where objects are written; `url`: what `.dvc/config` says (DVC_REMOTE_URL). */
   dvcRemote: { name: string; url: string; dir: string };
   git: {
@@ -127,6 +133,11 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
   if (c.TRAIN_REG !== undefined) trainParams.reg = c.TRAIN_REG;
   if (c.TRAIN_SEED !== undefined) trainParams.seed = c.TRAIN_SEED;
   if (c.TRAIN_THREADS !== undefined) trainParams.threads = c.TRAIN_THREADS;
+  const rankingParams: Partial<RankingParams> = {};
+  if (c.TRAIN_RANK_FACTORS !== undefined) rankingParams.factors = c.TRAIN_RANK_FACTORS;
+  if (c.TRAIN_RANK_ITERATIONS !== undefined) rankingParams.iterations = c.TRAIN_RANK_ITERATIONS;
+  if (c.TRAIN_RANK_ALPHA !== undefined) rankingParams.alpha = c.TRAIN_RANK_ALPHA;
+  if (c.TRAIN_RANK_LAMBDA !== undefined) rankingParams.lambda = c.TRAIN_RANK_LAMBDA;
   return {
     workdir: resolve(c.PIPELINE_WORKDIR),
     logFile: resolve(c.PIPELINE_LOG_FILE),
@@ -149,6 +160,7 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
     },
     holdout: c.TRAIN_HOLDOUT,
     trainParams,
+    rankingParams,
     dvcRemote: { name: c.DVC_REMOTE_NAME, url: c.DVC_REMOTE_URL ?? resolve(c.DVC_REMOTE), dir: resolve(c.DVC_REMOTE) },
     git: {
       remote: c.PIPELINE_GIT_REMOTE,

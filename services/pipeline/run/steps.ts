@@ -73,6 +73,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         version: p.version,
         holdout: cfg.holdout,
         params: cfg.trainParams,
+        ranking: cfg.rankingParams,
         watches: watches.rows.length,
         compared_with: served?.version ?? 'none',
       });
@@ -82,6 +83,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         holdout: cfg.holdout,
         out: p.stagingDir,
         params: cfg.trainParams,
+        ranking: cfg.rankingParams,
         version: String(p.version),
         // Watched movies are interactions: the trainer marks them seen (held-out ones only after evaluation).
         baseline: served?.dir,

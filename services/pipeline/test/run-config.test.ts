@@ -25,6 +25,7 @@ describe('loadPipelineConfig', () => {
     expect(c.git.ssh).toBeUndefined();
     expect(c.git).toMatchObject({ remote: 'origin', branch: undefined, tries: 3 });
     expect(c.trainParams).toEqual({});
+    expect(c.rankingParams).toEqual({});
     expect(c.logFile.endsWith('var/log/pipeline.log')).toBe(true);
     expect(c.deadLetterLimits).toEqual({ maxLineBytes: 1024, maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 });
   });
@@ -46,12 +47,16 @@ describe('loadPipelineConfig', () => {
       GATE_RMSE: '0.95',
       TRAIN_FACTORS: '20',
       TRAIN_EPOCHS: '10',
+      TRAIN_RANK_FACTORS: '32',
+      TRAIN_RANK_ITERATIONS: '0',
+      TRAIN_RANK_LAMBDA: '5',
       KAFKA_BROKERS: 'a:9092, b:9092',
       INGEST_MAX_MESSAGES: '500',
       PIPELINE_GIT_BRANCH: 'release',
     });
     expect(c.gateRmse).toBe(0.95);
     expect(c.trainParams).toEqual({ factors: 20, epochs: 10 });
+    expect(c.rankingParams).toEqual({ factors: 32, iterations: 0, lambda: 5 });
     expect(c.kafka.brokers).toEqual(['a:9092', 'b:9092']);
     expect(c.kafka.maxMessages).toBe(500);
     expect(c.git.branch).toBe('release');

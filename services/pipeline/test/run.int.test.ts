@@ -13,12 +13,15 @@ import { createLogger } from '../../core/logger.ts';
 import { dropDatabase, ensureDatabase } from '../../core/db/migrate.ts';
 import { createTestDatabase, createTestUser } from '../../core/testing/mysql.ts';
 import { loadArtifact } from '../../model/artifact.ts';
+import { topNForUser } from '../../model/predict.ts';
+import { createRecommender, DEFAULT_COLD_START_BELOW } from '../../inference/recommender.ts';
 import { readDeadLetters } from '../clean/dead-letter.ts';
 import { findTracking, latestTrackedVersion } from '../lineage/tracking.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
 import { loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
+import { watchLine } from '../simulator/lines.ts';
 import { createKafkaSink } from '../simulator/sinks.ts';
 import { committedOffsets } from '../sources/kafka-client.ts';
 import { exitCodeFor } from '../run/summary.ts';
@@ -360,4 +363,101 @@ describe('pipeline run', () => {
     const again = await run({}, writeLines(ws, []));
     expect(again.summary).toMatchObject({ status: 'published', version: 2, ratings: ratings.length });
   });
+});
+
+/** Log lines of `user` watching minutes 0..minutes-1 of each movie. */
+const watching = (user: number, movies: string[], minutes: number, at: string) =>
+  movies.flatMap((movie) => Array.from({ length: minutes }, (_, m) => watchLine(at, user, movie, m)));
+
+describe('pipeline run: the ranking model and the relative gate (issue 9)', () => {
+  // A planted taste: 12 films only a group of 20 users watches (long ago, so the recent chart
+  // ignores them), each user 9 of the 12. A new user who only watches films 1-6 should be offered 7-12.
+  const PLANTED = Array.from({ length: 12 }, (_, k) => `planted+film+${k + 1}+1997`);
+  const GROUP = Array.from({ length: 20 }, (_, j) => 900_001 + j);
+  const WATCHER = 900_100;
+  const groupLines = GROUP.flatMap((user, j) =>
+    watching(
+      user,
+      PLANTED.filter((_, k) => (k + j) % 4 !== 0),
+      45,
+      '1997-01-01T10:00:00',
+    ),
+  );
+
+  /** What the service answers `user` with this version's model (the inference recommender, cold start on). */
+  async function served(workdir: string, version: number, user: number) {
+    const { model } = await loadArtifact(join(workdir, 'models', String(version)));
+    const r = createRecommender(model, { cacheSize: 0, rank: topNForUser, coldStartBelow: DEFAULT_COLD_START_BELOW });
+    return { answer: r.recommend(user) as string, chart: r.coldStart };
+  }
+
+  const fieldsOf = (post: Record<string, unknown>) =>
+    Object.fromEntries((post.attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0].fields.map((f) => [f.title, f.value]));
+
+  it('learns a watch-only user from their watches, and gates each candidate against the served model', async () => {
+    const { ws, pool, run } = await setup();
+    const ratings = seedRatings(3000);
+
+    // Version 1: nothing is served yet, so the relative gate has nothing to compare with.
+    const first = await run({}, writeLines(ws, [...logLinesFor(ratings), ...groupLines]));
+    expect(first.summary).toMatchObject({ status: 'published', version: 1, relativeGate: { decision: 'no-baseline', servedVersion: null, users: 0 } });
+    expect(first.summary.ranking?.ndcgAt20).toBeGreaterThan(0);
+    expect(first.mails[0].body).toContain('Relative gate (no-baseline): no model is served yet: nothing to compare with.');
+    expect(fieldsOf(first.posts[0])).toMatchObject({ relative_gate: 'no-baseline' });
+    const row1 = await findTracking(pool, '1');
+    expect(row1?.gate).toMatchObject({ decision: 'no-baseline', baselineVersion: null, users: 0, diff: null, low: null, high: null, confidence: 0.95, tolerance: 0.01 });
+    expect(row1?.ranking?.ndcgAt20).toBeCloseTo(first.summary.ranking!.ndcgAt20!, 10);
+
+    // The watcher is unknown to version 1: the recent chart, with none of the planted films.
+    const before = await served(ws.workdir, 1, WATCHER);
+    expect(before.answer).toBe(before.chart);
+    expect(before.chart.split(',').filter((m) => PLANTED.includes(m))).toEqual([]);
+
+    // Version 2 learns from the watcher's watches (films 1-6, never a rating).
+    const second = await run({}, writeLines(ws, watching(WATCHER, PLANTED.slice(0, 6), 45, '1997-02-01T10:00:00')));
+    expect(second.summary).toMatchObject({ status: 'published', version: 2, relativeGate: { decision: 'pass', servedVersion: '1' } });
+    const g2 = second.summary.relativeGate!;
+    expect(g2.users).toBeGreaterThan(20);
+    expect(g2.low!).toBeLessThanOrEqual(g2.diff!);
+    expect(g2.high!).toBeGreaterThanOrEqual(g2.diff!);
+    expect(g2.high!).toBeGreaterThanOrEqual(-0.01);
+    const after = await served(ws.workdir, 2, WATCHER);
+    const list = after.answer.split(',');
+    expect(after.answer).not.toBe(after.chart);
+    expect(list.filter((m) => PLANTED.slice(0, 6).includes(m))).toEqual([]); // seen
+    expect(list.slice(0, 6).sort()).toEqual(PLANTED.slice(6).sort()); // the rest of the planted taste first
+
+    // ...and its relative gate is in the alert and the tracking row.
+    expect(second.mails[0].body).toMatch(/Relative gate \(pass\): nDCG@20 0\.\d{4} vs 0\.\d{4} \(version 1\): difference -?0\.\d{4}, 95% interval \[-?0\.\d{4}, -?0\.\d{4}\] over \d+ users/);
+    expect(second.mails[0].body).toMatch(/\nndcg_diff_interval: +\[-?0\.\d+, -?0\.\d+\] at 95%\n/);
+    expect(fieldsOf(second.posts[0])).toMatchObject({ relative_gate: 'pass', served_version: '1', gate_users: String(g2.users) });
+    const row2 = await findTracking(pool, '2');
+    expect(row2?.gate).toMatchObject({ decision: 'pass', baselineVersion: '1', users: g2.users, confidence: 0.95, tolerance: 0.01 });
+    for (const [k, v] of [['candidateNdcg', g2.candidateNdcg], ['baselineNdcg', g2.servedNdcg], ['diff', g2.diff], ['low', g2.low], ['high', g2.high]] as const) {
+      expect(row2?.gate?.[k]).toBeCloseTo(v!, 10);
+    }
+    expect(row2?.ranking).toMatchObject({ ndcgAt20: expect.any(Number), precisionAt20: expect.any(Number), recallAt20: expect.any(Number), coverage: expect.any(Number), popularityBias: expect.any(Number) });
+
+    // A deliberately worse candidate (no ALS sweep: every user vector stays zero) is refused;
+    // version 2 keeps serving.
+    const head = git(ws.remote, 'rev-parse', 'main');
+    const third = await run({ TRAIN_RANK_ITERATIONS: '0' }, writeLines(ws, []));
+    expect(third.summary).toMatchObject({ status: 'gate-failed', version: 3, previousVersion: 2, refusedBy: ['relative'], relativeGate: { decision: 'refuse', servedVersion: '2' } });
+    expect(third.summary.rmse).toBeLessThan(1);
+    const g3 = third.summary.relativeGate!;
+    expect(g3.high!).toBeLessThan(-0.01);
+    expect(g3.candidateNdcg!).toBeLessThan(g3.servedNdcg!);
+    expect(exitCodeFor(third.summary)).toBe(3);
+    expect(git(ws.remote, 'rev-parse', 'main')).toBe(head);
+    expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('2\n');
+    expect(readdirSync(join(ws.workdir, 'models')).sort()).toEqual(['1', '2']);
+    expect(await latestTrackedVersion(pool)).toBe(2);
+    expect(await findTracking(pool, '3')).toBeNull();
+    expect(third.mails).toHaveLength(1);
+    expect(third.mails[0].subject).toMatch(/^\[Marquee\] FAILED: relative gate refused version 3: nDCG@20 0\.\d+ vs 0\.\d+ of served version 2$/);
+    expect(third.mails[0].body).toContain('Relative gate (refuse): ');
+    expect(third.mails[0].body).toContain('Nothing was versioned; version 2 keeps serving.');
+    expect(fieldsOf(third.posts[0])).toMatchObject({ refused_by: 'relative', relative_gate: 'refuse', served_version: '2' });
+    expect((await served(ws.workdir, 2, WATCHER)).answer).toBe(after.answer);
+  }, 120_000);
 });
