@@ -55,6 +55,7 @@ const VERSION_FILES = [
   'models/1/.gitignore',
   'models/1/manifest.json.dvc',
   'models/1/model.bin.dvc',
+  'models/1/rating.bin.dvc',
 ];
 
 let smtp: SmtpSink;
@@ -233,11 +234,13 @@ describe('pipeline run', () => {
     const clone = join(cloneRoot, 'work');
     execFileSync('git', ['clone', '-q', ws.remote, clone]);
     const remoteUrl = /url = (.*)/.exec(readFileSync(join(clone, '.dvc/config'), 'utf8'))?.[1] as string;
-    for (const dvc of ['data/clean_rating.csv.dvc', 'models/1/model.bin.dvc', 'models/1/manifest.json.dvc']) {
+    for (const dvc of ['data/clean_rating.csv.dvc', 'models/1/model.bin.dvc', 'models/1/rating.bin.dvc', 'models/1/manifest.json.dvc']) {
       await dvcPull(join(clone, dvc), remoteUrl);
     }
     expect(await md5File(join(clone, 'data/clean_rating.csv'))).toBe(await md5File(join(ws.workdir, 'data/clean_rating.csv')));
-    const { manifest } = await loadArtifact(join(clone, 'models/1'));
+    // Both models: the ranking model served and the rating model the RMSE gate judged.
+    const { manifest, rating } = await loadArtifact(join(clone, 'models/1'), { rating: true });
+    expect(rating?.userIds.length).toBeGreaterThan(0);
     expect(manifest.version).toBe('1');
     expect(manifest.data.md5).toBe(summary.dataMd5);
     expect(git(clone, 'status', '--porcelain')).toBe('');

@@ -75,6 +75,34 @@ describe('createVersion', () => {
     expect(v.data.md5).toBe(md5(DATA));
   });
 
+  it('versions the rating model (rating.bin) beside the served model when the manifest pins it', async () => {
+    const w = workdir(0);
+    fakeArtifact(w.staging, 1, md5(DATA));
+    const manifestPath = join(w.staging, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(w.staging, 'rating.bin'), 'rating bytes');
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, ratingArtifact: { file: 'rating.bin', md5: md5('rating bytes'), size: 12 } }));
+    const v = await createVersion({ ...w.req, version: 1 });
+    expect(v.paths).toContain('models/1/rating.bin.dvc');
+    expect(v.rating).toMatchObject({ md5: md5('rating bytes'), size: 12, path: 'rating.bin' });
+    expect(readFileSync(join(w.remote, objectRelPath(md5('rating bytes'))), 'utf8')).toBe('rating bytes');
+    expect(readFileSync(join(w.root, 'models', '1', '.gitignore'), 'utf8')).toBe('/model.bin\n/rating.bin\n/manifest.json\n');
+    expect(v.pushedObjects).toBe(4);
+  });
+
+  it('refuses a rating model the manifest does not pin, or a pinned one that is missing or altered', async () => {
+    const w = workdir(0);
+    fakeArtifact(w.staging, 1, md5(DATA));
+    writeFileSync(join(w.staging, 'rating.bin'), 'stray');
+    await expect(createVersion({ ...w.req, version: 1 })).rejects.toThrow(/pins no rating artifact but rating\.bin is there/);
+    const manifestPath = join(w.staging, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, ratingArtifact: { file: 'rating.bin', md5: md5('other'), size: 5 } }));
+    await expect(createVersion({ ...w.req, version: 1 })).rejects.toThrow(/rating artifact md5\/size .* do not match rating\.bin/);
+    expect(readVersion(join(w.root, 'data', 'version.txt'))).toBe(0);
+    expect(existsSync(w.staging)).toBe(true);
+  });
+
   it('writes DVC_REMOTE_URL into .dvc/config while copying the objects into the DVC_REMOTE directory', async () => {
     const w = workdir(0);
     fakeArtifact(w.staging, 1, md5(DATA));

@@ -3,6 +3,7 @@
 // Layout (what `git clone` + `dvc pull` restores):
 //   data/clean_rating.csv.dvc            the snapshot this version was trained on (history = git log)
 //   models/<N>/model.bin.dvc             every published model in the folder the release controller serves
+//   models/<N>/rating.bin.dvc            the rating model, when the artifact has one (manifest format 2)
 //   models/<N>/manifest.json.dvc
 // All changes are journalled; on any error here they are undone before the error propagates.
 import { existsSync, readFileSync, renameSync } from 'node:fs';
@@ -29,6 +30,8 @@ export interface Versioned {
   modelDir: string;
   data: DvcOut;
   model: DvcOut;
+  /** The rating model (rating.bin), when the artifact has one. */
+  rating: DvcOut | null;
   manifest: DvcOut;
   /** Files to commit, relative to the working copy. */
   paths: string[];
@@ -39,6 +42,8 @@ export interface Versioned {
 }
 
 export const MODEL_FILES = ['model.bin', 'manifest.json'] as const;
+/** Versioned beside them when the trainer wrote it (the biased-MF rating model of a format-2 artifact). */
+export const RATING_MODEL_FILE = 'rating.bin';
 
 export async function createVersion(req: VersionRequest): Promise<Versioned> {
   const undo = new UndoLog();
@@ -68,24 +73,28 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   renameSync(req.stagingDir, modelDir);
 
   const model = await dvcAdd(req.workdir, join(modelDir, 'model.bin'), undo);
+  const ratingPath = join(modelDir, RATING_MODEL_FILE);
+  const rating = existsSync(ratingPath) ? await dvcAdd(req.workdir, ratingPath, undo) : null;
   const manifest = await dvcAdd(req.workdir, join(modelDir, 'manifest.json'), undo);
   const data = await dvcAdd(req.workdir, layout.ratings, undo);
-  checkManifest(join(modelDir, 'manifest.json'), req.version, model.out, data.out);
+  checkManifest(join(modelDir, 'manifest.json'), req.version, model.out, rating?.out ?? null, data.out);
   const config = ensureDvcConfig(req.workdir, req.remote, undo);
   req.logger.info('dvc add done', { version: req.version, model_md5: model.out.md5, data_md5: data.out.md5 });
 
-  const pushedObjects = dvcPush(req.workdir, req.remote.dir, [model.out, manifest.out, data.out], undo);
+  const outs = [model.out, ...(rating ? [rating.out] : []), manifest.out, data.out];
+  const pushedObjects = dvcPush(req.workdir, req.remote.dir, outs, undo);
   req.logger.info('dvc push done', { remote: req.remote.name, objects: pushedObjects });
 
   undo.snapshot(layout.versionFile);
   writeVersion(layout.versionFile, req.version);
 
-  const changed = [...model.changed, ...manifest.changed, ...data.changed, ...config, layout.versionFile];
+  const changed = [...model.changed, ...(rating?.changed ?? []), ...manifest.changed, ...data.changed, ...config, layout.versionFile];
   return {
     version: req.version,
     modelDir,
     data: data.out,
     model: model.out,
+    rating: rating?.out ?? null,
     manifest: manifest.out,
     paths: [...new Set(changed.map((p) => relative(req.workdir, p)))],
     pushedObjects,
@@ -93,17 +102,23 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   };
 }
 
-/** The manifest must describe this version, this model file and (when it records one) this data. */
-function checkManifest(path: string, version: number, model: DvcOut, data: DvcOut): void {
+/** The manifest must describe this version, these model files and (when it records one) this data. */
+function checkManifest(path: string, version: number, model: DvcOut, rating: DvcOut | null, data: DvcOut): void {
   const m = JSON.parse(readFileSync(path, 'utf8')) as {
     version?: string;
     artifact?: { md5?: string; size?: number };
+    ratingArtifact?: { md5?: string; size?: number };
     data?: { md5?: string };
   };
   if (m.version !== String(version)) throw new Error(`manifest version is '${m.version}', expected '${version}'`);
   if (m.artifact?.md5 !== model.md5 || m.artifact?.size !== model.size) {
     throw new Error(`manifest artifact md5/size (${m.artifact?.md5}, ${m.artifact?.size}) do not match model.bin (${model.md5}, ${model.size})`);
   }
+  const r = m.ratingArtifact;
+  if (r && (r.md5 !== rating?.md5 || r.size !== rating?.size)) {
+    throw new Error(`manifest rating artifact md5/size (${r.md5}, ${r.size}) do not match ${RATING_MODEL_FILE} (${rating ? `${rating.md5}, ${rating.size}` : 'missing'})`);
+  }
+  if (!r && rating) throw new Error(`the manifest pins no rating artifact but ${RATING_MODEL_FILE} is there`);
   if (m.data?.md5 && m.data.md5 !== data.md5) {
     throw new Error(`the model was trained on data ${m.data.md5} but the snapshot is ${data.md5}`);
   }
