@@ -398,7 +398,7 @@ describe('pipeline run: the ranking model and the relative gate (issue 9)', () =
     Object.fromEntries((post.attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0].fields.map((f) => [f.title, f.value]));
 
   it('learns a watch-only user from their watches, and gates each candidate against the served model', async () => {
-    const { ws, pool, run } = await setup();
+    const { ws, pool, logs, run } = await setup();
     const ratings = seedRatings(3000);
 
     // Version 1: nothing is served yet, so the relative gate has nothing to compare with.
@@ -451,6 +451,7 @@ describe('pipeline run: the ranking model and the relative gate (issue 9)', () =
     expect(g3.high!).toBeLessThan(-0.01);
     expect(g3.candidateNdcg!).toBeLessThan(g3.servedNdcg!);
     expect(exitCodeFor(third.summary)).toBe(3);
+    expect(logs.filter((l) => /run stopped by the gate .*relative_gate=refuse refused_by=relative/.test(l))).toHaveLength(1);
     expect(git(ws.remote, 'rev-parse', 'main')).toBe(head);
     expect(readFileSync(join(ws.workdir, 'data/version.txt'), 'utf8')).toBe('2\n');
     expect(readdirSync(join(ws.workdir, 'models')).sort()).toEqual(['1', '2']);
