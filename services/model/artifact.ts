@@ -20,9 +20,14 @@ export const MODEL_FILE = 'model.bin';
 export const RATING_MODEL_FILE = 'rating.bin';
 export const MANIFEST_FILE = 'manifest.json';
 
+// NaN (nothing to measure, e.g. no held-out rating in a split) is written as null by JSON.
+const maybeNaN = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
 const metricFields = {
-  rmse: z.number(),
-  mae: z.number(),
+  rmse: maybeNaN,
+  mae: maybeNaN,
   precisionAt20: z.number().optional(),
   recallAt20: z.number().optional(),
   ndcgAt20: z.number().optional(),

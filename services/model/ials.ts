@@ -20,6 +20,9 @@
 // and items are solved in index order; threads only split that order into independent ranges).
 import { z } from 'zod';
 import type { Csr, InteractionMatrix } from './interactions.ts';
+import { gramRows, solveRows, whitenRows } from './ials-kernel.ts';
+import { IalsPool } from './ials-workers.ts';
+import { MAX_THREADS } from './params.ts';
 import { fillNormal, seedState } from './random.ts';
 import type { RankingParams } from './types.ts';
 
@@ -70,6 +73,12 @@ export interface IalsProgress {
 
 export interface IalsOptions {
   onIteration?: (p: IalsProgress) => void;
+  /**
+   * Worker threads (default 1: the calling thread, yielding to the event loop between chunks of
+   * rows). The factors are the same bit for bit whatever the count: rows are solved independently
+   * and the Gram matrix is summed from the same fixed chunks in the same order.
+   */
+  threads?: number;
 }
 
 export interface IalsFactors {
@@ -77,167 +86,166 @@ export interface IalsFactors {
   itemFactors: Float32Array; // nItems * k
 }
 
+/** The Gram matrix is summed from this many fixed chunks of rows, whatever the thread count. */
+const GRAM_CHUNKS = 16;
+/** Rows solved between event-loop turns on a single thread. */
+const ROWS_PER_TURN = 20_000;
+
 export async function trainIals(m: InteractionMatrix, params: Partial<IalsParams> = {}, opts: IalsOptions = {}): Promise<IalsFactors> {
   const p = resolveIalsParams(params);
+  const threads = opts.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) throw new RangeError(`iALS threads must be an integer in 1..${MAX_THREADS}, got ${threads}`);
   const k = p.factors;
-  const nUsers = m.userIds.length;
-  const nItems = m.itemIds.length;
-  const userFactors = new Float32Array(nUsers * k);
-  const itemFactors = new Float32Array(nItems * k);
+  const shared = threads > 1;
+  const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+  const userFactors = f32(m.userIds.length * k);
+  const itemFactors = f32(m.itemIds.length * k);
   fillNormal(itemFactors, 0, p.initStd, seedState(p.seed, 10));
-  const solver = new CgSolver(k);
-  const t0 = performance.now();
-  for (let it = 0; it < p.iterations; it++) {
-    const userResidual = solver.sweep(userFactors, itemFactors, m.byUser, p.lambda, p.cgSteps);
-    await yieldTurn();
-    const itemResidual = solver.sweep(itemFactors, userFactors, m.byItem, p.lambda, p.cgSteps);
-    opts.onIteration?.({ iteration: it + 1, iterations: p.iterations, seconds: (performance.now() - t0) / 1000, userResidual, itemResidual });
-    // Let timers and I/O of the host process (e.g. Kafka heartbeats) run between sweeps.
-    if (it + 1 < p.iterations) await yieldTurn();
+  const pool = shared ? await IalsPool.start(threads) : undefined;
+  try {
+    const byUser = shared ? shareCsr(m.byUser) : m.byUser;
+    const byItem = shared ? shareCsr(m.byItem) : m.byItem;
+    const t0 = performance.now();
+    for (let it = 0; it < p.iterations; it++) {
+      const userResidual = await halfSweep(userFactors, itemFactors, byUser, p, pool);
+      const itemResidual = await halfSweep(itemFactors, userFactors, byItem, p, pool);
+      opts.onIteration?.({ iteration: it + 1, iterations: p.iterations, seconds: (performance.now() - t0) / 1000, userResidual, itemResidual });
+    }
+  } finally {
+    await pool?.close();
   }
   return { userFactors, itemFactors };
 }
 
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Gram matrix YᵀY (k × k, float64, full symmetric) of the rows of Y. */
-export function gram(Y: Float32Array, k: number): Float64Array {
-  const G = new Float64Array(k * k);
+/** Gram matrix YᵀY (k × k, float64, full symmetric), summed from GRAM_CHUNKS fixed row chunks in order. */
+export async function gram(Y: Float32Array, k: number, pool?: IalsPool): Promise<Float64Array> {
   const n = Y.length / k;
-  const y = new Float64Array(k);
-  for (let r = 0; r < n; r++) {
-    const off = r * k;
-    for (let f = 0; f < k; f++) y[f] = Y[off + f];
-    for (let a = 0; a < k; a++) {
-      const ya = y[a];
-      if (ya === 0) continue;
-      const row = a * k;
-      // Upper triangle only; mirrored below.
-      for (let b = a; b < k; b++) G[row + b] += ya * y[b];
-    }
+  const bounds = Array.from({ length: GRAM_CHUNKS + 1 }, (_, c) => Math.round((c * n) / GRAM_CHUNKS));
+  const partials = bounds.slice(1).map(() => (pool ? new Float64Array(new SharedArrayBuffer(k * k * 8)) : new Float64Array(k * k)));
+  if (pool) {
+    await pool.runAll(partials.map((G, c) => ({ op: 'gram', Y: sab(Y), G: sab(G), k, from: bounds[c], to: bounds[c + 1] })));
+  } else {
+    const y = new Float64Array(k);
+    for (let c = 0; c < GRAM_CHUNKS; c++) gramRows(Y, k, bounds[c], bounds[c + 1], partials[c], y);
   }
+  const G = new Float64Array(k * k);
+  for (const part of partials) for (let j = 0; j < G.length; j++) G[j] += part[j];
   for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a];
   return G;
 }
 
 /**
- * CG over one side of the factorisation. Scratch vectors are allocated once per k; `sweep`
- * solves every row of X against the fixed Y.
+ * Solve every row of X against the fixed Y (in place, warm-started); returns the mean residual
+ * reduction. When the fixed side is small next to the solved side (fewer than 2·cgSteps rows per
+ * solved row: users against items at course scale, 27,000 items against 1,000,000 users), the
+ * solve runs in the basis that whitens the Gram matrix: with YᵀY + lambda·I = L Lᵀ and
+ * v_i = L⁻¹ y_i (once per sweep), x = L⁻ᵀ z where (I + sum_j w_j v_j v_jᵀ) z = sum_j p_j (1 + w_j) v_j.
+ * That is CG preconditioned by the Gram matrix itself: the same solution, no k² product per CG
+ * step (two triangular passes per row instead, for the warm start and the answer), and the
+ * identity-plus-rank-n_u system is solved exactly within n_u + 1 steps, so a light user's few steps
+ * reach its exact least-squares answer.
  */
-export class CgSolver {
-  readonly k: number;
-  private readonly x: Float64Array;
-  private readonly r: Float64Array;
-  private readonly d: Float64Array;
-  private readonly ad: Float64Array;
-
-  constructor(k: number) {
-    this.k = k;
-    this.x = new Float64Array(k);
-    this.r = new Float64Array(k);
-    this.d = new Float64Array(k);
-    this.ad = new Float64Array(k);
+async function halfSweep(X: Float32Array, Y: Float32Array, csr: Csr, p: IalsParams, pool: IalsPool | undefined): Promise<number> {
+  const k = p.factors;
+  const G = await gram(Y, k, pool);
+  for (let f = 0; f < k; f++) G[f * k + f] += p.lambda;
+  const nRows = csr.offsets.length - 1;
+  const nFixed = Y.length / k;
+  const U = nFixed < 2 * p.cgSteps * nRows ? choleskyUpper(G, k) : undefined;
+  const f64 = (n: number) => (pool ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
+  const M = f64(k * k);
+  M.set(U ?? G);
+  let V: Float64Array | null = null;
+  if (U) {
+    V = f64(Y.length);
+    whitenRows(Y, U, k, 0, nFixed, V);
   }
-
-  /** Solve every row of X (in place, warm-started); returns the mean residual reduction. */
-  sweep(X: Float32Array, Y: Float32Array, csr: Csr, lambda: number, steps: number): number {
-    const k = this.k;
-    const G = gram(Y, k);
-    for (let f = 0; f < k; f++) G[f * k + f] += lambda;
-    const nRows = csr.offsets.length - 1;
-    let reduction = 0;
-    let counted = 0;
-    for (let row = 0; row < nRows; row++) {
-      const from = csr.offsets[row];
-      const to = csr.offsets[row + 1];
-      const red = this.solveRow(X, row * k, G, Y, csr, from, to, steps);
-      if (red >= 0) {
-        reduction += red;
-        counted++;
-      }
+  const out = new Float64Array(2);
+  if (!pool) {
+    for (let from = 0; from < nRows; from += ROWS_PER_TURN) {
+      solveRows(X, Y, M, V, csr.offsets, csr.index, csr.weight, csr.pref, k, p.cgSteps, from, Math.min(nRows, from + ROWS_PER_TURN), out);
+      // Let timers and I/O of the host process (e.g. Kafka heartbeats) run.
+      await yieldTurn();
     }
-    return counted ? reduction / counted : 0;
-  }
-
-  /**
-   * x = X[off..off+k) solves (G + sum_j w_j y_j y_jᵀ) x = sum_j p_j (1 + w_j) y_j over entries
-   * from..to of csr, by `steps` CG steps from the current x. Returns |r_end| / |r_start|
-   * (-1 when the start was already exact).
-   */
-  solveRow(X: Float32Array, off: number, G: Float64Array, Y: Float32Array, csr: Csr, from: number, to: number, steps: number): number {
-    const k = this.k;
-    const { x, r, d, ad } = this;
-    for (let f = 0; f < k; f++) x[f] = X[off + f];
-    // r = b - A x
-    this.applyA(x, r, G, Y, csr, from, to);
-    for (let f = 0; f < k; f++) r[f] = -r[f];
-    const { index, weight, pref } = csr;
-    for (let j = from; j < to; j++) {
-      if (pref[j] === 0) continue;
-      const c = 1 + weight[j];
-      const yo = index[j] * k;
-      for (let f = 0; f < k; f++) r[f] += c * Y[yo + f];
+  } else {
+    // Ranges of about equal work (k² per row plus 2k per interaction per CG product), a few per thread.
+    const parts = pool.size * 4;
+    const cost = (row: number) => k + 2 * (p.cgSteps + 1) * csr.offsets[row];
+    const total = cost(nRows) - k;
+    const ranges: Array<[number, number]> = [];
+    let start = 0;
+    for (let part = 1; part <= parts && start < nRows; part++) {
+      let end = start;
+      const target = (total * part) / parts;
+      while (end < nRows && k * end + 2 * (p.cgSteps + 1) * csr.offsets[end] < target) end++;
+      if (part === parts) end = nRows;
+      if (end > start) ranges.push([start, end]);
+      start = end;
     }
-    let rr = 0;
-    for (let f = 0; f < k; f++) {
-      d[f] = r[f];
-      rr += r[f] * r[f];
-    }
-    const rr0 = rr;
-    if (rr0 === 0) return -1;
-    for (let s = 0; s < steps; s++) {
-      this.applyA(d, ad, G, Y, csr, from, to);
-      let dad = 0;
-      for (let f = 0; f < k; f++) dad += d[f] * ad[f];
-      if (!(dad > 0)) break;
-      const a = rr / dad;
-      let rrNew = 0;
-      for (let f = 0; f < k; f++) {
-        x[f] += a * d[f];
-        r[f] -= a * ad[f];
-        rrNew += r[f] * r[f];
-      }
-      if (rrNew <= 1e-20 * rr0) {
-        rr = rrNew;
-        break;
-      }
-      const beta = rrNew / rr;
-      for (let f = 0; f < k; f++) d[f] = r[f] + beta * d[f];
-      rr = rrNew;
-    }
-    for (let f = 0; f < k; f++) X[off + f] = x[f];
-    return Math.sqrt(rr / rr0);
-  }
-
-  /** out = (G + sum_j w_j y_j y_jᵀ) v */
-  private applyA(v: Float64Array, out: Float64Array, G: Float64Array, Y: Float32Array, csr: Csr, from: number, to: number): void {
-    const k = this.k;
-    for (let a = 0; a < k; a++) out[a] = dotRow(G, a * k, v, k);
-    const { index, weight } = csr;
-    for (let j = from; j < to; j++) {
-      const w = weight[j];
-      if (w === 0) continue;
-      const yo = index[j] * k;
-      const s = w * dotRow(Y, yo, v, k);
-      for (let f = 0; f < k; f++) out[f] += s * Y[yo + f];
+    const replies = await pool.runAll(
+      ranges.map(([from, to]) => ({
+        op: 'solve',
+        X: sab(X),
+        Y: sab(Y),
+        M: sab(M),
+        V: V ? sab(V) : null,
+        offsets: sab(csr.offsets),
+        index: sab(csr.index),
+        weight: sab(csr.weight),
+        pref: sab(csr.pref),
+        k,
+        steps: p.cgSteps,
+        from,
+        to,
+      })),
+    );
+    for (const r of replies) {
+      out[0] += r.sum;
+      out[1] += r.count;
     }
   }
+  return out[1] ? out[0] / out[1] : 0;
 }
 
-/** M[off..off+k) · v, four independent sums so the adds do not wait on each other. */
-function dotRow(M: Float32Array | Float64Array, off: number, v: Float64Array, k: number): number {
-  const k4 = k - (k % 4);
-  let d0 = 0;
-  let d1 = 0;
-  let d2 = 0;
-  let d3 = 0;
-  let f = 0;
-  for (; f < k4; f += 4) {
-    d0 += M[off + f] * v[f];
-    d1 += M[off + f + 1] * v[f + 1];
-    d2 += M[off + f + 2] * v[f + 2];
-    d3 += M[off + f + 3] * v[f + 3];
+/** The shared memory behind a typed array the pool works on. */
+const sab = (a: ArrayBufferView) => a.buffer as unknown as SharedArrayBuffer;
+
+/** The CSR arrays copied into shared memory, for the workers. */
+function shareCsr(c: Csr): Csr {
+  const copy = <T extends Float64Array | Uint32Array | Float32Array | Uint8Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
+    const out = make(new SharedArrayBuffer(a.byteLength));
+    out.set(a as never);
+    return out;
+  };
+  return {
+    offsets: copy(c.offsets, (b) => new Float64Array(b)),
+    index: copy(c.index, (b) => new Uint32Array(b)),
+    weight: copy(c.weight, (b) => new Float32Array(b)),
+    pref: copy(c.pref, (b) => new Uint8Array(b)),
+    at: c.at,
+  };
+}
+
+/**
+ * Cholesky factor of a symmetric positive definite k × k matrix: G = L Lᵀ. Returns Lᵀ (upper
+ * triangular, row-major, so both triangular passes read rows), or undefined if G is not
+ * numerically positive definite.
+ */
+export function choleskyUpper(G: Float64Array, k: number): Float64Array | undefined {
+  const L = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = G[a * k + b];
+      for (let f = 0; f < b; f++) s -= L[a * k + f] * L[b * k + f];
+      if (a === b) {
+        if (!(s > 0)) return undefined;
+        L[a * k + a] = Math.sqrt(s);
+      } else L[a * k + b] = s / L[b * k + b];
+    }
   }
-  for (; f < k; f++) d0 += M[off + f] * v[f];
-  return d0 + d1 + (d2 + d3);
+  const U = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) for (let b = a; b < k; b++) U[a * k + b] = L[b * k + a];
+  return U;
 }

@@ -34,5 +34,5 @@ export {
   type WatchRow,
   type SignalOptions,
 } from './interactions.ts';
-export { trainIals, defaultIalsParams, resolveIalsParams, CgSolver, type IalsParams, type IalsProgress } from './ials.ts';
+export { trainIals, defaultIalsParams, resolveIalsParams, type IalsParams, type IalsProgress, type IalsOptions } from './ials.ts';
 export { trainRankingModel, recentPopularity, DEFAULT_POPULARITY_HALF_LIFE_DAYS, type RankingModel, type PopularityOptions } from './ranking-model.ts';

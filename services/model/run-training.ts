@@ -2,6 +2,7 @@
 // evaluate, save. Two models: the rating model (biased MF by SGD, ratings only; the RMSE gate is
 // on it) and the ranking model (implicit ALS on ratings and watches; the service serves its lists).
 // Progress goes to `onProgress`, one line per step, epoch and sweep.
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { md5File } from '../core/hash.ts';
 import { parseModelVersion } from '../core/model-version.ts';
@@ -28,6 +29,9 @@ export interface RunTrainingOptions {
   params?: Partial<TrainParams>;
   /** The ranking model's (implicit ALS) parameters. */
   ranking?: Partial<IalsParams>;
+  /** Worker threads of the ranking model's training (default: up to 2, one per core). The model is the
+   * same bit for bit whatever the count. */
+  rankingThreads?: number;
   /** Model version recorded in the manifest; default the name of the `out` folder. */
   version?: string;
   /** Items users watched without rating, to keep out of their recommendations. */
@@ -208,6 +212,7 @@ async function trainBoth(
   const ranking = await trainRankingModel(interactions, p, {
     extraSeen: opts.extraSeen,
     popularityHalfLifeDays: opts.popularityHalfLifeDays,
+    threads: opts.rankingThreads ?? Math.min(2, availableParallelism()),
     onIteration: (it) =>
       progress(`${prefix}sweep ${it.iteration}/${it.iterations} (${secs(t1)} s; CG residual users ${it.userResidual.toFixed(3)}, items ${it.itemResidual.toFixed(3)})`),
   });

@@ -14,7 +14,7 @@ const USAGE = `usage: npm run train -- --ratings FILE (--test FILE | --holdout F
          rating model:  [--factors N] [--epochs N] [--lr X] [--reg X] [--seed N] [--threads N|auto]
                         [--rating-min X] [--rating-max X]
          ranking model: [--rank-factors N] [--rank-iterations N] [--rank-alpha X] [--rank-lambda X]
-                        [--rank-cg-steps N] [--popularity-half-life DAYS]
+                        [--rank-cg-steps N] [--rank-threads N] [--popularity-half-life DAYS]
   Trains both models the pipeline ships: the ranking model (implicit ALS on ratings and watches;
   the service serves its lists, model.bin) and the rating model (biased MF by SGD, rating.bin).
   --ratings     training ratings: clean CSV (user_id,movie_id,rating,timestamp), MovieLens u.data or ratings.csv
@@ -25,6 +25,7 @@ const USAGE = `usage: npm run train -- --ratings FILE (--test FILE | --holdout F
   --baseline    model folder of the model in production: compare nDCG@20 per user on the same held-out users
   --out         model folder to write (model.bin + rating.bin + manifest.json)
   --threads     SGD threads (default 1 = reproducible; 'auto' = one per core, Hogwild)
+  --rank-threads  iALS threads (default: up to 2; the model is the same whatever the count)
   --version     version recorded in the manifest (default: the --out folder's name)
   --json        print the result as one JSON line on stdout`;
 
@@ -50,6 +51,7 @@ const SPEC = {
   'rank-alpha': 'string',
   'rank-lambda': 'string',
   'rank-cg-steps': 'string',
+  'rank-threads': 'string',
   'popularity-half-life': 'string',
   json: 'boolean',
   help: 'boolean',
@@ -95,6 +97,7 @@ const argsSchema = z
     'rank-alpha': numberArg('a number >= 0', (v) => v >= 0).optional(),
     'rank-lambda': numberArg('a number >= 0', (v) => v >= 0).optional(),
     'rank-cg-steps': intArg('an integer >= 1', 1).optional(),
+    'rank-threads': intArg(`an integer in 1..${MAX_THREADS}`, 1, MAX_THREADS).optional(),
     'popularity-half-life': numberArg('a positive number of days', (v) => v > 0).optional(),
     json: z.boolean().optional(),
   })
@@ -152,6 +155,7 @@ async function main(): Promise<number> {
       cgSteps: args['rank-cg-steps'],
       seed: args.seed,
     },
+    rankingThreads: args['rank-threads'],
     watches: args.watches,
     protocols: args.protocols ?? ['random', 'time'],
     popularityHalfLifeDays: args['popularity-half-life'],

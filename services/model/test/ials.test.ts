@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildInteractionMatrix,
-  CgSolver,
   compareRanking,
   encodeModel,
   evaluateRanking,
@@ -14,7 +13,8 @@ import {
   type Interaction,
   type Model,
 } from '../index.ts';
-import { gram } from '../ials.ts';
+import { choleskyUpper, gram, trainIals } from '../ials.ts';
+import { solveRows, whitenRows } from '../ials-kernel.ts';
 import { nextFloat, seedState } from '../random.ts';
 
 /** Solve A x = b by Gaussian elimination with partial pivoting (the closed form the CG must reach). */
@@ -40,7 +40,7 @@ function solveDense(A: number[][], b: number[]): number[] {
 }
 
 describe('conjugate-gradient solver', () => {
-  it('reaches the normal equations\' closed-form solution (YᵀY + Yᵀ(C-I)Y + λI) x = YᵀCp', () => {
+  it('reaches the normal equations\' closed-form solution (YᵀY + Yᵀ(C-I)Y + λI) x = YᵀCp', async () => {
     const k = 4;
     const nItems = 7;
     const rng = seedState(3);
@@ -58,7 +58,7 @@ describe('conjugate-gradient solver', () => {
     );
     expect(m.itemIds).toEqual(['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
     const lambda = 0.7;
-    const G = gram(Y, k);
+    const G = await gram(Y, k);
     for (let f = 0; f < k; f++) G[f * k + f] += lambda;
     // By hand: A = G + Σ w_j y_j y_jᵀ, b = Σ p_j (1 + w_j) y_j over the user's entries.
     const A = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, c) => G[a * k + c]));
@@ -75,17 +75,35 @@ describe('conjugate-gradient solver', () => {
       }
     }
     const expected = solveDense(A, b);
+    const c = m.byUser;
+    expect(Array.from(c.weight.subarray(c.offsets[0], c.offsets[1]))).toEqual([15, 2, 5].map((v) => Math.fround(v)));
+    const solve = (X: Float32Array, M: Float64Array, V: Float64Array | null, steps: number) =>
+      solveRows(X, Y, M, V, c.offsets, c.index, c.weight, c.pref, k, steps, 0, 1, new Float64Array(2));
+    // Plain CG: k steps solve a k-dimensional SPD system (up to rounding).
     const X = new Float32Array(2 * k);
-    const solver = new CgSolver(k);
-    const from = m.byUser.offsets[0];
-    const to = m.byUser.offsets[1];
-    expect(Array.from(m.byUser.weight.subarray(from, to))).toEqual([15, 2, 5].map((v) => Math.fround(v)));
-    // k steps of CG solve a k-dimensional SPD system (up to rounding).
-    solver.solveRow(X, 0, G, Y, m.byUser, from, to, k);
+    solve(X, G, null, k);
     for (let f = 0; f < k; f++) expect(X[f]).toBeCloseTo(expected[f], 5);
     // Warm-started from the answer, one more step keeps it.
-    solver.solveRow(X, 0, G, Y, m.byUser, from, to, 1);
+    solve(X, G, null, 1);
     for (let f = 0; f < k; f++) expect(X[f]).toBeCloseTo(expected[f], 5);
+    // Whitened (preconditioned by the Gram matrix): identity plus rank 3, exact within 3 + 1 steps,
+    // from any start.
+    const U = choleskyUpper(G, k)!;
+    const V = new Float64Array(Y.length);
+    whitenRows(Y, U, k, 0, nItems, V);
+    const Xw = Float32Array.of(0.3, -0.2, 0.5, 1, 0, 0, 0, 0);
+    solve(Xw, U, V, 4);
+    for (let f = 0; f < k; f++) expect(Xw[f]).toBeCloseTo(expected[f], 5);
+  });
+
+  it('gives the same factors bit for bit on one thread and on worker threads', async () => {
+    const { train } = plantedData();
+    const m = buildInteractionMatrix(train, 10);
+    const params = { factors: 8, iterations: 3, alpha: 10, lambda: 1, cgSteps: 3 };
+    const one = await trainIals(m, params);
+    const two = await trainIals(m, params, { threads: 2 });
+    expect(Buffer.from(two.userFactors.buffer).equals(Buffer.from(one.userFactors.buffer))).toBe(true);
+    expect(Buffer.from(two.itemFactors.buffer).equals(Buffer.from(one.itemFactors.buffer))).toBe(true);
   });
 });
 
