@@ -181,6 +181,8 @@ export class Spool {
     }
     const files = this.adoptedDirs.flatMap((d) => segmentFiles(d));
     if (files.length) this.log.info('provenance spool: replaying rows of stopped processes', { segments: files.length });
+    this.removeEmptyAdopted(); // those that held no rows
+
     this.timer = setInterval(() => this.tick(), this.o.groupMs);
     this.timer.unref();
     return files;
