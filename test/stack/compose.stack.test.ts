@@ -361,7 +361,48 @@ describe('docker compose up -d, then the production story', () => {
     expect(rows).toBeGreaterThanOrEqual(served);
   });
 
-  it('7. docker compose down and up again keep MySQL data', async () => {
+  it('7. kill -9 of a replica while MySQL is stopped loses no provenance row (the spool volume)', async () => {
+    check('stop mysql', await compose(['stop', 'mysql']));
+    const ids = Array.from({ length: 60 }, (_, i) => `story-k9-${i}`);
+    const answered: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      const res = await fetch(publicUrl(`/recommend/${1 + i}`), { headers: { 'X-Request-Id': id }, signal: AbortSignal.timeout(5000) });
+      await res.text();
+      if (res.status === 200) answered.push(id);
+    }
+    expect(answered).toHaveLength(ids.length);
+    // SIGKILL the replica's node process (not the container: a crash, which its restart policy answers).
+    const kill = `const fs = require('fs');
+      for (const p of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)) {
+        let cmd = ''; try { cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8'); } catch {}
+        if (cmd.startsWith('node') && cmd.includes('services/inference/main.ts')) process.kill(Number(p), 'SIGKILL');
+      }`;
+    check('kill -9 in inference-stable-1', await compose(['exec', '-T', 'inference-stable-1', 'node', '-e', kill]));
+    check('start mysql', await compose(['start', 'mysql']));
+    await waitHealthy(3 * 60_000);
+    const conn = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: ports.mysql,
+      user: 'root',
+      password: readFileSync(join(secrets, 'mysql_root_password'), 'utf8'),
+      database: 'marquee',
+    });
+    try {
+      let rows: Array<{ request_id: string; n: number }> = [];
+      for (let i = 0; i < 60 && rows.length < ids.length; i++) {
+        const [r] = await conn.query('SELECT request_id, COUNT(*) AS n FROM reccom WHERE request_id LIKE ? AND status = 200 GROUP BY request_id', ['story-k9-%']);
+        rows = r as Array<{ request_id: string; n: number }>;
+        if (rows.length < ids.length) await sleep(1000);
+      }
+      log(`after kill -9 with MySQL stopped: ${rows.length} of ${ids.length} answers have their row`);
+      expect(rows.map((r) => r.request_id).sort()).toEqual([...answered].sort());
+      expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('8. docker compose down and up again keep MySQL data', async () => {
     const before = await reccomCount();
     check('compose down', await compose(['down']));
     await freshNetwork();
