@@ -51,6 +51,7 @@ const VERSION_FILES = [
   '.dvc/config',
   'data/.gitignore',
   'data/clean_rating.csv.dvc',
+  'data/clean_watch.csv.dvc',
   'data/version.txt',
   'models/1/.gitignore',
   'models/1/manifest.json.dvc',
@@ -234,10 +235,10 @@ describe('pipeline run', () => {
     const clone = join(cloneRoot, 'work');
     execFileSync('git', ['clone', '-q', ws.remote, clone]);
     const remoteUrl = /url = (.*)/.exec(readFileSync(join(clone, '.dvc/config'), 'utf8'))?.[1] as string;
-    for (const dvc of ['data/clean_rating.csv.dvc', 'models/1/model.bin.dvc', 'models/1/rating.bin.dvc', 'models/1/manifest.json.dvc']) {
+    for (const dvc of ['data/clean_rating.csv.dvc', 'data/clean_watch.csv.dvc', 'models/1/model.bin.dvc', 'models/1/rating.bin.dvc', 'models/1/manifest.json.dvc']) {
       await dvcPull(join(clone, dvc), remoteUrl);
     }
-    expect(await md5File(join(clone, 'data/clean_rating.csv'))).toBe(await md5File(join(ws.workdir, 'data/clean_rating.csv')));
+    for (const data of ['data/clean_rating.csv', 'data/clean_watch.csv']) expect(await md5File(join(clone, data))).toBe(await md5File(join(ws.workdir, data)));
     // Both models: the ranking model served and the rating model the RMSE gate judged.
     const { manifest, rating } = await loadArtifact(join(clone, 'models/1'), { rating: true });
     expect(rating?.userIds.length).toBeGreaterThan(0);

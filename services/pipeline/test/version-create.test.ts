@@ -90,6 +90,19 @@ describe('createVersion', () => {
     expect(v.pushedObjects).toBe(4);
   });
 
+  it('versions the clean watches (data/clean_watch.csv) beside the ratings when there are any', async () => {
+    const w = workdir(0);
+    fakeArtifact(w.staging, 1, md5(DATA));
+    const watches = 'user_id,movie_id,minutes,last_seen\n7,heat+1995,12,2000-07-30T18:37:04\n';
+    writeFileSync(join(w.root, 'data', 'clean_watch.csv'), watches);
+    const v = await createVersion({ ...w.req, version: 1 });
+    expect(v.paths).toContain('data/clean_watch.csv.dvc');
+    expect(v.watches).toEqual({ md5: md5(watches), size: watches.length, path: 'clean_watch.csv' });
+    expect(readFileSync(join(w.root, 'data', '.gitignore'), 'utf8')).toBe('/clean_rating.csv\n/clean_watch.csv\n');
+    expect(readFileSync(join(w.remote, objectRelPath(md5(watches))), 'utf8')).toBe(watches);
+    expect(v.pushedObjects).toBe(4);
+  });
+
   it('refuses a rating model the manifest does not pin, or a pinned one that is missing or altered', async () => {
     const w = workdir(0);
     fakeArtifact(w.staging, 1, md5(DATA));

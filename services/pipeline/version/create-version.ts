@@ -2,6 +2,7 @@
 // snapshot are `dvc add`ed and pushed to the DVC remote, and data/version.txt becomes N.
 // Layout (what `git clone` + `dvc pull` restores):
 //   data/clean_rating.csv.dvc            the snapshot this version was trained on (history = git log)
+//   data/clean_watch.csv.dvc             the watches it was trained on too, when there are any
 //   models/<N>/model.bin.dvc             every published model in the folder the release controller serves
 //   models/<N>/rating.bin.dvc            the rating model, when the artifact has one (manifest format 2)
 //   models/<N>/manifest.json.dvc
@@ -9,6 +10,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
+import { WATCHES_FILE } from '../clean/store.ts';
 import type { DvcOut } from './dvc-file.ts';
 import { dvcAdd, dvcPush, ensureDvcConfig } from './dvc-store.ts';
 import { workdirLayout } from './layout.ts';
@@ -29,6 +31,8 @@ export interface Versioned {
   version: number;
   modelDir: string;
   data: DvcOut;
+  /** The clean watches snapshot (data/clean_watch.csv), when there is one. */
+  watches: DvcOut | null;
   model: DvcOut;
   /** The rating model (rating.bin), when the artifact has one. */
   rating: DvcOut | null;
@@ -77,22 +81,33 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   const rating = existsSync(ratingPath) ? await dvcAdd(req.workdir, ratingPath, undo) : null;
   const manifest = await dvcAdd(req.workdir, join(modelDir, 'manifest.json'), undo);
   const data = await dvcAdd(req.workdir, layout.ratings, undo);
+  const watchesPath = join(layout.dataDir, WATCHES_FILE);
+  const watches = existsSync(watchesPath) ? await dvcAdd(req.workdir, watchesPath, undo) : null;
   checkManifest(join(modelDir, 'manifest.json'), req.version, model.out, rating?.out ?? null, data.out);
   const config = ensureDvcConfig(req.workdir, req.remote, undo);
   req.logger.info('dvc add done', { version: req.version, model_md5: model.out.md5, data_md5: data.out.md5 });
 
-  const outs = [model.out, ...(rating ? [rating.out] : []), manifest.out, data.out];
+  const outs = [model.out, ...(rating ? [rating.out] : []), manifest.out, data.out, ...(watches ? [watches.out] : [])];
   const pushedObjects = dvcPush(req.workdir, req.remote.dir, outs, undo);
   req.logger.info('dvc push done', { remote: req.remote.name, objects: pushedObjects });
 
   undo.snapshot(layout.versionFile);
   writeVersion(layout.versionFile, req.version);
 
-  const changed = [...model.changed, ...(rating?.changed ?? []), ...manifest.changed, ...data.changed, ...config, layout.versionFile];
+  const changed = [
+    ...model.changed,
+    ...(rating?.changed ?? []),
+    ...manifest.changed,
+    ...data.changed,
+    ...(watches?.changed ?? []),
+    ...config,
+    layout.versionFile,
+  ];
   return {
     version: req.version,
     modelDir,
     data: data.out,
+    watches: watches?.out ?? null,
     model: model.out,
     rating: rating?.out ?? null,
     manifest: manifest.out,
