@@ -63,27 +63,33 @@ export function mergeInteractions(
   ratings: ReadonlyArray<{ user: number; item: string; rating: number; at?: number }>,
   watches: readonly WatchRow[] = [],
 ): Interaction[] {
-  const byPair = new Map<string, Interaction>();
-  const key = (u: number, i: string) => `${u}\u0000${i}`;
+  // Per-user maps keyed by movie id: no per-pair key strings (10M interactions at course scale).
+  const byUser = new Map<number, Map<string, Interaction>>();
+  const out: Interaction[] = [];
+  const find = (user: number, item: string): Interaction | undefined => byUser.get(user)?.get(item);
+  const add = (x: Interaction) => {
+    let items = byUser.get(x.user);
+    if (!items) byUser.set(x.user, (items = new Map()));
+    items.set(x.item, x);
+    out.push(x);
+  };
   for (const r of ratings) {
-    const k = key(r.user, r.item);
-    const seen = byPair.get(k);
-    if (!seen) byPair.set(k, { user: r.user, item: r.item, rating: r.rating, at: r.at });
+    const seen = find(r.user, r.item);
+    if (!seen) add({ user: r.user, item: r.item, rating: r.rating, at: r.at });
     else if (seen.at === undefined || (r.at ?? -Infinity) >= seen.at) {
       seen.rating = r.rating;
       if (r.at !== undefined) seen.at = r.at;
     }
   }
   for (const w of watches) {
-    const k = key(w.user, w.item);
-    const seen = byPair.get(k);
-    if (!seen) byPair.set(k, { user: w.user, item: w.item, minutes: w.minutes, at: w.at });
+    const seen = find(w.user, w.item);
+    if (!seen) add({ user: w.user, item: w.item, minutes: w.minutes, at: w.at });
     else {
       seen.minutes = Math.max(seen.minutes ?? 0, w.minutes);
       if (w.at !== undefined && (seen.at === undefined || w.at > seen.at)) seen.at = w.at;
     }
   }
-  return [...byPair.values()];
+  return out;
 }
 
 /** Sparse user × item matrix, CSR by user and by item (same entries). Ids sorted as in dataset.ts. */
