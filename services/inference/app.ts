@@ -48,7 +48,7 @@ export interface AppOptions {
   recorder?: {
     /** Makes the row durable before its answer goes out (the spool); see ProvenanceRecorder. */
     hold?(row: ProvenanceRow): Held;
-    record(row: ProvenanceRow, held?: Held): void;
+    record(row: ProvenanceRow, held?: Held, amended?: boolean): void;
   };
   /** NGINX's per-try read timeout: an answer written later may have been abandoned (delivery.ts). */
   acceptWithinMs?: number;
@@ -118,12 +118,12 @@ export function createApp(opts: AppOptions): InferenceApp {
 
   // Provenance rows wait for the verdict on delivery; the row is made when the answer is written.
   const judge = recorder
-    ? deliveryJudge<{ row: ProvenanceRow; held: Held | undefined }>(opts.acceptWithinMs ?? 180, ({ row, held }, got) => {
+    ? deliveryJudge<ProvenanceRow, Held | undefined>(opts.acceptWithinMs ?? 180, (row, held, got) => {
         if (!got) {
           row.status = ABANDONED_STATUS;
           opts.onAbandoned?.();
         }
-        recorder.record(row, held);
+        recorder.record(row, held, !got);
       })
     : null;
 
@@ -153,7 +153,7 @@ export function createApp(opts: AppOptions): InferenceApp {
       const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - ms);
       // On disk before the caller can have it: a caller never holds an answer whose row a crash lost.
       const held = recorder!.hold?.(row);
-      res.end(body, () => judge!.written({ row, held }, socket, start));
+      res.end(body, () => judge!.written(row, held, socket, start));
     } else res.end(body);
     (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
   };

@@ -242,7 +242,10 @@ export interface CompareOptions {
  * test (e.g. a bootstrap over users) of candidate against the model in production.
  */
 export function compareRanking(candidate: Model, baseline: Model, test: ReadonlyArray<{ user: number; item: string; rating?: number; minutes?: number }>, opts: CompareOptions = {}): RankingComparison {
-  const relevant = relevantByUser(test);
+  // Only held-out interactions neither model trained on count: the split is drawn afresh each run,
+  // so part of this run's held-out set was the served model's training data, which it has learnt
+  // (scoring on it would flatter the served model and refuse nearly every candidate).
+  const relevant = unseenBy(baseline, relevantByUser(test));
   const known = [...relevant.keys()].filter((u) => userIndexOf(candidate, u) >= 0);
   const users = sampleUsers(known, opts.maxUsers ?? 2000, opts.seed ?? 0x5eed);
   const baselineView = withSeenOf(baseline, candidate, users);
@@ -261,6 +264,21 @@ export function compareRanking(candidate: Model, baseline: Model, test: Readonly
   const mean = (a: Float64Array) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : 0);
   out.candidateMean = mean(out.candidate);
   out.baselineMean = mean(out.baseline);
+  return out;
+}
+
+/** `relevant` without the items `model` saw in training for each user; users left with none go. */
+function unseenBy(model: Model, relevant: Map<number, Set<string>>): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  for (const [user, items] of relevant) {
+    const u = userIndexOf(model, user);
+    let kept = items;
+    if (u >= 0) {
+      kept = new Set(items);
+      for (let j = model.seenOffsets[u]; j < model.seenOffsets[u + 1]; j++) kept.delete(model.itemIds[model.seenItems[j]]);
+    }
+    if (kept.size > 0) out.set(user, kept);
+  }
   return out;
 }
 

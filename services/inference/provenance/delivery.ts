@@ -30,20 +30,21 @@ export function delivered(o: { peerClosed: boolean; writtenAtMs: number; startMs
   return !o.peerClosed || o.writtenAtMs - o.startMs < o.acceptWithinMs;
 }
 
-interface Pending<T> {
+interface Pending<T, E> {
   item: T;
+  extra: E;
   socket: Socket;
   writtenAtMs: number;
   startMs: number;
 }
 
 /**
- * Collects written answers and calls `settle(item, delivered)` for each two event-loop turns later.
- * One pair of setImmediate calls serves every answer written in the same turn.
+ * Collects written answers and calls `settle(item, extra, delivered)` for each two event-loop turns
+ * later. One pair of setImmediate calls serves every answer written in the same turn.
  */
-export function deliveryJudge<T>(acceptWithinMs: number, settle: (item: T, delivered: boolean) => void, now: () => number = Date.now) {
-  let incoming: Pending<T>[] = [];
-  let waiting: Pending<T>[] = [];
+export function deliveryJudge<T, E>(acceptWithinMs: number, settle: (item: T, extra: E, delivered: boolean) => void, now: () => number = Date.now) {
+  let incoming: Pending<T, E>[] = [];
+  let waiting: Pending<T, E>[] = [];
   let scheduled = false;
 
   const step = () => {
@@ -52,7 +53,7 @@ export function deliveryJudge<T>(acceptWithinMs: number, settle: (item: T, deliv
     incoming = [];
     for (const p of ready) {
       const peerClosed = p.socket.destroyed || p.socket.readableEnded;
-      settle(p.item, delivered({ peerClosed, writtenAtMs: p.writtenAtMs, startMs: p.startMs, acceptWithinMs }));
+      settle(p.item, p.extra, delivered({ peerClosed, writtenAtMs: p.writtenAtMs, startMs: p.startMs, acceptWithinMs }));
     }
     scheduled = waiting.length > 0;
     if (scheduled) setImmediate(step);
@@ -60,8 +61,8 @@ export function deliveryJudge<T>(acceptWithinMs: number, settle: (item: T, deliv
 
   return {
     /** An answer whose last byte was just handed to the kernel ('finish'). */
-    written(item: T, socket: Socket, startMs: number): void {
-      incoming.push({ item, socket, writtenAtMs: now(), startMs });
+    written(item: T, extra: E, socket: Socket, startMs: number): void {
+      incoming.push({ item, extra, socket, writtenAtMs: now(), startMs });
       if (!scheduled) {
         scheduled = true;
         setImmediate(step);

@@ -24,12 +24,8 @@ import { readSegment } from './spool.ts';
 
 export type { ProvenanceRow } from './row.ts';
 
-/** A row appended to the spool before its answer went out (ProvenanceRecorder.hold). */
-export interface Held {
-  segment?: Segment;
-  /** The row's status when it was appended. */
-  status: number;
-}
+/** The spool segment a row went to before its answer went out (ProvenanceRecorder.hold); null: none. */
+export type Held = Segment | null;
 
 /** Where batches go; a MySQL pool in production, a fake in unit tests. */
 export interface RowSink {
@@ -147,26 +143,27 @@ export class ProvenanceRecorder {
    */
   hold(row: ProvenanceRow): Held {
     const spool = this.opts.spool;
-    if (!spool || this.closed) return { status: row.status };
+    if (!spool || this.closed) return null;
     try {
-      return { segment: spool.append(row), status: row.status };
+      return spool.append(row);
     } catch (err) {
       // A full or broken disk must not fail the request: the row lives in memory only.
       this.spoolFailures++;
       if (this.spoolFailures === 1 || this.spoolFailures % 1000 === 0) {
         this.log.error('provenance spool write failed; rows kept in memory only', { error: (err as Error).message, failures: this.spoolFailures });
       }
-      return { status: row.status };
+      return null;
     }
   }
 
   /**
    * Queues one row for MySQL; O(1), never throws, never waits. `held` is what hold() returned for
-   * it (default: it is spooled now); a status changed since then is appended to the spool again.
+   * it (default: it is spooled now); `amended` says its status changed since, so the spool gets it
+   * again.
    */
-  record(row: ProvenanceRow, held: Held = this.hold(row)): void {
-    const segment = held.segment;
-    if (segment && row.status !== held.status) {
+  record(row: ProvenanceRow, held: Held = this.hold(row), amended = false): void {
+    const segment = held ?? undefined;
+    if (segment && amended) {
       try {
         this.opts.spool!.amend(segment, row);
       } catch (err) {
@@ -348,7 +345,7 @@ export class ProvenanceRecorder {
     if (this.opts.spool) {
       const spooled = left > 0 || this.replayQueue.length > 0 || this.opts.spool.replaysPending;
       if (spooled) this.log.warn('provenance rows not yet in MySQL stay in the spool for the next start', { left, segments: this.replayQueue.length });
-      this.opts.spool.close(!spooled);
+      await this.opts.spool.close(!spooled);
     } else if (left > 0) this.log.warn('provenance rows not written at shutdown', { left });
     await Promise.race([this.opts.sink.close().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     return { written: left === 0, left };

@@ -87,9 +87,10 @@ describe('the spool with the recorder', () => {
       const r = row(i);
       const held = dead.hold(r);
       if (i === 7) r.status = 499;
-      dead.record(r, held);
+      dead.record(r, held, i === 7);
     }
-    // Its directory looks like a dead process's: an owner that is not running.
+    // Its writes complete (on the thread pool), then the process "dies": an owner that is not running.
+    await new Promise((r) => setTimeout(r, 100));
     writeFileSync(join(first.instanceDir, 'owner'), JSON.stringify({ pid: 2 ** 22 + 1, startTicks: 1 }));
 
     const second = spoolIn(dir);
