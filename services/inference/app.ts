@@ -117,8 +117,9 @@ export function createApp(opts: AppOptions): InferenceApp {
   };
 
   // Provenance rows wait for the verdict on delivery; the row is made when the answer is written.
+  const acceptWithinMs = opts.acceptWithinMs ?? 180;
   const judge = recorder
-    ? deliveryJudge<ProvenanceRow, Held | undefined>(opts.acceptWithinMs ?? 180, (row, held, got) => {
+    ? deliveryJudge<ProvenanceRow, Held | undefined>(acceptWithinMs, (row, held, got) => {
         if (!got) {
           row.status = ABANDONED_STATUS;
           opts.onAbandoned?.();
@@ -153,7 +154,12 @@ export function createApp(opts: AppOptions): InferenceApp {
       const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - ms);
       // On disk before the caller can have it: a caller never holds an answer whose row a crash lost.
       const held = recorder!.hold?.(row);
-      res.end(body, () => judge!.written(row, held, socket, start));
+      if (row.servedAt - start < acceptWithinMs) {
+        // Written while NGINX certainly still waits for it: delivered whatever the socket does next
+        // (delivery.ts), so no verdict to wait for. Only late answers go through the judge.
+        res.end(body);
+        recorder!.record(row, held);
+      } else res.end(body, () => judge!.written(row, held, socket, start));
     } else res.end(body);
     (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
   };

@@ -9,6 +9,8 @@
 // read (a turn's poll phase reads every ready socket). An answer counts as abandoned only when the
 // peer closed *and* it was written too late for NGINX to have accepted it: a caller that reads the
 // answer and then closes (NGINX dropping a spare keep-alive connection, `curl`) did receive it.
+// Hence also: an answer written within the accept window is delivered whatever happens to its
+// socket, and app.ts records it at once; only late answers (rare) wait for the verdict here.
 import type { Socket } from 'node:net';
 
 /** Parses NGINX's `X-Request-Start: <epoch seconds>.<ms>` ($msec); NaN when absent or malformed. */
