@@ -136,12 +136,15 @@ export function createApp(opts: AppOptions): InferenceApp {
         ? { requestId, replica, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body }
         : null;
     const socket = req.socket;
+    const observe = () => (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
     if (row && (res.destroyed || socket.destroyed)) {
-      // The caller hung up while the answer was being made: nobody will read it.
+      // The caller hung up while the answer was being made: nobody will read it. Its latency still
+      // counts: a replica too slow for NGINX must show as slow to the release judge.
       row.status = ABANDONED_STATUS;
       opts.onAbandoned?.();
       recorder!.record(row);
       res.destroy();
+      observe();
       return;
     }
     res.statusCode = 200;
@@ -161,7 +164,7 @@ export function createApp(opts: AppOptions): InferenceApp {
         recorder!.record(row, held);
       } else res.end(body, () => judge!.written(row, held, socket, start));
     } else res.end(body);
-    (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
+    observe();
   };
   const reply =
     delay > 0
