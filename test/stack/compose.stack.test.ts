@@ -361,24 +361,42 @@ describe('docker compose up -d, then the production story', () => {
     expect(rows).toBeGreaterThanOrEqual(served);
   });
 
-  it('7. kill -9 of a replica while MySQL is stopped loses no provenance row (the spool volume)', async () => {
-    check('stop mysql', await compose(['stop', 'mysql']));
-    const ids = Array.from({ length: 60 }, (_, i) => `story-k9-${i}`);
-    const answered: string[] = [];
+  const ids = Array.from({ length: 60 }, (_, i) => `story-k9-${i}`);
+  const answered: string[] = [];
+  /** 60 answers through NGINX (MySQL stopped: their rows wait), then SIGKILL of stable-1's node process. */
+  async function killReplicaWithRowsPending(): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const res = await fetch(publicUrl(`/recommend/${1 + i}`), { headers: { 'X-Request-Id': id }, signal: AbortSignal.timeout(5000) });
       await res.text();
       if (res.status === 200) answered.push(id);
     }
     expect(answered).toHaveLength(ids.length);
-    // SIGKILL the replica's node process (not the container: a crash, which its restart policy answers).
-    const kill = `const fs = require('fs');
+    // The process, not the container: a crash, which the restart policy answers. Detached and a
+    // moment later, so that the exec session has ended before its container goes down (Podman
+    // drops the session of a dead container, and Compose then reports an error).
+    const kill = `setTimeout(() => { const fs = require('fs');
       for (const p of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)) {
         let cmd = ''; try { cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8'); } catch {}
         if (cmd.startsWith('node') && cmd.includes('services/inference/main.ts')) process.kill(Number(p), 'SIGKILL');
-      }`;
-    check('kill -9 in inference-stable-1', await compose(['exec', '-T', 'inference-stable-1', 'node', '-e', kill]));
-    check('start mysql', await compose(['start', 'mysql']));
+      } }, 500)`;
+    const before = await containerStates();
+    check('kill -9 in inference-stable-1', await compose(['exec', '-T', '-d', 'inference-stable-1', 'node', '-e', kill]));
+    // The replica is seen down or restarted (its status text changes: "Exited", or "Up 1 second").
+    let now = before.get('inference-stable-1');
+    for (let i = 0; i < 40 && now === before.get('inference-stable-1'); i++) {
+      await sleep(500);
+      now = (await containerStates()).get('inference-stable-1');
+    }
+    expect(now, 'inference-stable-1 after kill -9 of its node process').not.toBe(before.get('inference-stable-1'));
+  }
+
+  it('7. kill -9 of a replica while MySQL is stopped loses no provenance row (the spool volume)', async () => {
+    check('stop mysql', await compose(['stop', 'mysql']));
+    try {
+      await killReplicaWithRowsPending();
+    } finally {
+      check('start mysql', await compose(['start', 'mysql']));
+    }
     await waitHealthy(3 * 60_000);
     const conn = await mysql.createConnection({
       host: '127.0.0.1',
