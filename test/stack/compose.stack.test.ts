@@ -321,10 +321,17 @@ describe('docker compose up -d, then the production story', () => {
     const versions = new Set<string | null>();
     for (let i = 0; i < 30; i++) versions.add((await recommend(1 + i)).version);
     expect([...versions]).toEqual([version]);
-    // Prometheus in the stack scraped all three replicas on the new model.
-    const q = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent('up{job="inference"}')}`);
-    const up = (await q.json()) as { data: { result: Array<{ value: [number, string] }> } };
-    expect(up.data.result.map((s) => s.value[1])).toEqual(['1', '1', '1']);
+    // Prometheus in the stack scrapes all three replicas on the new model (a replica recreated in
+    // the last seconds may have had one failed scrape: `up` is that of the latest scrape).
+    let upValues: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const q = await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent('up{job="inference"}')}`);
+      const up = (await q.json()) as { data: { result: Array<{ value: [number, string] }> } };
+      upValues = up.data.result.map((s) => s.value[1]);
+      if (upValues.join() === '1,1,1') break;
+      await sleep(1000);
+    }
+    expect(upValues).toEqual(['1', '1', '1']);
   });
 
   it('5. a release of a broken model (bad md5) is refused and the stable keeps serving', async () => {
