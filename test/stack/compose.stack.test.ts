@@ -105,14 +105,19 @@ function sshEnv(port: number): NodeJS.ProcessEnv {
   };
 }
 
-async function reccomCount(): Promise<number> {
-  const conn = await mysql.createConnection({
+/** A connection to the stack's MySQL as root (its published port, the secret file). */
+function stackMysql(): Promise<mysql.Connection> {
+  return mysql.createConnection({
     host: '127.0.0.1',
     port: ports.mysql,
     user: 'root',
     password: readFileSync(join(secrets, 'mysql_root_password'), 'utf8'),
     database: 'marquee',
   });
+}
+
+async function reccomCount(): Promise<number> {
+  const conn = await stackMysql();
   try {
     const [rows] = await conn.query('SELECT COUNT(*) AS n FROM reccom WHERE status = 200');
     return Number((rows as Array<{ n: number }>)[0].n);
@@ -405,13 +410,7 @@ describe('docker compose up -d, then the production story', () => {
       check('start mysql', await compose(['start', 'mysql']));
     }
     await waitHealthy(3 * 60_000);
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: ports.mysql,
-      user: 'root',
-      password: readFileSync(join(secrets, 'mysql_root_password'), 'utf8'),
-      database: 'marquee',
-    });
+    const conn = await stackMysql();
     try {
       let rows: Array<{ request_id: string; n: number }> = [];
       for (let i = 0; i < 60 && rows.length < ids.length; i++) {
