@@ -1,9 +1,13 @@
 // Tiny argv parser for the CLIs: `--flag value`, `--flag=value`, and bare `--switch`.
 // Unknown flags are an error, so a typo never silently falls back to a default.
+import { MarqueeError, type MarqueeErrorOptions } from './errors.ts';
+
 export type ArgSpec = Record<string, 'string' | 'boolean'>;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends MarqueeError {
+  constructor(message: string, options?: MarqueeErrorOptions) {
+    super('USAGE', message, options);
+  }
 }
 
 export function parseArgs(argv: string[], spec: ArgSpec): Record<string, string | boolean | undefined> {

@@ -4,11 +4,11 @@
 // and Kubernetes mount secrets as files, e.g. /run/secrets/<name>), so secrets stay out of `env`.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MarqueeError } from './errors.ts';
 
-export class ConfigError extends Error {
+export class ConfigError extends MarqueeError {
   constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
+    super('CONFIG', `invalid configuration:\n  ${issues.join('\n  ')}`);
   }
 }
 

@@ -12,10 +12,13 @@
 //             item ids: UTF-8, joined by '\n'
 //
 // Nothing time-dependent is stored, so the same model always encodes to the same bytes.
+import { MarqueeError, type MarqueeErrorOptions } from '../core/errors.ts';
 import type { Model } from './types.ts';
 
-export class ArtifactError extends Error {
-  override name = 'ArtifactError';
+export class ArtifactError extends MarqueeError {
+  constructor(message: string, options?: MarqueeErrorOptions) {
+    super('ARTIFACT', message, options);
+  }
 }
 
 export const MAGIC = 0x464d514d; // 'MQMF' read as a little-endian u32

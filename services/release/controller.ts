@@ -3,6 +3,7 @@
 // Every phase change is saved before the next step starts, so a re-run continues where a dead
 // controller stopped: it re-does an interrupted (idempotent) orchestrator step, or observes for
 // what is left of the window. Operators can cut a release short with abort / promote.
+import { MarqueeError, type ErrorCode, type MarqueeErrorOptions } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { measureTrack, measureWindow, type Measurements } from './canary-metrics.ts';
 import { formatDuration } from './duration.ts';
@@ -43,13 +44,17 @@ export interface ControllerDeps {
   checkModel?: (version: string) => Promise<unknown>;
 }
 
-export class ReleaseError extends Error {
-  override name = 'ReleaseError';
+export class ReleaseError extends MarqueeError {
+  constructor(message: string, options?: MarqueeErrorOptions, code: ErrorCode = 'RELEASE_FAILED') {
+    super(code, message, options);
+  }
 }
 
 /** The model failed its check before the release started: nothing was changed or recorded. */
 export class ModelRefusedError extends ReleaseError {
-  override name = 'ModelRefusedError';
+  constructor(message: string, options?: MarqueeErrorOptions) {
+    super(message, options, 'MODEL_CHECK');
+  }
 }
 
 export interface ReleaseController {
@@ -191,7 +196,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         log.error(`release step '${phase}' failed`, { error: message });
         s = save(s, { lastError: { phase, message, at: iso() } });
         await tell(failureMessage(s, phase, message));
-        throw new ReleaseError(`release ${s.id} failed while ${phase}: ${message}`);
+        throw new ReleaseError(`release ${s.id} failed while ${phase}: ${message}`, { cause: err });
       }
       if (!next) {
         const latest = deps.store.load();
@@ -243,7 +248,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         const reason = (err as Error).message;
         log.error(`release of ${version} refused`, { error: reason });
         await tell(refusedMessage(version, reason));
-        throw new ModelRefusedError(`release of ${version} refused, nothing was changed: ${reason}`);
+        throw new ModelRefusedError(`release of ${version} refused, nothing was changed: ${reason}`, { cause: err });
       }
       const now = await deps.orchestrator.current();
       if (now.stable === version) throw new ReleaseError(`${version} already serves as the stable version`);

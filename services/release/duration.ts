@@ -1,11 +1,12 @@
 // Human durations for the release window and friends: `30s`, `12h`, `1h30m`, `500ms`, `2d`.
 // A bare number is rejected on purpose: "30" could mean seconds or minutes.
+import { UsageError } from '../core/args.ts';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 
-export class DurationError extends Error {
-  override name = 'DurationError';
-}
+/** A bad duration is always the operator's typing (--window, RELEASE_WINDOW): a usage error. */
+export class DurationError extends UsageError {}
 
 /** Parses `30s`, `12h`, `1h30m`, `1.5h`, `250ms` into milliseconds (integer, > 0). */
 export function parseDuration(text: string): number {

@@ -5,10 +5,13 @@
 // missing model is refused while the stables keep serving.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { MarqueeError, type MarqueeErrorOptions } from '../core/errors.ts';
 import { loadArtifact, MANIFEST_FILE, MODEL_FILE } from '../model/index.ts';
 
-export class ModelCheckError extends Error {
-  override name = 'ModelCheckError';
+export class ModelCheckError extends MarqueeError {
+  constructor(message: string, options?: MarqueeErrorOptions) {
+    super('MODEL_CHECK', message, options);
+  }
 }
 
 /** Names of the files of `dir` that only a DVC pointer stands for (`x.dvc` without `x`). */
@@ -39,6 +42,6 @@ export async function checkModel(modelsDir: string, version: string): Promise<st
     const { manifest } = await loadArtifact(dir, { rating: true });
     return manifest.version;
   } catch (err) {
-    throw new ModelCheckError(`model ${version} in ${dir} is not a valid ${MODEL_FILE} + ${MANIFEST_FILE}: ${(err as Error).message}`);
+    throw new ModelCheckError(`model ${version} in ${dir} is not a valid ${MODEL_FILE} + ${MANIFEST_FILE}: ${(err as Error).message}`, { cause: err });
   }
 }

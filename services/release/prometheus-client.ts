@@ -1,6 +1,7 @@
 // A small client for the Prometheus HTTP API (instant and range queries), with the answers
 // zod-checked at the boundary. Values come back as numbers; "NaN"/"+Inf" stay NaN/Infinity.
 import { z } from 'zod';
+import { MarqueeError, type MarqueeErrorOptions } from '../core/errors.ts';
 
 export interface InstantSample {
   metric: Record<string, string>;
@@ -19,8 +20,10 @@ export interface PrometheusClient {
   queryRange(promql: string, startSec: number, endSec: number, stepSec: number): Promise<RangeSeries[]>;
 }
 
-export class PrometheusError extends Error {
-  override name = 'PrometheusError';
+export class PrometheusError extends MarqueeError {
+  constructor(message: string, options?: MarqueeErrorOptions) {
+    super('PROMETHEUS', message, options);
+  }
 }
 
 const sampleValue = z.tuple([z.number(), z.string()]);
@@ -52,7 +55,7 @@ export function createPrometheusClient(baseUrl: string, timeoutMs = 10_000): Pro
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw new PrometheusError(`Prometheus at ${base} unreachable: ${(err as Error).message}`);
+      throw new PrometheusError(`Prometheus at ${base} unreachable: ${(err as Error).message}`, { cause: err });
     }
     const text = await res.text();
     let json: unknown;

@@ -5,20 +5,20 @@
 // from the last version loses nothing) and again before it trains (the snapshot it would version).
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { MarqueeError } from '../../core/errors.ts';
 import { countRows, previousRowCount } from '../check-data/previous-count.ts';
 import { shrinkProblem } from '../check-data/validate.ts';
 import type { WorkdirLayout } from '../version/layout.ts';
 
 /** The data has fewer rows than the version that serves: the run stops and versions nothing. */
-export class DataShrankError extends Error {
+export class DataShrankError extends MarqueeError {
   constructor(
     message: string,
     readonly rows: number,
     readonly previousRows: number,
     readonly previousVersion: number,
   ) {
-    super(message);
-    this.name = 'DataShrankError';
+    super('DATA_SHRANK', message);
   }
 }
 
@@ -39,7 +39,8 @@ export async function checkNotShrunk(layout: WorkdirLayout, previousVersion: num
   const previous = await previousRowCount(layout.ratings, remoteDirs);
   if (!previous) {
     if (previousVersion === 0) return { rows, previousRows: null };
-    throw new Error(
+    throw new MarqueeError(
+      'INPUT',
       `cannot count the rows of version ${previousVersion}: ${shown}.dvc is not committed at HEAD or its object is in neither ` +
         `.dvc/cache nor DVC_REMOTE (${remoteDirs.join(', ')}); refusing to version data that may have shrunk`,
     );

@@ -6,6 +6,8 @@
 //   version fails         => it undid itself; the staging artifact is discarded
 //   publish fails         => the version is rolled back (commit, files, cache, remote objects, models/<N>)
 //   track fails           => the version is already public: reported, not undone
+import { asError, MarqueeError } from '../../core/errors.ts';
+
 /** What the gate step decides; the run only needs `pass`, the summary reads the rest. */
 export interface Gated {
   pass: boolean;
@@ -74,16 +76,15 @@ export type RunOutcome<P, C, T, V, G, D extends Gated = Gated> =
       timings: StepTiming[];
     } & Partial5<P, C, T, V, G, D>);
 
-class StepFailure extends Error {
+/** A step's own error, with the step it came from; `orchestrate` turns it into a 'failed' outcome. */
+class StepFailure extends MarqueeError {
   constructor(
     readonly step: StepName,
     readonly original: Error,
   ) {
-    super(original.message);
+    super('STEP_FAILED', original.message, { cause: original });
   }
 }
-
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 export async function orchestrate<P, C, T, V, G, D extends Gated = Gated>(
   steps: RunSteps<P, C, T, V, G, D>,

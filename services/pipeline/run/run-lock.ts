@@ -1,9 +1,7 @@
 // One pipeline run per working copy at a time, across processes (core pid lock).
 import { acquirePidLock, LockedError, type PidLock } from '../../core/pid-lock.ts';
 
-export class RunLockedError extends LockedError {
-  override name = 'RunLockedError';
-}
+export class RunLockedError extends LockedError {}
 
 export type RunLock = PidLock;
 

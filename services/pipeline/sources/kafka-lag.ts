@@ -4,6 +4,7 @@
 // member (often a killed collector whose session has not timed out) holds the partitions, and ending
 // quietly would hand the pipeline an unchanged snapshot to version as if the topic had been quiet.
 import type { Kafka } from 'kafkajs';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface PartitionLag {
   partition: number;
@@ -14,7 +15,7 @@ export interface PartitionLag {
   lag: number;
 }
 
-export class KafkaLagError extends Error {
+export class KafkaLagError extends MarqueeError {
   constructor(
     readonly topic: string,
     readonly groupId: string,
@@ -24,11 +25,11 @@ export class KafkaLagError extends Error {
     const lagging = partitions.filter((p) => p.lag > 0);
     const detail = lagging.map((p) => `partition ${p.partition}: committed ${p.committed < 0 ? 'none' : p.committed}, end ${p.high}`).join('; ');
     super(
+      'KAFKA_LAG',
       `Kafka topic ${topic}: read nothing, but consumer group ${groupId} has ${lag} messages pending (${detail}); ` +
         'another member of the group still holds the partitions (a killed collector keeps them until its session times out) ' +
         'or the window ended before they were assigned. Nothing was read, so nothing must be versioned: run again',
     );
-    this.name = 'KafkaLagError';
   }
 }
 

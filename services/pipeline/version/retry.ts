@@ -1,4 +1,6 @@
 // Retry with exponential backoff, for operations that fail transiently (a git push over the network).
+import { asError, MarqueeError } from '../../core/errors.ts';
+
 export interface RetryOptions {
   /** Total attempts, at least 1. */
   tries: number;
@@ -9,13 +11,13 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export class RetryError extends Error {
+/** Every attempt failed; the last failure is `last` and the standard `cause`. */
+export class RetryError extends MarqueeError {
   constructor(
     readonly attempts: number,
     readonly last: Error,
   ) {
-    super(`failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last.message}`);
-    this.name = 'RetryError';
+    super('RETRY_EXHAUSTED', `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last.message}`, { cause: last });
   }
 }
 
@@ -33,7 +35,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
     try {
       return { value: await fn(attempt), attempts: attempt };
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
+      const error = asError(err);
       if (attempt >= opts.tries) throw new RetryError(attempt, error);
       const wait = backoffDelay(attempt, opts.backoffMs, opts.maxBackoffMs);
       opts.onRetry?.(attempt, error, wait);
