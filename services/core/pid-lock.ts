@@ -2,11 +2,11 @@
 // exists (a killed process) is taken over, so a crash never wedges the next run.
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MarqueeError } from './errors.ts';
 
-export class LockedError extends Error {
-  override name = 'LockedError';
+export class LockedError extends MarqueeError {
   constructor(message: string, readonly owner: number) {
-    super(message);
+    super('LOCKED', message);
   }
 }
 
