@@ -15,13 +15,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
 import { barChartSvg } from '../../services/core/chart.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
-import { childPids, freePort } from '../../services/core/localstack/process.ts';
+import { freePort } from '../../services/core/localstack/process.ts';
+import { childPids, cpuSeconds } from '../../services/core/process-stat.ts';
 import { startPrometheus } from '../../services/core/localstack/prometheus.ts';
 import { createTestDatabase } from '../../services/core/testing/mysql.ts';
 import { runTraining } from '../../services/model/index.ts';
@@ -37,6 +39,7 @@ import {
 } from '../../services/release/local-orchestrator.ts';
 import { createPrometheusClient } from '../../services/release/prometheus-client.ts';
 import { memoryStateStore } from '../../services/release/state.ts';
+import { median } from '../../services/core/stats.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLE_RATINGS = join(repoRoot, 'data/sample/ratings.csv');
@@ -64,17 +67,6 @@ interface LoadFigure {
   timeouts: number;
   /** Responses received. */
   served: number;
-}
-
-/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
-  } catch {
-    return 0;
-  }
 }
 
 /** The local MariaDB/MySQL server's pid, if it runs on this machine (readable /proc). */
@@ -105,10 +97,6 @@ function cpuNow(g: CpuGroups): CpuUse {
 const cpuSince = (g: CpuGroups, t0: CpuUse): CpuUse => {
   const t = cpuNow(g);
   return { replicas: t.replicas - t0.replicas, nginx: t.nginx - t0.nginx, mysql: t.mysql - t0.mysql, load: t.load - t0.load };
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 async function slots(): Promise<LocalSlot[]> {
@@ -210,7 +198,7 @@ export async function run(): Promise<void> {
     const drained = async (mode: Mode, written0: number, rows: number) => {
       const deadline = Date.now() + 90_000;
       while ((await writtenBy(mode)) - written0 < rows && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     };
     // Warm-up: JIT, keep-alive connections, answer caches; with provenance also the table, the

@@ -19,6 +19,7 @@ import { createLineStream } from '../../services/pipeline/simulator/sessions.ts'
 import { createArraySource } from '../../services/pipeline/sources/array.ts';
 import { createKafkaClient, createProducer, ensureTopic } from '../../services/pipeline/sources/kafka-client.ts';
 import { createKafkaSource } from '../../services/pipeline/sources/kafka.ts';
+import { median } from '../../services/core/stats.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PURE_LINES = 1_000_000;
@@ -47,11 +48,6 @@ function generateLines(n: number): string[] {
     } else out[i] = stream.next(at).line;
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function timePure(lines: string[]): { parse: number; clean: number } {

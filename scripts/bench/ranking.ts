@@ -25,6 +25,7 @@ import {
   type RankingMetrics,
   type RatingRow,
 } from '../../services/model/index.ts';
+import { median } from '../../services/core/stats.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ml100k = resolve(repoRoot, '../shared/data/movielens/ml-100k');
@@ -32,10 +33,6 @@ const SEEDS = [1, 2, 3, 4, 5];
 const EASE_LAMBDA = 250;
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** The same ids and seen table as `model`, scoring by item bias = training interaction count. */
 function popularityModel(model: Model, train: RatingRow[]): Model {

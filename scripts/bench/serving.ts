@@ -18,13 +18,16 @@
 // to whole milliseconds). Server CPU per request comes from /proc/<pid>/stat: unlike req/s it
 // hardly depends on what else the machine is doing. Writes docs/charts/serving.svg and
 // docs/charts/serving-latency.svg and prints a Markdown block for docs/benchmarks.md.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { barChartSvg } from '../../services/core/chart.ts';
-import { waitForHttp } from '../../services/core/localstack/process.ts';
+import { CLOCK_TICKS_PER_SECOND, cpuSeconds } from '../../services/core/process-stat.ts';
+import { startListening, type ListeningService } from '../../services/core/testing/listening-service.ts';
+import { waitForHttp } from '../../services/core/wait-for-ready.ts';
+import { parseProcStat } from '../../services/inference/provenance/cpu-pressure.ts';
 import { loadArtifact, runTraining, type Manifest } from '../../services/model/index.ts';
 import type { PacedRequest, PacedResult } from './_paced-load.ts';
 
@@ -44,46 +47,12 @@ const PACED_CONNECTIONS = 32;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
+type Server = ListeningService;
 
 /** Starts `file` with node --import tsx and waits for its `listening ... port=N` line. */
 function startChild(file: string, args: string[], env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return new Promise((resolveStart, rejectStart) => {
-    const timer = setInterval(() => {
-      const m = /listening .*port=(\d+)/.exec(out);
-      if (!m) return;
-      clearInterval(timer);
-      resolveStart({
-        url: `http://127.0.0.1:${m[1]}`,
-        child,
-        output: () => out,
-        stop: async () => {
-          if (child.exitCode === null) child.kill('SIGTERM');
-          await exited;
-        },
-      });
-    }, 20);
-    void exited.then(() => {
-      clearInterval(timer);
-      rejectStart(new Error(`${file} exited before listening:\n${out}`));
-    });
-  });
+  return startListening(file, { cwd: repoRoot, args, env });
 }
-
 
 interface LoadResult {
   label: string;
@@ -101,19 +70,15 @@ interface LoadResult {
 /** One autocannon run; `users` draws a random known user id per request (else a fixed path). */
 /** CPU time (user + system, ms) used so far by process `pid`, from /proc; NaN where there is none. */
 function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 1/100 s
-  } catch {
-    return NaN;
-  }
+  const ms = pid === undefined ? 0 : cpuSeconds(pid) * 1000;
+  return ms > 0 ? ms : NaN;
 }
 
 /** CPU time (ms) all processes have used so far, from /proc/stat; NaN where there is none. */
 function machineBusyMs(): number {
   try {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-    return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+    const t = parseProcStat(readFileSync('/proc/stat', 'utf8'));
+    return t ? ((t.total - t.idle) * 1000) / CLOCK_TICKS_PER_SECOND : NaN;
   } catch {
     return NaN;
   }

@@ -22,6 +22,7 @@ import {
   type RatingRow,
 } from '../../services/model/index.ts';
 import { defaultSpec, writeSyntheticModel } from '../gen-synthetic-model.ts';
+import { median } from '../../services/core/stats.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ml100k = resolve(repoRoot, '../shared/data/movielens/ml-100k');
@@ -31,10 +32,6 @@ const SURPRISE = { seconds: 0.81, rmse: 0.9346 };
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 interface TrainFigure {
   dataset: string;

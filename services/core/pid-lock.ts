@@ -1,7 +1,9 @@
-// An exclusive lock file holding the owner's pid, across processes. A lock whose owner no longer
-// exists (a killed process) is taken over, so a crash never wedges the next run.
+// An exclusive lock file holding the owner's identity (pid and start time), across processes. A
+// lock whose owner no longer runs (a killed process, or a pid since reused) is taken over, so a
+// crash never wedges the next run.
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { currentProcessIdentity, formatIdentity, isRunning, parseIdentity, type ProcessIdentity } from './process-identity.ts';
 import { MarqueeError } from './errors.ts';
 
 export class LockedError extends MarqueeError {
@@ -15,15 +17,6 @@ export interface PidLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the lock at `path` or throws LockedError with `describe(ownerPid)` as its message. */
 export function acquirePidLock(path: string, describe: (owner: number) => string): PidLock {
   // A fresh clone has no var/ yet.
@@ -31,18 +24,18 @@ export function acquirePidLock(path: string, describe: (owner: number) => string
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, formatIdentity(currentProcessIdentity()));
       closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      let owner = Number.NaN;
+      let owner: ProcessIdentity | null = null;
       try {
-        owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
+        owner = parseIdentity(readFileSync(path, 'utf8'));
       } catch {
         // removed in between: try again
       }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) throw new LockedError(describe(owner), owner);
+      if (owner && isRunning(owner)) throw new LockedError(describe(owner.pid), owner.pid);
       try {
         unlinkSync(path); // stale
       } catch {

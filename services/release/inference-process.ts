@@ -1,9 +1,10 @@
 // Starting, checking and stopping one local inference process (`services/inference/main.ts`).
 // Processes run in their own process group so a stop reaches tsx's loader child as well, and
-// they outlive the controller (a re-run finds them by pid in the local-stack state).
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// they outlive the controller (a re-run finds them by identity in the local-stack state).
+import { identify, type ProcessIdentity } from '../core/process-identity.ts';
+import { spawnLogged, tailFile } from '../core/spawn-logged.ts';
+import { stopProcess as stopGroup } from '../core/stop-process.ts';
+import { waitForHttp } from '../core/wait-for-ready.ts';
 
 export interface StartSpec {
   repoRoot: string;
@@ -16,72 +17,32 @@ export interface StartSpec {
 }
 
 export interface StartedProcess {
-  pid: number;
+  /** Pid and start time, to recognise the process later (its pid may be reused once it is gone). */
+  identity: ProcessIdentity;
   /** Resolves with the exit code/signal if the process ends; never rejects. */
   exited: Promise<string>;
 }
 
 export function startInference(spec: StartSpec): StartedProcess {
-  mkdirSync(join(spec.logFile, '..'), { recursive: true });
-  const fd = openSync(spec.logFile, 'a');
-  try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/inference/main.ts'], {
-      cwd: spec.repoRoot,
-      env: {
-        ...process.env,
-        ...spec.env,
-        PORT: String(spec.port),
-        HOST: spec.host,
-        MODEL_PATH: spec.modelPath,
-        TRACK: spec.track,
-      },
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    if (child.pid === undefined) throw new Error(`could not start inference on port ${spec.port}`);
-    const exited = new Promise<string>((resolve) => {
-      child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`));
-      child.once('error', (err) => resolve(`error ${err.message}`));
-    });
-    child.unref();
-    return { pid: child.pid, exited };
-  } finally {
-    closeSync(fd);
-  }
+  const { pid, exited } = spawnLogged(process.execPath, ['--import', 'tsx', 'services/inference/main.ts'], {
+    cwd: spec.repoRoot,
+    env: {
+      ...process.env,
+      ...spec.env,
+      PORT: String(spec.port),
+      HOST: spec.host,
+      MODEL_PATH: spec.modelPath,
+      TRACK: spec.track,
+    },
+    detached: true,
+    logFile: spec.logFile,
+  });
+  return { identity: identify(pid), exited };
 }
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM the process group (graceful drain), SIGKILL after `graceMs`; resolves once it is gone. */
-export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  if (!isAlive(pid)) return;
-  signal('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (isAlive(pid)) {
-    signal('SIGKILL');
-    while (isAlive(pid)) await sleep(50);
-  }
+export function stopProcess(id: ProcessIdentity, graceMs = 10_000): Promise<void> {
+  return stopGroup(id, { graceMs, group: true });
 }
 
 export interface ReadyCheck {
@@ -96,35 +57,21 @@ export interface ReadyCheck {
 /** Waits for /readyz to answer 200 and /recommend to carry the expected X-Model-Version. */
 export async function waitReady(check: ReadyCheck): Promise<void> {
   const deadline = Date.now() + check.timeoutMs;
-  let died: string | null = null;
+  let died: string | undefined;
   void check.exited?.then((how) => (died = how));
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (died) throw new Error(`inference at ${check.baseUrl} exited (${died}) before ready${tail(check.logFile)}`);
-    try {
-      const ready = await fetch(`${check.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
-      await ready.body?.cancel();
-      if (ready.ok) {
-        const res = await fetch(`${check.baseUrl}/recommend/1`, { signal: AbortSignal.timeout(10_000) });
-        await res.body?.cancel();
-        const served = res.headers.get('x-model-version');
-        if (served === check.expectedVersion) return;
-        last = `serves version '${served}', expected '${check.expectedVersion}'`;
-      } else last = `/readyz answered ${ready.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await sleep(200);
-  }
-  throw new Error(`inference at ${check.baseUrl} not ready after ${check.timeoutMs} ms: ${last}${tail(check.logFile)}`);
-}
-
-function tail(file: string | undefined): string {
-  if (!file) return '';
+  const wait = { what: 'inference', intervalMs: 200, died: () => died };
   try {
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10);
-    return `\n--- last lines of ${file} ---\n${lines.join('\n')}`;
-  } catch {
-    return '';
+    await waitForHttp(`${check.baseUrl}/readyz`, { ...wait, timeoutMs: check.timeoutMs, requestTimeoutMs: 2000 });
+    const version = (headers: Headers) => headers.get('x-model-version');
+    await waitForHttp(`${check.baseUrl}/recommend/1`, {
+      ...wait,
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      requestTimeoutMs: 10_000,
+      accept: (_status, _body, headers) => version(headers) === check.expectedVersion,
+      describe: (_status, _body, headers) => `serves version '${version(headers)}', expected '${check.expectedVersion}'`,
+    });
+  } catch (err) {
+    const tail = check.logFile ? tailFile(check.logFile, 10) : '';
+    throw new Error(`${(err as Error).message}${tail && `\n--- last lines of ${check.logFile} ---\n${tail}`}`, { cause: err });
   }
 }

@@ -7,11 +7,13 @@
 // invocation) finds and replaces the processes a previous one started.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
-import { isAlive, startInference, stopProcess, waitReady } from './inference-process.ts';
+import { isRunning, type ProcessIdentity } from '../core/process-identity.ts';
+import { startInference, stopProcess, waitReady } from './inference-process.ts';
 import type { Orchestrator } from './orchestrator.ts';
 
 export interface LocalSlot {
@@ -57,13 +59,16 @@ export function defaultSlots(basePort: number): LocalSlot[] {
   ];
 }
 
+/** A process as recorded: its pid and start time (null in a state written without it). */
+const processFields = { pid: z.number().int(), startTicks: z.number().nullable().default(null) };
 const runningSchema = z.object({
-  pid: z.number().int(),
+  ...processFields,
   port: z.number().int(),
   version: z.string(),
   /** The process this one replaced, until it is stopped (survives a crash in between). */
-  retiring: z.object({ pid: z.number().int(), port: z.number().int() }).optional(),
+  retiring: z.object({ ...processFields, port: z.number().int() }).optional(),
 });
+const identityOf = (r: ProcessIdentity): ProcessIdentity => ({ pid: r.pid, startTicks: r.startTicks });
 const stackStateSchema = z.object({ slots: z.record(z.string(), runningSchema) });
 type StackState = z.infer<typeof stackStateSchema>;
 
@@ -115,10 +120,10 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     const current = state.slots[slot.name];
     await opts.onEndpointsChange?.(endpointsOf(state));
     if (!current?.retiring) return;
-    if (isAlive(current.retiring.pid)) {
-      await new Promise((r) => setTimeout(r, drainMs));
+    if (isRunning(current.retiring)) {
+      await sleep(drainMs);
       log.info('stopping previous inference', { slot: slot.name, port: current.retiring.port });
-      await stopProcess(current.retiring.pid);
+      await stopProcess(identityOf(current.retiring));
     }
     delete current.retiring;
     save(state);
@@ -130,7 +135,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     if (load().slots[slot.name]?.retiring) await retire(slot);
     const state = load();
     const old = state.slots[slot.name];
-    if (old && old.version === version && isAlive(old.pid)) {
+    if (old && old.version === version && isRunning(old)) {
       log.info('slot already serves version', { slot: slot.name, version });
       return;
     }
@@ -152,11 +157,11 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     try {
       await waitReady({ baseUrl: `http://${host}:${port}`, expectedVersion: model.served, timeoutMs: readyTimeoutMs, exited: started.exited, logFile });
     } catch (err) {
-      await stopProcess(started.pid);
+      await stopProcess(started.identity);
       throw err;
     }
-    const retiring = old && isAlive(old.pid) ? { pid: old.pid, port: old.port } : undefined;
-    state.slots[slot.name] = { pid: started.pid, port, version, retiring };
+    const retiring = old && isRunning(old) ? { ...identityOf(old), port: old.port } : undefined;
+    state.slots[slot.name] = { ...started.identity, port, version, retiring };
     save(state);
     await retire(slot);
     log.info('slot replaced', { slot: slot.name, version, port });
@@ -188,7 +193,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       for (const slot of opts.slots) {
         const s = load();
         const r = s.slots[slot.name];
-        if (r && isAlive(r.pid)) continue;
+        if (r && isRunning(r)) continue;
         if (r) {
           delete s.slots[slot.name]; // died: forget it, start afresh on the slot's first port
           save(s);
@@ -199,8 +204,8 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     },
     async down() {
       const s = load();
-      const pids = Object.values(s.slots).flatMap((r) => (r.retiring ? [r.pid, r.retiring.pid] : [r.pid]));
-      await Promise.all(pids.map((pid) => stopProcess(pid)));
+      const processes = Object.values(s.slots).flatMap((r) => (r.retiring ? [r, r.retiring] : [r]));
+      await Promise.all(processes.map((r) => stopProcess(identityOf(r))));
       save({ slots: {} });
     },
     endpoints: () => endpointsOf(load()),

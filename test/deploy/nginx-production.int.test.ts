@@ -9,7 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, freePort, stopChild, tailFile, waitForHttp } from '../../services/core/localstack/process.ts';
+import { findBinary, freePort, stopChild } from '../../services/core/localstack/process.ts';
+import { tailFile } from '../../services/core/spawn-logged.ts';
+import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { readRepo, REPO } from './repo.ts';
 
 /** The production config with its paths moved into `dir` and its port changed; nothing else. */

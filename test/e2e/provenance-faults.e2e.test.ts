@@ -11,6 +11,7 @@ import { Agent, get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,13 +21,14 @@ import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
 import { freePort } from '../../services/core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../services/core/localstack/prometheus.ts';
+import { isRunning, type ProcessIdentity } from '../../services/core/process-identity.ts';
+import { stopProcess } from '../../services/core/stop-process.ts';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../../services/core/testing/mariadb-server.ts';
 import { createTestUser } from '../../services/core/testing/mysql.ts';
 import { runTraining } from '../../services/model/index.ts';
 import type { Manifest } from '../../services/model/types.ts';
 import { queryProvenance, type ProvenanceRecord } from '../../services/provenance/query.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
-import { isAlive } from '../../services/release/inference-process.ts';
 import { releaseJudge } from '../../services/release/judge.ts';
 import {
   createLocalOrchestrator,
@@ -56,7 +58,6 @@ const RUN = `pf-${Date.now().toString(36)}`;
 const verbose = Boolean(process.env.E2E_LOG);
 const log = verbose ? createLogger('e2e') : silentLogger;
 const report = createLogger('provenance-faults', { level: 'info' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let work: string;
 let db: PrivateMariaDb;
@@ -291,9 +292,10 @@ function startLoad(baseUrl: string, rate: number): Load {
 // ---------------------------------------------------------------------------------------------
 // Faults.
 
-function pidOf(slot: string): number | undefined {
-  const state = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')) as { slots: Record<string, { pid: number }> };
-  return state.slots[slot]?.pid;
+function processOf(slot: string): ProcessIdentity | undefined {
+  const state = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')) as { slots: Record<string, ProcessIdentity> };
+  const r = state.slots[slot];
+  return r && { pid: r.pid, startTicks: r.startTicks };
 }
 
 /**
@@ -302,20 +304,15 @@ function pidOf(slot: string): number | undefined {
  * again on the versions the stack serves (up()), as a supervisor would.
  */
 async function killAndRestart(slot: string, downMs: number): Promise<void> {
-  const pid = pidOf(slot);
-  if (!pid || !isAlive(pid)) throw new Error(`slot ${slot} has no live process to kill (pid ${pid})`);
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    process.kill(pid, 'SIGKILL');
-  }
-  while (isAlive(pid)) await sleep(20);
-  log.info('killed', { slot, pid });
+  const killed = processOf(slot);
+  if (!killed || !isRunning(killed)) throw new Error(`slot ${slot} has no live process to kill (pid ${killed?.pid})`);
+  await stopProcess(killed, { signal: 'SIGKILL', graceMs: 0, group: true });
+  log.info('killed', { slot, pid: killed.pid });
   await sleep(downMs);
   const { stable, canary } = await orchestrator!.current();
   await orchestrator!.up(stable, canary);
-  const now = pidOf(slot);
-  if (!now || now === pid || !isAlive(now)) throw new Error(`slot ${slot} was not started again after its kill (pid ${now})`);
+  const now = processOf(slot);
+  if (!now || now.pid === killed.pid || !isRunning(now)) throw new Error(`slot ${slot} was not started again after its kill (pid ${now?.pid})`);
 }
 
 /** Rows the replicas still hold (provenance_buffered_rows summed); null when a replica does not answer. */

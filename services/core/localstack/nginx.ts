@@ -1,12 +1,16 @@
 // A local NGINX in front of local inference processes, for tests and local runs: renders the
 // config with the production renderer, runs `nginx -g 'daemon off;'` with every path (pid,
 // logs, temp files) inside one directory, waits for /nginx-health, reloads on new upstreams.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_WEIGHTS, renderNginxConf, type TrackWeights, type Upstreams } from './nginx-conf.ts';
-import { childPids, findBinary, freePort, pidAlive, runCommand, stopPid, tailFile, waitForExit, waitForHttp } from './process.ts';
+import { childPids } from '../process-stat.ts';
+import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
+import { spawnLogged, tailFile } from '../spawn-logged.ts';
+import { stopProcess, waitForExit } from '../stop-process.ts';
+import { waitForHttp } from '../wait-for-ready.ts';
+import { findBinary, freePort, runCommand } from './process.ts';
 
 export type { TrackWeights, Upstreams } from './nginx-conf.ts';
 
@@ -52,6 +56,8 @@ function pathsIn(dir: string) {
     next: join(dir, 'nginx.conf.next'),
     pid: join(dir, 'nginx.pid'),
     state: join(dir, 'state.json'),
+    /** The master process's identity (process-identity.ts), to find it again after a restart of ours. */
+    process: join(dir, 'process.json'),
     logs: join(dir, 'logs'),
     errorLog: join(dir, 'logs', 'error.log'),
     accessLog: join(dir, 'logs', 'access.log'),
@@ -97,15 +103,16 @@ interface NginxHandle extends LocalNginx {
   ready(): Promise<void>;
 }
 
-function handle(nginx: string, dir: string, state: NginxState, pid: number, readyTimeoutMs: number, onStop?: () => void): NginxHandle {
+function handle(nginx: string, dir: string, state: NginxState, master: ProcessIdentity, readyTimeoutMs: number, onStop?: () => void): NginxHandle {
   const p = pathsIn(dir);
+  const pid = master.pid;
   const url = `http://${state.host}:${state.port}`;
   const waitGeneration = (generation: number) =>
     waitForHttp(`${url}/nginx-health`, {
       timeoutMs: readyTimeoutMs,
       what: 'nginx',
       accept: (status, body) => status === 200 && body.includes(`generation=${generation}`),
-      died: () => (pidAlive(pid) ? undefined : tailFile(p.errorLog) || tailFile(p.out) || 'no log'),
+      died: () => (isRunning(master) ? undefined : tailFile(p.errorLog) || tailFile(p.out) || 'no log'),
     }).catch((err: Error) => {
       throw new Error(`${err.message}\n${tailFile(p.errorLog)}`, { cause: err });
     });
@@ -118,11 +125,11 @@ function handle(nginx: string, dir: string, state: NginxState, pid: number, read
     errorLog: p.errorLog,
     ready: () => waitGeneration(state.generation),
     async reload(upstreams, weights) {
-      if (!pidAlive(pid)) throw new Error(`nginx (pid ${pid}, ${dir}) is not running`);
+      if (!isRunning(master)) throw new Error(`nginx (pid ${pid}, ${dir}) is not running`);
       const next: NginxState = { ...state, upstreams, weights: weights ?? state.weights, generation: state.generation + 1 };
       await writeCheckedConf(nginx, dir, next);
       Object.assign(state, next);
-      const oldWorkers = childPids(pid);
+      const oldWorkers = childPids(pid).map(identify);
       process.kill(pid, 'SIGHUP');
       await waitGeneration(state.generation);
       // Old workers finish their in-flight requests and close their idle keepalive connections;
@@ -130,7 +137,7 @@ function handle(nginx: string, dir: string, state: NginxState, pid: number, read
       await waitForExit(oldWorkers, readyTimeoutMs);
     },
     async stop() {
-      await stopPid(pid, 'SIGTERM', 5000);
+      await stopProcess(master, { graceMs: 5000 });
       onStop?.();
       if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
     },
@@ -160,19 +167,16 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
     throw err;
   }
 
-  const out = openSync(p.out, 'a');
-  const child = spawn(nginx, baseArgs(dir, p.conf), { stdio: ['ignore', out, out], detached: o.detached ?? false });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error(`could not start ${nginx}`);
-  const pid = child.pid;
+  const { pid } = spawnLogged(nginx, baseArgs(dir, p.conf), { logFile: p.out, detached: o.detached });
+  const master = identify(pid);
+  writeIdentityFile(p.process, master);
   // Never leave an orphan NGINX holding the port when the test process dies without stop().
   const killOnExit = () => {
-    for (const p of [...childPids(pid), pid]) if (pidAlive(p)) process.kill(p, 'SIGKILL');
+    for (const id of [...childPids(pid).map(identify), master]) if (isRunning(id)) process.kill(id.pid, 'SIGKILL');
   };
-  if (o.detached) child.unref();
-  else process.once('exit', killOnExit);
+  if (!o.detached) process.once('exit', killOnExit);
 
-  const h = handle(nginx, dir, state, pid, o.readyTimeoutMs ?? 15_000, () => process.removeListener('exit', killOnExit));
+  const h = handle(nginx, dir, state, master, o.readyTimeoutMs ?? 15_000, () => process.removeListener('exit', killOnExit));
   try {
     await h.ready();
   } catch (err) {
@@ -185,9 +189,8 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
 /** The NGINX running from `dir` (started detached), or undefined when none is running there. */
 export function attachNginx(dir: string, readyTimeoutMs = 15_000): LocalNginx | undefined {
   const p = pathsIn(dir);
-  if (!existsSync(p.state) || !existsSync(p.pid)) return undefined;
-  const pid = Number(readFileSync(p.pid, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
+  const master = readIdentityFile(p.process);
+  if (!existsSync(p.state) || !master || !isRunning(master)) return undefined;
   const state = JSON.parse(readFileSync(p.state, 'utf8')) as NginxState;
-  return handle(findBinary('nginx'), dir, state, pid, readyTimeoutMs);
+  return handle(findBinary('nginx'), dir, state, master, readyTimeoutMs);
 }

@@ -1,12 +1,15 @@
 // A local Prometheus for tests and local runs: renders prometheus.yml with the production
 // renderer, keeps its TSDB in a temp directory, waits for /-/ready, and reloads new targets
 // through the lifecycle API (POST /-/reload).
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderPrometheusYml, type ScrapeTarget } from './prometheus-conf.ts';
-import { findBinary, freePort, pidAlive, stopPid, tailFile, waitForHttp } from './process.ts';
+import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
+import { spawnLogged, tailFile } from '../spawn-logged.ts';
+import { stopProcess } from '../stop-process.ts';
+import { waitForHttp } from '../wait-for-ready.ts';
+import { findBinary, freePort } from './process.ts';
 
 export type { ScrapeTarget } from './prometheus-conf.ts';
 
@@ -46,7 +49,8 @@ function pathsIn(dir: string) {
     conf: join(dir, 'prometheus.yml'),
     data: join(dir, 'data'),
     log: join(dir, 'prometheus.log'),
-    pid: join(dir, 'prometheus.pid'),
+    /** The process's identity (process-identity.ts), to find it again after a restart of ours. */
+    process: join(dir, 'process.json'),
     state: join(dir, 'state.json'),
   };
 }
@@ -65,13 +69,13 @@ function writeConf(dir: string, s: PrometheusState): void {
   writeFileSync(p.state, JSON.stringify(s, null, 2));
 }
 
-function handle(dir: string, state: PrometheusState, pid: number, onStop?: () => void): LocalPrometheus {
+function handle(dir: string, state: PrometheusState, id: ProcessIdentity, onStop?: () => void): LocalPrometheus {
   const url = `http://${state.host}:${state.port}`;
   return {
     url,
     port: state.port,
     dir,
-    pid,
+    pid: id.pid,
     async reloadTargets(targets) {
       writeConf(dir, { ...state, targets });
       state.targets = targets;
@@ -79,7 +83,7 @@ function handle(dir: string, state: PrometheusState, pid: number, onStop?: () =>
       if (!res.ok) throw new Error(`Prometheus refused the reload (HTTP ${res.status}): ${(await res.text()).trim()}`);
     },
     async stop() {
-      await stopPid(pid, 'SIGTERM', 10_000);
+      await stopProcess(id, { graceMs: 10_000 });
       onStop?.();
       if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
     },
@@ -101,8 +105,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalP
   };
   writeConf(dir, state);
 
-  const log = openSync(p.log, 'a');
-  const child = spawn(
+  const { pid } = spawnLogged(
     prometheus,
     [
       `--config.file=${p.conf}`,
@@ -111,24 +114,21 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalP
       '--web.enable-lifecycle',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', log, log], detached: o.detached ?? false },
+    { logFile: p.log, detached: o.detached },
   );
-  closeSync(log);
-  if (child.pid === undefined) throw new Error(`could not start ${prometheus}`);
-  const pid = child.pid;
-  writeFileSync(p.pid, String(pid));
+  const id = identify(pid);
+  writeIdentityFile(p.process, id);
   const killOnExit = () => {
-    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (isRunning(id)) process.kill(pid, 'SIGKILL');
   };
-  if (o.detached) child.unref();
-  else process.once('exit', killOnExit);
+  if (!o.detached) process.once('exit', killOnExit);
 
-  const h = handle(dir, state, pid, () => process.removeListener('exit', killOnExit));
+  const h = handle(dir, state, id, () => process.removeListener('exit', killOnExit));
   try {
     await waitForHttp(`${h.url}/-/ready`, {
       timeoutMs: o.readyTimeoutMs ?? 30_000,
       what: 'prometheus',
-      died: () => (pidAlive(pid) ? undefined : tailFile(p.log) || 'no log'),
+      died: () => (isRunning(id) ? undefined : tailFile(p.log) || 'no log'),
     });
   } catch (err) {
     await h.stop();
@@ -140,8 +140,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalP
 /** The Prometheus running from `dir` (started detached), or undefined when none is running there. */
 export function attachPrometheus(dir: string): LocalPrometheus | undefined {
   const p = pathsIn(dir);
-  if (!existsSync(p.state) || !existsSync(p.pid)) return undefined;
-  const pid = Number(readFileSync(p.pid, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
-  return handle(dir, JSON.parse(readFileSync(p.state, 'utf8')) as PrometheusState, pid);
+  const id = readIdentityFile(p.process);
+  if (!existsSync(p.state) || !id || !isRunning(id)) return undefined;
+  return handle(dir, JSON.parse(readFileSync(p.state, 'utf8')) as PrometheusState, id);
 }

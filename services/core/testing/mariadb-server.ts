@@ -3,13 +3,15 @@
 // temp directory, its own port on 127.0.0.1 and socket, a small buffer pool. `start()` after
 // `stop()` or `kill()` brings the same datadir back on the same port, so clients configured with
 // `settings` reconnect to it. Root has no password (mariadb-install-db's "normal" root).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { MysqlSettings } from '../db/connection.ts';
-import { findBinary, freePort, runCommand, stopChild, tailFile } from '../localstack/process.ts';
+import { findBinary, freePort, runCommand, stopChild } from '../localstack/process.ts';
+import { spawnLogged, tailFile } from '../spawn-logged.ts';
+import { waitUntilReady } from '../wait-for-ready.ts';
 
 export interface PrivateMariaDbOptions {
   /** Database created at the first start; default `marquee`. */
@@ -44,7 +46,6 @@ export interface PrivateMariaDb {
   destroy(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates the datadir (mariadb-install-db), starts the server and creates the database. */
 export async function startPrivateMariaDb(opts: PrivateMariaDbOptions = {}): Promise<PrivateMariaDb> {
@@ -104,39 +105,25 @@ export async function startPrivateMariaDb(opts: PrivateMariaDbOptions = {}): Pro
   async function start(): Promise<void> {
     if (running()) return;
     exit = undefined;
-    const fd = openSync(out, 'a');
-    try {
-      const c = spawn(mariadbd, args, { stdio: ['ignore', fd, fd] });
-      child = c;
-      c.once('exit', (code, signal) => {
-        if (child === c) exit = signal ? `signal ${signal}` : `exit code ${code}`;
-      });
-      c.once('error', (err) => {
-        if (child === c) exit = `error ${err.message}`;
-      });
-    } finally {
-      closeSync(fd);
-    }
-    const deadline = Date.now() + readyTimeoutMs;
-    let last: string | undefined;
-    for (;;) {
-      if (exit !== undefined) throw new Error(`mariadbd (port ${port}) exited before it was ready: ${exit}\n${tailFile(errorLog)}`);
+    const started = spawnLogged(mariadbd, args, { logFile: out });
+    child = started.child;
+    void started.exited.then((how) => {
+      if (child === started.child) exit = how;
+    });
+    const ping = async (): Promise<true> => {
+      const conn = await mysql.createConnection({ host: settings.host, port, user: 'root', password: '', connectTimeout: 1000 });
       try {
-        const conn = await mysql.createConnection({ host: settings.host, port, user: 'root', password: '', connectTimeout: 1000 });
-        try {
-          await conn.query('SELECT 1');
-        } finally {
-          await conn.end().catch(() => {});
-        }
-        return;
-      } catch (err) {
-        last = (err as Error).message;
+        await conn.query('SELECT 1');
+      } finally {
+        await conn.end().catch(() => {});
       }
-      if (Date.now() > deadline) {
-        await kill();
-        throw new Error(`mariadbd (port ${port}) not ready after ${readyTimeoutMs} ms (${last})\n${tailFile(errorLog)}`);
-      }
-      await sleep(50);
+      return true;
+    };
+    try {
+      await waitUntilReady(ping, { timeoutMs: readyTimeoutMs, intervalMs: 50, what: `mariadbd (port ${port})`, died: () => exit });
+    } catch (err) {
+      await kill();
+      throw new Error(`${(err as Error).message}\n${tailFile(errorLog)}`, { cause: err });
     }
   }
 

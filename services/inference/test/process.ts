@@ -1,11 +1,13 @@
 // Runs services/inference/main.ts as one child process (`node --import tsx`, as the Docker image
-// does, so a SIGKILL in clean-up leaves no orphan) and follows its log to learn its port.
-import { spawn, type ChildProcess } from 'node:child_process';
+// does, so a SIGKILL in clean-up leaves no orphan); services/core/testing/listening-service.ts
+// follows its log to learn its port.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitForHttp } from '../../core/localstack/process.ts';
+import { startListening, type ListeningService } from '../../core/testing/listening-service.ts';
+import { waitForHttp } from '../../core/wait-for-ready.ts';
 import { saveArtifact } from '../../model/index.ts';
 import { tinyModel } from './fixtures.ts';
 
@@ -25,36 +27,11 @@ export async function tinyArtifact(version = 'tiny'): Promise<string> {
   return dir;
 }
 
-export interface Service {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type Service = ListeningService;
 
 /** Starts main.ts with `env` on a free port and resolves once it listens (or rejects if it exits first). */
 export function startService(env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return new Promise((resolveStart, rejectStart) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = / listening .*port=(\d+)/.exec(out);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-        resolveStart({ child, url: `http://127.0.0.1:${m[1]}`, output: () => out, exit });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    void exit.then(({ code }) => rejectStart(new Error(`service exited (code ${code}) before listening:\n${out}`)));
-  });
+  return startListening(MAIN, { cwd: REPO_ROOT, env: { LOG_LEVEL: 'info', ...env } });
 }
 
 /** Runs main.ts to completion (for start-up failures); resolves with its exit code and output. */

@@ -13,6 +13,7 @@
 // default, and a small or noisy test set (a wide interval) never blocks it. Tolerance is absolute,
 // in nDCG@20 points (0.01 = one point in a hundred).
 // No served model (the first run) or no common held-out user: PASS, with the reason said.
+import { quantileSorted } from '../../core/stats.ts';
 import { nextFloat, seedState } from '../../model/random.ts';
 
 export interface RelativeGateSettings {
@@ -61,16 +62,6 @@ export function checkRelativeGateSettings(s: RelativeGateSettings): void {
   if (!(Number.isInteger(s.resamples) && s.resamples >= 1)) bad.push(`resamples ${s.resamples} (a positive integer)`);
   if (!(Number.isInteger(s.seed) && s.seed >= 0)) bad.push(`seed ${s.seed} (a non-negative integer)`);
   if (bad.length) throw new RangeError(`relative gate settings: ${bad.join(', ')}`);
-}
-
-/** The q-quantile of ascending `sorted` (type 7: linear between the order statistics). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) throw new RangeError('quantile of an empty sample');
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 /**

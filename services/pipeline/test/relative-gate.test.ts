@@ -4,7 +4,6 @@ import {
   bootstrapMeans,
   DEFAULT_RELATIVE_GATE,
   pairedBootstrapInterval,
-  quantileSorted,
   relativeGate,
   type RelativeGateSettings,
 } from '../run/relative-gate.ts';
@@ -18,15 +17,6 @@ function served(n: number, seed = 1): Float64Array {
 }
 
 describe('bootstrap pieces, by hand', () => {
-  it('quantiles interpolate linearly between order statistics (type 7)', () => {
-    expect(quantileSorted([1, 2, 3, 4], 0)).toBe(1);
-    expect(quantileSorted([1, 2, 3, 4], 1)).toBe(4);
-    expect(quantileSorted([1, 2, 3, 4], 0.25)).toBeCloseTo(1.75, 12); // h = 3 * 0.25 = 0.75
-    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBeCloseTo(2.5, 12);
-    expect(quantileSorted([7], 0.9)).toBe(7);
-    expect(() => quantileSorted([], 0.5)).toThrow(/empty/);
-  });
-
   it('each resample is the mean of n draws with replacement, returned ascending', () => {
     // diffs [1, 2, 3]; the scripted draws make the resamples {1,1,1}, {3,3,3}, {1,2,3}, {1,1,2}.
     const draws = [0, 0, 0, 2, 2, 2, 0, 1, 2, 0, 0, 1];

@@ -195,7 +195,7 @@ describe('canary release with local processes and a real Prometheus', () => {
     const broken = join(work, 'models', 'broken');
     cpSync(join(work, 'models', 'r1'), broken, { recursive: true });
     truncateSync(join(broken, 'model.bin'), 100);
-    await expect(orchestrator.deployCanary('broken')).rejects.toThrow(/exited \(code 1\) before ready[\s\S]*truncated/);
+    await expect(orchestrator.deployCanary('broken')).rejects.toThrow(/exited before it was ready: code 1[\s\S]*truncated/);
     await expect(orchestrator.deployCanary('nope')).rejects.toThrow(/model nope not found/);
     expect(orchestrator.endpoints().find((e) => e.slot === 'canary')).toEqual(before);
     expect(await servedVersion(before.address)).toBe(before.version);

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, attachNginx, type LocalNginx } from '../nginx.ts';
-import { freePort, pidAlive } from '../process.ts';
+import { pidRunning } from '../../process-identity.ts';
+import { freePort } from '../process.ts';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 
@@ -141,7 +142,7 @@ describe('local NGINX (startNginx)', () => {
 
   it('stops cleanly: process gone, port closed, temp directory removed', async () => {
     await nginx.stop();
-    expect(pidAlive(nginx.pid)).toBe(false);
+    expect(pidRunning(nginx.pid)).toBe(false);
     expect(existsSync(nginx.dir)).toBe(false);
     await expect(fetch(`${nginx.url}/nginx-health`)).rejects.toThrow();
   });
