@@ -10,6 +10,8 @@
 //   --brokers B --topic T   Kafka (defaults: KAFKA_BROKERS, KAFKA_TOPIC)
 //   --out FILE              append lines to FILE instead of Kafka
 //   --seed N
+//   --audience future       users watch their held-out ratings when a list brings them (default replay)
+//   --held-out F            with --audience future: the share of ratings held out (default 0.2)
 // Progress on stderr; the last stdout line is the final stats as JSON (without the latency list).
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { exitOnConfigError } from '../../core/config.ts';
@@ -31,11 +33,13 @@ const SPEC = {
   topic: 'string',
   out: 'string',
   seed: 'string',
+  audience: 'string',
+  'held-out': 'string',
   help: 'boolean',
 } as const;
 
 const USAGE =
-  'usage: simulate --ratings FILE [--rate N/s] [--request-rate N/s] [--service-url URL] [--users N] [--duration S] [--timeout-ms 600] [--brokers B] [--topic T] [--out FILE] [--seed N]';
+  'usage: simulate --ratings FILE [--rate N/s] [--request-rate N/s] [--service-url URL] [--users N] [--duration S] [--timeout-ms 600] [--brokers B] [--topic T] [--out FILE] [--seed N] [--audience replay|future] [--held-out 0.2]';
 
 function num(name: string, value: string | boolean | undefined, opts: { min?: number; integer?: boolean; perSecond?: boolean } = {}): number | undefined {
   if (value === undefined) return undefined;
@@ -54,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (typeof args.ratings !== 'string') throw new UsageError('--ratings FILE is required');
+  const audience = args.audience ?? 'replay';
+  if (audience !== 'replay' && audience !== 'future') throw new UsageError(`--audience: replay or future, got '${String(audience)}'`);
+  const heldOut = num('held-out', args['held-out']);
+  if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError('--held-out: a fraction in (0, 1)');
   const scale = parseOptionsFromEnv();
   const logger = createLogger('simulate', { write: (l) => process.stderr.write(l) });
   let sink;
@@ -76,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     durationS: num('duration', args.duration, { min: 0 }),
     timeoutMs: num('timeout-ms', args['timeout-ms'], { min: 1, integer: true }),
     seed: num('seed', args.seed, { integer: true }),
+    audience,
+    future: { heldOut },
     ratingScale: [scale.ratingMin, scale.ratingMax],
     logger,
     onProgress: (s) => {

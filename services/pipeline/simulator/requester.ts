@@ -7,6 +7,8 @@ export interface RecommendOutcome {
   status: number;
   /** Comma-joined ids (status 200) or error text. */
   result: string;
+  /** The ids, for status 200. */
+  ids?: string[];
   latencyMs: number;
 }
 
@@ -35,11 +37,11 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
   return new Promise((resolve) => {
     let finished = false;
     let req: http.ClientRequest;
-    const finish = (status: number, result: string) => {
+    const finish = (status: number, result: string, ids?: string[]) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      resolve({ status, result, latencyMs: performance.now() - started });
+      resolve({ status, result, ...(ids ? { ids } : {}), latencyMs: performance.now() - started });
     };
     const send = (retry: boolean) => {
       // The resend takes a new connection of its own: the agent's other idle ones may be closing too.
@@ -49,7 +51,10 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          finish(status, status === 200 ? idsFromBody(body).join(', ') : oneLine(body) || `HTTP ${status}`);
+          if (status === 200) {
+            const ids = idsFromBody(body);
+            finish(status, ids.join(', '), ids);
+          } else finish(status, oneLine(body) || `HTTP ${status}`);
         });
         res.on('error', (err) => finish(0, oneLine(`${err.name}: ${err.message}`)));
       });

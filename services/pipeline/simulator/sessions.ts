@@ -27,6 +27,9 @@ export interface LineStream {
   next(at: string): { kind: LineKind; line: string };
 }
 
+/** A data set's rating (MovieLens has halves) as a whole rating of the course's scale. */
+export const scaleRating = (rating: number, [min, max]: [number, number]): number => Math.min(max, Math.max(min, Math.round(rating)));
+
 export function createLineStream(ratings: ReadonlyArray<InputRating>, rnd: Random, opts: SessionOptions = {}): LineStream {
   if (ratings.length === 0) throw new Error('no ratings to simulate');
   const [minMinutes, maxMinutes] = opts.minutes ?? [3, 10];
@@ -61,8 +64,7 @@ export function createLineStream(ratings: ReadonlyArray<InputRating>, rnd: Rando
       }
       end(s);
       sessions[i] = start();
-      const value = Math.min(ratingMax, Math.max(ratingMin, Math.round(rating)));
-      return { kind: 'rate', line: rateLine(at, user, movie, value) };
+      return { kind: 'rate', line: rateLine(at, user, movie, scaleRating(rating, [ratingMin, ratingMax])) };
     },
   };
 }

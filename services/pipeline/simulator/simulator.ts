@@ -2,9 +2,14 @@
 // rate lines at a steady rate) and, given a service URL, sends `GET /recommend/<user>` at a steady
 // rate and logs each answer as a `recommendation request` line. Open loop: requests are sent on
 // schedule whether or not earlier ones have answered (up to maxInFlight), as real users would.
+// Two audiences: `replay` (default) replays every rating; `future` replays each user's past and
+// has them watch the held-out rest only as answers bring it to them (audience.ts), so a better
+// model earns a higher watch-through.
 import http from 'node:http';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import { formatLocalTimestamp } from '../parse/timestamp.ts';
+import { type Audience, type AudienceOptions, type AudienceStats, createAudience } from './audience.ts';
+import { splitFutures } from './held-out.ts';
 import { recommendationLine } from './lines.ts';
 import { seededRandom } from './random.ts';
 import { type InputRating, loadRatings } from './ratings-input.ts';
@@ -38,6 +43,10 @@ export interface SimulatorOptions {
   ratingScale?: [number, number];
   sessions?: SessionOptions;
   logger?: Logger;
+  /** `replay` (default): every rating replayed as sessions; `future`: see the header. */
+  audience?: 'replay' | 'future';
+  /** For `future`: the share of ratings held out as the users' futures (default 0.2), and their behaviour. */
+  future?: AudienceOptions & { heldOut?: number };
   /** Called about once a second with the running stats. */
   onProgress?: (stats: SimulatorStats) => void;
 }
@@ -57,6 +66,8 @@ export interface SimulatorStats {
   /** Latency of every completed request in ms, in completion order (first 100,000). */
   latenciesMs: number[];
   sinkErrors: number;
+  /** With the `future` audience: answers seen and the watches they led to. */
+  audience?: AudienceStats;
 }
 
 export interface Simulator {
@@ -89,7 +100,19 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     const keep = new Set(users);
     ratings = ratings.filter((r) => keep.has(r.user));
   }
-  const rnd = seededRandom(opts.seed ?? 42);
+  const seed = opts.seed ?? 42;
+  const rnd = seededRandom(seed);
+  let audience: Audience | null = null;
+  let requestUsers = users;
+  if (opts.audience === 'future') {
+    const futures = splitFutures(ratings, opts.future?.heldOut ?? 0.2, seed);
+    ratings = futures.past;
+    // Only users with a future can tell a good list from a bad one: they are the ones asking.
+    requestUsers = users.filter((u) => futures.future.has(u));
+    if (requestUsers.length === 0) throw new Error('no user has held-out ratings: use more ratings or a larger heldOut');
+    // Its own stream, so the replayed sessions are the same whatever the answers.
+    audience = createAudience(futures, seededRandom(seed ^ 0x5eed), { ratingScale: opts.ratingScale, ...opts.future });
+  }
   const stream = createLineStream(ratings, rnd, { ratingScale: opts.ratingScale, ...opts.sessions });
   const sink = opts.sink ?? createKafkaSink({ brokers: opts.brokers ?? ['127.0.0.1:9092'], topic: opts.topic ?? 'movielog', logger });
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
@@ -110,16 +133,18 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     requests: { ...requests, byStatus: { ...requests.byStatus }, latencyMs: summarize(latencies) },
     latenciesMs: [...latencies],
     sinkErrors,
+    ...(audience ? { audience: audience.stats() } : {}),
   });
 
   function sendRequest(at: string): void {
-    const user = users[Math.floor(rnd() * users.length)];
+    const user = requestUsers[Math.floor(rnd() * requestUsers.length)];
     requests.sent++;
     const p = requestRecommendations(base as URL, user, timeoutMs, agent).then((o) => {
       requests.completed++;
       requests.byStatus[o.status] = (requests.byStatus[o.status] ?? 0) + 1;
       if (latencies.length < MAX_LATENCY_SAMPLES) latencies.push(o.latencyMs);
       recLines.push(recommendationLine(at, user, server, o.status, o.result, o.latencyMs));
+      if (audience && o.ids) audience.respond(user, o.ids, performance.now());
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
@@ -160,6 +185,11 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
         requested += dueRequests;
         lines.recommendation += recLines.length;
         out.push(...recLines.splice(0));
+        // After the answers' lines: a reaction is never logged before what it reacts to.
+        for (const { kind, line } of audience?.due(performance.now(), at) ?? []) {
+          lines[kind]++;
+          out.push(line);
+        }
         lines.total += out.length;
         await flush(out);
         if (opts.onProgress && elapsed - lastProgress >= 1) {
