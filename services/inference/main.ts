@@ -11,16 +11,14 @@ import { exitOnConfigError } from '../core/config.ts';
 import { createPool } from '../core/db/connection.ts';
 import { checkSchema, MIGRATE_HINT } from '../core/db/schema-check.ts';
 import { createLogger } from '../core/logger.ts';
-import { loadArtifact, topNForUser } from '../model/index.ts';
+import { createRankPool, createSimdRanker, loadArtifact, topNForUser, type RankPool } from '../model/index.ts';
 import { createApp } from './app.ts';
 import { loadInferenceConfig, type InferenceConfig } from './config.ts';
 import { hostCpuPressure, type CpuPressure } from './provenance/cpu-pressure.ts';
 import { createProvenanceMetrics } from './metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from './provenance/recorder.ts';
 import { createRecommender } from './recommender.ts';
-import { createRankPool, type RankPool } from './rank-pool.ts';
 import { Spool } from './provenance/spool.ts';
-import { createSimdRanker } from './simd-ranker.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** In-flight requests get this long to finish after a stop signal. */

@@ -9,12 +9,10 @@
 // minus what they have seen, interleaved evenly with the chart first (position k is personal
 // when floor((k + 1) p / n) > floor(k p / n)); ids already placed are skipped and either source
 // fills in when the other runs out. One user with 1 interaction of 5 gets 4 personal ids of 20.
-import type { Model } from '../model/types.ts';
+import { userLookup, type Model, type RankFn } from '../model/index.ts';
 import { LruCache } from './lru-cache.ts';
 
 export const RECOMMENDATIONS = 20;
-
-export type RankFn = (model: Model, userIndex: number, n: number) => Uint32Array;
 
 export interface Recommender {
   /**
@@ -35,11 +33,14 @@ export interface RecommenderOptions {
   cacheSize: number;
   /** How many ids to answer with; default 20. */
   n?: number;
-  /** Ranking of one user's unseen items, best first: the model's topNForUser. Injected so this
-   * module stays independent of the model's implementation. */
+  /** Ranking of one user's unseen movies, best first: the model's topNForUser or its SIMD ranker.
+   * Injected so the service picks the fastest this runtime supports. */
   rank: RankFn;
-  /** Ranks cache misses off the main thread (rank-pool.ts); `rank` answers when it fails. */
-  pool?: { rank(userIndex: number, n: number): Promise<Uint32Array> };
+  /**
+   * Ranks cache misses off the main thread (the model's rank pool); `rank` answers when it fails,
+   * and while the pool says it is not `ready` yet (its workers are still starting).
+   */
+  pool?: { rank(userIndex: number, n: number): Promise<Uint32Array>; readonly ready?: boolean };
   /** Told about each pool failure (the answer still comes, from `rank`). */
   onPoolError?: (err: unknown) => void;
   /** Users with fewer interactions than this get the chart blend (see above); 0 (default) turns it off. */
@@ -48,24 +49,6 @@ export interface RecommenderOptions {
 
 /** The service's default for RECOMMEND_COLD_START_BELOW. */
 export const DEFAULT_COLD_START_BELOW = 5;
-
-/** Raw id -> dense index. A flat table when ids are dense enough (the course's 1..1,000,000), else a Map. */
-function indexUsers(userIds: Int32Array): (id: number) => number {
-  let max = 0;
-  for (let u = 0; u < userIds.length; u++) {
-    const id = userIds[u];
-    if (!(id > 0)) throw new Error(`model has a non-positive user id ${id} at index ${u}`);
-    if (id > max) max = id;
-  }
-  if (max <= 4 * userIds.length + 1024) {
-    const table = new Int32Array(max + 1).fill(-1);
-    for (let u = 0; u < userIds.length; u++) table[userIds[u]] = u;
-    return (id) => (id <= max ? table[id] : -1);
-  }
-  const map = new Map<number, number>();
-  for (let u = 0; u < userIds.length; u++) map.set(userIds[u], u);
-  return (id) => map.get(id) ?? -1;
-}
 
 export function joinIds(model: Model, items: ArrayLike<number>, n: number): string {
   const count = Math.min(n, items.length);
@@ -120,7 +103,11 @@ export function blendAnswer(model: Model, u: number, personal: ArrayLike<number>
 export function createRecommender(model: Model, opts: RecommenderOptions): Recommender {
   const n = opts.n ?? RECOMMENDATIONS;
   const { rank, pool } = opts;
-  const lookup = indexUsers(model.userIds);
+  // Request ids are positive (user-id.ts), so a model with another id is broken, not just unusual.
+  model.userIds.forEach((id, u) => {
+    if (!(id > 0)) throw new Error(`model has a non-positive user id ${id} at index ${u}`);
+  });
+  const lookup = userLookup(model);
   const cache = new LruCache<number, string>(opts.cacheSize);
   const coldStart = joinIds(model, model.popular, n);
   if (coldStart === '') throw new Error('model has an empty popularity ranking; cold-start users would get nothing');
@@ -167,7 +154,7 @@ export function createRecommender(model: Model, opts: RecommenderOptions): Recom
       if (u < 0) return coldStart;
       const cached = cache.get(u);
       if (cached !== undefined) return cached;
-      if (pool) return inflight.get(u) ?? rankOffThread(u);
+      if (pool && pool.ready !== false) return inflight.get(u) ?? rankOffThread(u);
       const answer = answerOf(u, rank(model, u, n));
       cache.set(u, answer);
       return answer;

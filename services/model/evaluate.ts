@@ -1,7 +1,8 @@
 // Offline evaluation: rating error (RMSE, MAE) over every held-out row and top-20 ranking
 // quality over held-out users, ranking all items each user did not rate in training.
 import { permutation, seedState } from './random.ts';
-import { itemIndexOf, predict, topNForUser, userIndexOf } from './predict.ts';
+import { movieIndexOf, predict, topNForUser } from './predict.ts';
+import { userIndexOf } from './user-index.ts';
 import type { RatingRow } from './readers.ts';
 import type { EvalMetrics, Model } from './types.ts';
 
@@ -60,7 +61,7 @@ export function evaluate(model: Model, test: RatingRow[], opts: EvaluateOptions 
     const relevantIds = relevantByUser.get(u)!;
     const relevant = new Set<number>();
     for (const id of relevantIds) {
-      const i = itemIndexOf(model, id);
+      const i = movieIndexOf(model, id);
       if (i >= 0) relevant.add(i);
     }
     const top = topNForUser(model, u, RANK_CUTOFF);
@@ -291,7 +292,7 @@ function withSeenOf(model: Model, source: Model, users: number[]): Model & { col
     const s = userIndexOf(source, user);
     const mapped: number[] = [];
     for (let j = source.seenOffsets[s]; j < source.seenOffsets[s + 1]; j++) {
-      const i = itemIndexOf(model, source.itemIds[source.seenItems[j]]);
+      const i = movieIndexOf(model, source.itemIds[source.seenItems[j]]);
       if (i >= 0) mapped.push(i);
     }
     mapped.sort((a, b) => a - b);

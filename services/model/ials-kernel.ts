@@ -1,24 +1,6 @@
-// The arithmetic of one ALS half-sweep, self-contained (no imports, no closures, no classes):
-// sgd-workers-style, ials-workers.ts builds its worker source from these functions' text, so
-// the threads run exactly this code. See ials.ts for the method.
-
-/** M[off..off+k) · v, four independent sums so the adds do not wait on each other. */
-export function dotRow(M: Float32Array | Float64Array, off: number, v: Float64Array, k: number): number {
-  const k4 = k - (k % 4);
-  let d0 = 0;
-  let d1 = 0;
-  let d2 = 0;
-  let d3 = 0;
-  let f = 0;
-  for (; f < k4; f += 4) {
-    d0 += M[off + f] * v[f];
-    d1 += M[off + f + 1] * v[f + 1];
-    d2 += M[off + f + 2] * v[f + 2];
-    d3 += M[off + f + 3] * v[f + 3];
-  }
-  for (; f < k; f++) d0 += M[off + f] * v[f];
-  return d0 + d1 + (d2 + d3);
-}
+// The arithmetic of one ALS half-sweep, run on the calling thread or on worker threads
+// (ials-worker.ts). See ials.ts for the method.
+import { dot } from './dot.ts';
 
 /** Add the upper triangle of sum_r y_r y_rᵀ over rows from..to of Y into G (k × k, float64). */
 export function gramRows(Y: Float32Array, k: number, from: number, to: number, G: Float64Array, y: Float64Array): void {
@@ -58,13 +40,13 @@ export function applyA(
   to: number,
   k: number,
 ): void {
-  if (G) for (let a = 0; a < k; a++) out[a] = dotRow(G, a * k, v, k);
+  if (G) for (let a = 0; a < k; a++) out[a] = dot(G, a * k, v, 0, k);
   else for (let a = 0; a < k; a++) out[a] = v[a];
   for (let j = from; j < to; j++) {
     const w = weight[j];
     if (w === 0) continue;
     const yo = index[j] * k;
-    const s = w * dotRow(Y, yo, v, k);
+    const s = w * dot(Y, yo, v, 0, k);
     for (let f = 0; f < k; f++) out[f] += s * Y[yo + f];
   }
 }

@@ -4,7 +4,11 @@ export { defaultParams, resolveParams } from './params.ts';
 export { readRatingsFile, detectFormat, type RatingRow, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
 export { splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';
 export { trainModel, type TrainOptions } from './train.ts';
-export { predict, topNForUser, userIndexOf, itemIndexOf } from './predict.ts';
+export { predict, topNForUser, movieIndexOf } from './predict.ts';
+export { userIndexOf, userLookup, type UserLookup } from './user-index.ts';
+// Ranking for the service: the SIMD ranker and its worker pool, equal to topNForUser bit for bit.
+export { createSimdRanker, type RankFn } from './simd-ranker.ts';
+export { createRankPool, type RankPool } from './rank-pool.ts';
 export {
   evaluate,
   evaluateRanking,

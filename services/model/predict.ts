@@ -1,6 +1,8 @@
 // Scoring with a trained model: single predictions (with Surprise's fallbacks for unknown
-// users and items) and the top-N ranking of one user's unseen items.
+// users and movies) and the top-N ranking of one user's unseen movies.
+import { dot } from './dot.ts';
 import type { Model } from './types.ts';
+import { userIndexOf } from './user-index.ts';
 
 interface Lookups {
   items: Map<string, number>;
@@ -23,40 +25,21 @@ function lookupsOf(model: Model): Lookups {
   return l;
 }
 
-/** Dense index of a raw user id, or -1. Binary search: userIds are ascending in every model we build. */
-export function userIndexOf(model: Model, user: number): number {
-  const ids = model.userIds;
-  let lo = 0;
-  let hi = ids.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = ids[mid];
-    if (v === user) return mid;
-    if (v < user) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
 /** Dense index of a movie id, or -1. */
-export function itemIndexOf(model: Model, item: string): number {
-  return lookupsOf(model).items.get(item) ?? -1;
+export function movieIndexOf(model: Model, movie: string): number {
+  return lookupsOf(model).items.get(movie) ?? -1;
 }
 
 /** Unclipped score of dense (u, i): mean + b_u + b_i + q_i·p_u. */
 export function scoreDense(model: Model, u: number, i: number): number {
   const k = model.params.factors;
-  const P = model.userFactors;
-  const Q = model.itemFactors;
-  let dot = 0;
-  for (let f = 0, pu = u * k, qi = i * k; f < k; f++) dot += P[pu + f] * Q[qi + f];
-  return model.globalMean + model.userBias[u] + model.itemBias[i] + dot;
+  return model.globalMean + model.userBias[u] + model.itemBias[i] + dot(model.userFactors, u * k, model.itemFactors, i * k, k);
 }
 
 /** Predicted rating clipped to [ratingMin, ratingMax]; an unknown user or item contributes no bias or factors. */
-export function predict(model: Model, user: number, item: string): number {
+export function predict(model: Model, user: number, movie: string): number {
   const u = userIndexOf(model, user);
-  const i = itemIndexOf(model, item);
+  const i = movieIndexOf(model, movie);
   let est: number;
   if (u >= 0 && i >= 0) est = scoreDense(model, u, i);
   else est = model.globalMean + (u >= 0 ? model.userBias[u] : 0) + (i >= 0 ? model.itemBias[i] : 0);
@@ -87,23 +70,9 @@ export function topNForUser(model: Model, userIndex: number, n: number): Uint32A
   const heapScore = new Float64Array(cap);
   const heapItem = new Uint32Array(cap);
   let size = 0;
-  const k4 = k - (k % 4);
   for (let i = 0; i < nItems; i++) {
     if (marks[i] === 1) continue;
-    const qi = i * k;
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    let f = 0;
-    for (; f < k4; f += 4) {
-      d0 += p[f] * Q[qi + f];
-      d1 += p[f + 1] * Q[qi + f + 1];
-      d2 += p[f + 2] * Q[qi + f + 2];
-      d3 += p[f + 3] * Q[qi + f + 3];
-    }
-    for (; f < k; f++) d0 += p[f] * Q[qi + f];
-    const score = bias[i] + (d0 + d1 + (d2 + d3));
+    const score = bias[i] + dot(p, 0, Q, i * k, k);
     if (size < cap) {
       // Sift up.
       let c = size++;

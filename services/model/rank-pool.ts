@@ -1,57 +1,31 @@
 // Cache misses ranked on worker threads, so a large catalogue uses every core and the event loop
-// stays free for cache hits, /metrics and health checks while items are being scored.
+// stays free for cache hits, /metrics and health checks while movies are being scored.
 //
-// The item factors and biases live once in a shared WebAssembly memory; each worker runs the same
-// two passes as simd-ranker.ts on its own scratch slot and answers exactly what topNForUser would.
-// A request sends the user's factor row and seen items (a few hundred bytes) and gets the ranked
-// item indexes back. Workers are started from source text (as the model's SGD workers are), so no
-// TypeScript loader is needed in them.
-import { Worker } from 'node:worker_threads';
-import type { Model } from '../model/types.ts';
+// The movie factors and biases live once in a shared WebAssembly memory; each worker
+// (rank-worker.ts) runs the same two passes as simd-ranker.ts on its own scratch slot and answers
+// exactly what topNForUser would. A request sends the user's factor row and seen movies (a few
+// hundred bytes) and gets the ranked movie indexes back.
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
-import { exactTopN, kernelLayout, kernelSupports, kernelWasm, loadItems, norm, type KernelLayout } from './simd-ranker.ts';
+import type { RankJob, RankWorkerData, RankWorkerMessage } from './rank-worker.ts';
+import { kernelLayout, kernelSupports, kernelWasm, loadItems, norm, type KernelLayout } from './simd-ranker.ts';
+import { startWorker } from './ts-worker.ts';
+import type { Model } from './types.ts';
 
 export interface RankPool {
-  /** The user's top `n` unseen item indexes, best first (as topNForUser). Rejects if no worker can answer. */
+  /** The user's top `n` unseen movie indexes, best first (as topNForUser). Rejects if no worker can answer. */
   rank(userIndex: number, n: number): Promise<Uint32Array>;
+  /**
+   * Whether some worker has loaded its code. Until then a request waits for the start-up (a
+   * worker compiles its TypeScript first), so a caller with a main-thread ranker may prefer that.
+   */
+  readonly ready: boolean;
   readonly workers: number;
   close(): Promise<void>;
 }
 
-interface Job {
-  id: number;
-  /** The user's factor row, its norm and seen items. */
-  pu: Float32Array;
-  pNorm: number;
-  seen: Uint32Array;
-  n: number;
-}
-
-// import() rather than require(): eval'd code is CommonJS or ESM depending on the host's flags.
-// tsx and vitest compile with esbuild's keepNames, which wraps inner functions in __name(fn, "name").
-const WORKER_SOURCE = `'use strict';
-const __name = (fn) => fn;
-const exactTopN = ${exactTopN.toString()};
-import('node:worker_threads').then(({ parentPort, workerData }) => {
-  const { memory, kernel, layout, slot } = workerData;
-  const { nItems, k, kp } = layout;
-  const { pOff, outOff } = layout.slots[slot];
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(kernel), { env: { mem: memory } });
-  const score = instance.exports.score;
-  const p = new Float32Array(memory.buffer, pOff, kp);
-  const approx = new Float32Array(memory.buffer, outOff, nItems);
-  const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
-  const bias = new Float32Array(memory.buffer, layout.biasOff, nItems);
-  const marks = new Uint8Array(nItems);
-  parentPort.on('message', (job) => {
-    p.set(job.pu);
-    score(layout.qOff, pOff, layout.biasOff, outOff, nItems, kp);
-    const items = exactTopN(approx, job.seen, marks, job.n, q, kp, bias, job.pu, k, job.pNorm, layout.maxItemNorm, layout.maxAbsBias);
-    parentPort.postMessage({ id: job.id, items }, [items.buffer]);
-  });
-});
-`;
+const WORKER = new URL('./rank-worker.ts', import.meta.url);
 
 interface Slot {
   worker: Worker;
@@ -73,11 +47,17 @@ export function createRankPool(model: Model, workers: number, logger: Logger = s
   const kernel = kernelWasm(true);
 
   let nextId = 0;
+  let ready = false;
   const slots: Slot[] = [];
   for (let slot = 0; slot < workers; slot++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: `marquee-rank-${slot}`, execArgv: [], workerData: { memory, kernel, layout, slot } });
+    const workerData: RankWorkerData = { memory, kernel, layout, slot };
+    const worker = startWorker(WORKER, { name: `marquee-rank-${slot}`, workerData });
     const s: Slot = { worker, pending: new Map(), alive: true };
-    worker.on('message', (msg: { id: number; items: Uint32Array }) => {
+    worker.on('message', (msg: RankWorkerMessage) => {
+      if (msg.type === 'ready') {
+        ready = true;
+        return;
+      }
       const p = s.pending.get(msg.id);
       s.pending.delete(msg.id);
       p?.resolve(msg.items);
@@ -97,6 +77,9 @@ export function createRankPool(model: Model, workers: number, logger: Logger = s
 
   return {
     workers,
+    get ready() {
+      return ready;
+    },
     rank(u: number, n: number): Promise<Uint32Array> {
       if (!Number.isInteger(u) || u < 0 || u >= model.userIds.length) {
         return Promise.reject(new RangeError(`user index ${u} is outside 0..${model.userIds.length - 1}`));
@@ -106,7 +89,7 @@ export function createRankPool(model: Model, workers: number, logger: Logger = s
       for (const s of slots) if (s.alive && (!best || s.pending.size < best.pending.size)) best = s;
       if (!best) return Promise.reject(new Error('no rank worker is running'));
       const pu = model.userFactors.slice(u * k, u * k + k);
-      const job: Job = {
+      const job: RankJob = {
         id: nextId++,
         pu,
         pNorm: norm(pu),

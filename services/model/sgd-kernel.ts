@@ -1,6 +1,6 @@
-// The SGD inner loop, shared by the main thread (threads=1) and the Hogwild workers.
-// Every function here is self-contained (no imports, no closures over module state, no
-// nested functions) because workers are started from their source text (fn.toString()).
+// The SGD inner loop, shared by the main thread (threads=1) and the Hogwild workers
+// (sgd-worker.ts).
+import { dot } from './dot.ts';
 
 /**
  * In-place seeded Fisher-Yates shuffle of one shard of ratings (three parallel arrays).
@@ -63,28 +63,16 @@ export function sgdPass(
     const i = items[j];
     const pu = u * k;
     const qi = i * k;
-    // Four accumulators break the add dependency chain.
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    let f = 0;
-    for (; f < k4; f += 4) {
-      d0 += userFactors[pu + f] * itemFactors[qi + f];
-      d1 += userFactors[pu + f + 1] * itemFactors[qi + f + 1];
-      d2 += userFactors[pu + f + 2] * itemFactors[qi + f + 2];
-      d3 += userFactors[pu + f + 3] * itemFactors[qi + f + 3];
-    }
-    for (; f < k; f++) d0 += userFactors[pu + f] * itemFactors[qi + f];
     const bu = userBias[u];
     const bi = itemBias[i];
-    const err = ratings[j] - (mean + bu + bi + (d0 + d1 + (d2 + d3)));
+    const err = ratings[j] - (mean + bu + bi + dot(userFactors, pu, itemFactors, qi, k));
     sse += err * err;
     userBias[u] = bu + lr * (err - reg * bu);
     itemBias[i] = bi + lr * (err - reg * bi);
     // p += lr(e q - reg p) and q += lr(e p - reg q), both from the old p and q.
     const g = lr * err;
-    for (f = 0; f < k4; f += 4) {
+    let f = 0;
+    for (; f < k4; f += 4) {
       const p0 = userFactors[pu + f];
       const q0 = itemFactors[qi + f];
       userFactors[pu + f] = decay * p0 + g * q0;

@@ -1,10 +1,10 @@
 // Hogwild SGD on worker threads: each worker owns a shard of the ratings (whole users, so
-// user vectors are never written by two threads) and updates the item vectors and biases
-// in shared memory without locks. Workers are started from source text built from the
-// self-contained kernel functions, so no TypeScript loader is needed (tsx, vitest, plain
-// node all work), and they are kept for later trainings because start-up costs ~30 ms.
-import { Worker } from 'node:worker_threads';
-import { sgdPass, shuffleShard } from './sgd-kernel.ts';
+// user vectors are never written by two threads) and updates the movie vectors and biases
+// in shared memory without locks. Workers run sgd-worker.ts and are kept for later trainings,
+// because start-up (loading the TypeScript loader and compiling) costs a few hundred ms.
+import type { Worker } from 'node:worker_threads';
+import type { SgdWorkerJob, SgdWorkerMessage } from './sgd-worker.ts';
+import { startWorker } from './ts-worker.ts';
 
 export interface Shard {
   users: Uint32Array;
@@ -28,46 +28,28 @@ export interface HogwildJob {
   reg: number;
 }
 
-interface EpochMessage {
-  type: 'epoch';
-  epoch: number;
-  sse: number;
-}
-interface DoneMessage {
-  type: 'done';
-}
-type WorkerMessage = EpochMessage | DoneMessage;
-
-// import() rather than require(): eval'd code is CommonJS or ESM depending on the host's flags.
-const WORKER_SOURCE = `'use strict';
-${shuffleShard.toString()}
-${sgdPass.toString()}
-import('node:worker_threads').then(({ parentPort }) => parentPort.on('message', (job) => {
-  const users = new Uint32Array(job.users);
-  const items = new Uint32Array(job.items);
-  const ratings = new Float32Array(job.ratings);
-  const rng = new Uint32Array(job.rng);
-  const P = new Float32Array(job.userFactors);
-  const Q = new Float32Array(job.itemFactors);
-  const bu = new Float32Array(job.userBias);
-  const bi = new Float32Array(job.itemBias);
-  const n = users.length;
-  for (let epoch = 0; epoch < job.epochs; epoch++) {
-    shuffleShard(users, items, ratings, n, rng);
-    const sse = sgdPass(users, items, ratings, n, P, Q, bu, bi, job.factors, job.mean, job.lr, job.reg);
-    parentPort.postMessage({ type: 'epoch', epoch, sse });
-  }
-  parentPort.postMessage({ type: 'done' });
-}));
-`;
+const WORKER = new URL('./sgd-worker.ts', import.meta.url);
 
 const idle: Worker[] = [];
 /** The job in progress (settled or not) and any queued behind it; undefined when idle. */
 let tail: Promise<void> | undefined;
 
 function spawn(): Worker {
-  // No inherited flags: the worker needs no TypeScript loader, and starts faster without one.
-  return new Worker(WORKER_SOURCE, { eval: true, name: 'marquee-sgd', execArgv: [] });
+  return startWorker(WORKER, { name: 'marquee-sgd' });
+}
+
+/** Resolves once `worker` has loaded its code, rejects if it fails first. */
+function loaded(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onMessage = (msg: SgdWorkerMessage) => {
+      if (msg.type !== 'ready') return;
+      worker.off('message', onMessage);
+      worker.off('error', reject);
+      resolve();
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
 }
 
 function keepIdle(workers: Worker[]): void {
@@ -81,15 +63,7 @@ export async function prepareSgdWorkers(count: number): Promise<void> {
   const fresh: Worker[] = [];
   while (idle.length + fresh.length < count) fresh.push(spawn());
   try {
-    await Promise.all(
-      fresh.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            w.once('online', () => resolve());
-            w.once('error', reject);
-          }),
-      ),
-    );
+    await Promise.all(fresh.map(loaded));
   } catch (err) {
     await Promise.all(fresh.map((w) => w.terminate()));
     throw err;
@@ -128,7 +102,8 @@ async function runNow(job: HogwildJob, onEpoch: (epoch: number, sse: number) => 
   try {
     await new Promise<void>((resolve, reject) => {
       workers.forEach((worker, w) => {
-        const onMessage = (msg: WorkerMessage) => {
+        const onMessage = (msg: SgdWorkerMessage) => {
+          if (msg.type === 'ready') return;
           if (msg.type === 'epoch') {
             sse[msg.epoch] += msg.sse;
             if (++reported[msg.epoch] === count) onEpoch(msg.epoch, sse[msg.epoch]);
@@ -148,25 +123,23 @@ async function runNow(job: HogwildJob, onEpoch: (epoch: number, sse: number) => 
           worker.off('exit', onExit);
         });
         const shard = job.shards[w];
-        worker.postMessage(
-          {
-            users: shard.users.buffer,
-            items: shard.items.buffer,
-            ratings: shard.ratings.buffer,
-            rng: shard.rng,
-            userFactors: job.userFactors.buffer,
-            itemFactors: job.itemFactors.buffer,
-            userBias: job.userBias.buffer,
-            itemBias: job.itemBias.buffer,
-            factors: job.factors,
-            epochs: job.epochs,
-            mean: job.mean,
-            lr: job.lr,
-            reg: job.reg,
-          },
-          // The shard arrays are private to the worker: move them instead of copying.
-          [shard.users.buffer as ArrayBuffer, shard.items.buffer as ArrayBuffer, shard.ratings.buffer as ArrayBuffer],
-        );
+        const message: SgdWorkerJob = {
+          users: shard.users.buffer as ArrayBuffer,
+          items: shard.items.buffer as ArrayBuffer,
+          ratings: shard.ratings.buffer as ArrayBuffer,
+          rng: shard.rng,
+          userFactors: job.userFactors.buffer as SharedArrayBuffer,
+          itemFactors: job.itemFactors.buffer as SharedArrayBuffer,
+          userBias: job.userBias.buffer as SharedArrayBuffer,
+          itemBias: job.itemBias.buffer as SharedArrayBuffer,
+          factors: job.factors,
+          epochs: job.epochs,
+          mean: job.mean,
+          lr: job.lr,
+          reg: job.reg,
+        };
+        // The shard arrays are private to the worker: move them instead of copying.
+        worker.postMessage(message, [message.users, message.items, message.ratings]);
       });
     });
     for (const c of cleanups) c();

@@ -23,8 +23,11 @@
 // kp/16 + 3 accumulator adds, 2 to join the chains, 2 across lanes and the bias add, never more
 // than the kp/4 + 4 roundings the error margin in exactTopN allows for (adds to an exact zero do
 // not round, which covers kp < 16).
-import type { Model } from '../model/types.ts';
-import type { RankFn } from './recommender.ts';
+import { dot } from './dot.ts';
+import type { Model } from './types.ts';
+
+/** Ranking of one user's unseen movies, best first, as topNForUser does it. */
+export type RankFn = (model: Model, userIndex: number, n: number) => Uint32Array;
 
 // --- a tiny WebAssembly assembler: just what the kernel needs -------------------------------
 const uleb = (n: number): number[] => {
@@ -221,26 +224,49 @@ export function loadItems(memory: WebAssembly.Memory, layout: KernelLayout, mode
   new Float32Array(memory.buffer, layout.biasOff, nItems).set(model.itemBias);
 }
 
+/** The movie side of pass 2, the same for every request: rows, biases and their largest norms. */
+export interface ExactItems {
+  /** Movie rows of stride `kp` (k factors, then zero padding). */
+  Q: Float32Array;
+  kp: number;
+  k: number;
+  bias: Float32Array;
+  /** Largest |q_i| and |b_i|, for the error margin. */
+  maxItemNorm: number;
+  maxAbsBias: number;
+  /** nItems bytes of scratch, all zero before and after each call. */
+  marks: Uint8Array;
+}
+
+/** The user side of pass 2. */
+export interface ExactUser {
+  /** The user's row of k factors, and its norm |P|. */
+  P: Float32Array;
+  pNorm: number;
+  seen: ArrayLike<number>;
+}
+
+/** The slice of `layout` and `memory` that pass 2 reads, with fresh scratch marks. */
+export function exactItems(memory: WebAssembly.Memory, layout: KernelLayout): ExactItems {
+  const { nItems, k, kp } = layout;
+  return {
+    Q: new Float32Array(memory.buffer, layout.qOff, nItems * kp),
+    kp,
+    k,
+    bias: new Float32Array(memory.buffer, layout.biasOff, nItems),
+    maxItemNorm: layout.maxItemNorm,
+    maxAbsBias: layout.maxAbsBias,
+    marks: new Uint8Array(nItems),
+  };
+}
+
 /**
  * Pass 2: the `n` best unseen items by topNForUser's exact float64 score, given every item's float32
- * `approx` score. `Q` holds item rows of stride `kp`, `P` the user's row of `k` factors; `pNorm` is
- * |P|. Self-contained (no outside references) because rank-pool.ts ships its source to workers.
- * `marks` is nItems bytes of scratch, all zero before and after.
+ * `approx` score.
  */
-export function exactTopN(
-  approx: Float32Array,
-  seen: ArrayLike<number>,
-  marks: Uint8Array,
-  n: number,
-  Q: Float32Array,
-  kp: number,
-  bias: Float32Array,
-  P: Float32Array,
-  k: number,
-  pNorm: number,
-  maxItemNorm: number,
-  maxAbsBias: number,
-): Uint32Array {
+export function exactTopN(approx: Float32Array, items: ExactItems, user: ExactUser, n: number): Uint32Array {
+  const { Q, kp, k, bias, maxItemNorm, maxAbsBias, marks } = items;
+  const { P, pNorm, seen } = user;
   const nItems = approx.length;
   const cap = Math.max(0, Math.min(n, nItems));
   if (cap === 0) return new Uint32Array(0);
@@ -279,33 +305,19 @@ export function exactTopN(
   const gamma = (m * 2 ** -24) / (1 - m * 2 ** -24);
   const margin = 4 * gamma * (pNorm * maxItemNorm + maxAbsBias) + Number.MIN_VALUE;
 
-  const items: number[] = [];
+  const found: number[] = [];
   const scores: number[] = [];
-  const k4 = k - (k % 4);
   for (let i = 0; i < nItems; i++) {
     if (marks[i] === 1 || !(approx[i] >= threshold - margin)) continue;
-    // topNForUser's arithmetic, term for term, so the score is bit-identical.
-    const qi = i * kp;
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    let f = 0;
-    for (; f < k4; f += 4) {
-      d0 += P[f] * Q[qi + f];
-      d1 += P[f + 1] * Q[qi + f + 1];
-      d2 += P[f + 2] * Q[qi + f + 2];
-      d3 += P[f + 3] * Q[qi + f + 3];
-    }
-    for (; f < k; f++) d0 += P[f] * Q[qi + f];
-    items.push(i);
-    scores.push(bias[i] + (d0 + d1 + (d2 + d3)));
+    // topNForUser's arithmetic, term for term (the shared dot), so the score is bit-identical.
+    found.push(i);
+    scores.push(bias[i] + dot(P, 0, Q, i * kp, k));
   }
   for (let s = 0; s < seen.length; s++) marks[seen[s]] = 0;
 
-  const order = Array.from(items, (_, j) => j).sort((a, b) => scores[b] - scores[a] || items[a] - items[b]);
+  const order = Array.from(found, (_, j) => j).sort((a, b) => scores[b] - scores[a] || found[a] - found[b]);
   const out = new Uint32Array(Math.min(cap, order.length));
-  for (let j = 0; j < out.length; j++) out[j] = items[order[j]];
+  for (let j = 0; j < out.length; j++) out[j] = found[order[j]];
   return out;
 }
 
@@ -333,9 +345,7 @@ export function createSimdRanker(model: Model): RankFn | null {
   const { pOff, outOff } = layout.slots[0];
   const p = new Float32Array(memory.buffer, pOff, kp);
   const approx = new Float32Array(memory.buffer, outOff, nItems);
-  const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
-  const bias = new Float32Array(memory.buffer, layout.biasOff, nItems);
-  const marks = new Uint8Array(nItems);
+  const items = exactItems(memory, layout);
 
   return (m: Model, u: number, n: number): Uint32Array => {
     if (m !== model) throw new Error('this ranker was built for another model');
@@ -344,6 +354,6 @@ export function createSimdRanker(model: Model): RankFn | null {
     p.set(row); // the padding past k stays zero
     score(layout.qOff, pOff, layout.biasOff, outOff, nItems, kp);
     const seen = model.seenItems.subarray(model.seenOffsets[u], model.seenOffsets[u + 1]);
-    return exactTopN(approx, seen, marks, n, q, kp, bias, row, k, norm(row), layout.maxItemNorm, layout.maxAbsBias);
+    return exactTopN(approx, items, { P: row, pNorm: norm(row), seen }, n);
   };
 }

@@ -50,33 +50,3 @@ export async function listen(handler: (req: never, res: never) => void): Promise
 
 /** The ranking the service uses in production (the model's own). */
 export const rank = topNForUser;
-
-/** A random model; `dupes` copies some items' factors and biases onto others to force exact ties. */
-export function randomModel(seed: number, nUsers: number, nItems: number, k: number, dupes: number): Model {
-  let s = seed >>> 0 || 1;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-  const itemFactors = Float32Array.from({ length: nItems * k }, () => rnd() * 0.4);
-  const itemBias = Float32Array.from({ length: nItems }, () => rnd());
-  for (let d = 0; d < dupes && nItems > 1; d++) {
-    const from = Math.floor((rnd() + 0.5) * nItems);
-    const to = Math.floor((rnd() + 0.5) * nItems);
-    itemFactors.copyWithin(to * k, from * k, from * k + k);
-    itemBias[to] = itemBias[from];
-  }
-  const seen: number[][] = Array.from({ length: nUsers }, () => [...new Set(Array.from({ length: Math.floor((rnd() + 0.5) * nItems) }, () => Math.floor((rnd() + 0.5) * nItems)))]);
-  const seenOffsets = new Uint32Array(nUsers + 1);
-  seen.forEach((x, u) => (seenOffsets[u + 1] = seenOffsets[u] + x.length));
-  return {
-    params: { ...PARAMS, factors: k },
-    globalMean: 3.5,
-    userIds: Int32Array.from({ length: nUsers }, (_, u) => u + 1),
-    itemIds: Array.from({ length: nItems }, (_, i) => `i${i}`),
-    userBias: Float32Array.from({ length: nUsers }, rnd),
-    itemBias,
-    userFactors: Float32Array.from({ length: nUsers * k }, () => rnd() * 0.4),
-    itemFactors,
-    seenOffsets,
-    seenItems: Uint32Array.from(seen.flat()),
-    popular: Uint32Array.from({ length: nItems }, (_, i) => i),
-  };
-}

@@ -160,6 +160,18 @@ describe('createRecommender with a worker pool', () => {
     expect(calls).toEqual([0]);
   });
 
+  it('ranks on the main thread while the pool is not ready, then on the pool', async () => {
+    const model = tinyModel();
+    const calls: number[] = [];
+    const pool = { ready: false, rank: async (u: number, n: number) => (calls.push(u), rank(model, u, n)) };
+    const r = createRecommender(model, { cacheSize: 0, rank, pool });
+    expect(r.recommend(10)).toBe(expected(model)); // immediate: no waiting for starting workers
+    expect(calls).toEqual([]);
+    pool.ready = true;
+    expect(await r.recommend(10)).toBe(expected(model));
+    expect(calls).toEqual([0]);
+  });
+
   it('falls back to the main-thread ranking when the pool fails, and reports it', async () => {
     const model = tinyModel();
     const errors: unknown[] = [];

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RatingRow } from '../index.ts';
+import { resolveParams, type Model, type RatingRow } from '../index.ts';
 import { nextFloat, seedState } from '../random.ts';
 
 /** Ratings from a rank-3 matrix (values within [1, 5]) on a seeded 70 % of the cells. */
@@ -27,4 +27,37 @@ export function lowRankRatings(nUsers = 60, nItems = 40, seed = 7): RatingRow[] 
 export function scratchDir(prefix = 'marquee-model-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A random model of `k` factors; `dupes` copies some movies' factors and biases onto others to
+ * force exact ties. Users have random seen lists.
+ */
+export function randomModel(seed: number, nUsers: number, nItems: number, k: number, dupes: number): Model {
+  let s = seed >>> 0 || 1;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const itemFactors = Float32Array.from({ length: nItems * k }, () => rnd() * 0.4);
+  const itemBias = Float32Array.from({ length: nItems }, () => rnd());
+  for (let d = 0; d < dupes && nItems > 1; d++) {
+    const from = Math.floor((rnd() + 0.5) * nItems);
+    const to = Math.floor((rnd() + 0.5) * nItems);
+    itemFactors.copyWithin(to * k, from * k, from * k + k);
+    itemBias[to] = itemBias[from];
+  }
+  const seen: number[][] = Array.from({ length: nUsers }, () => [...new Set(Array.from({ length: Math.floor((rnd() + 0.5) * nItems) }, () => Math.floor((rnd() + 0.5) * nItems)))]);
+  const seenOffsets = new Uint32Array(nUsers + 1);
+  seen.forEach((x, u) => (seenOffsets[u + 1] = seenOffsets[u] + x.length));
+  return {
+    params: resolveParams({ factors: k, epochs: 1 }),
+    globalMean: 3.5,
+    userIds: Int32Array.from({ length: nUsers }, (_, u) => u + 1),
+    itemIds: Array.from({ length: nItems }, (_, i) => `i${i}`),
+    userBias: Float32Array.from({ length: nUsers }, rnd),
+    itemBias,
+    userFactors: Float32Array.from({ length: nUsers * k }, () => rnd() * 0.4),
+    itemFactors,
+    seenOffsets,
+    seenItems: Uint32Array.from(seen.flat()),
+    popular: Uint32Array.from({ length: nItems }, (_, i) => i),
+  };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { topNForUser } from '../../model/index.ts';
+import { topNForUser } from '../index.ts';
 import { createRankPool, type RankPool } from '../rank-pool.ts';
-import { randomModel, tinyModel } from './fixtures.ts';
+import { randomModel } from './fixtures.ts';
 
 const pools: RankPool[] = [];
 afterEach(async () => {
@@ -17,6 +17,7 @@ describe('createRankPool', () => {
     const users = Array.from({ length: 40 }, (_, u) => u);
     const answers = await Promise.all(users.map((u) => pool.rank(u, 20)));
     for (const u of users) expect(Array.from(answers[u])).toEqual(Array.from(topNForUser(model, u, 20)));
+    expect(pool.ready).toBe(true); // a worker says so before it answers
   });
 
   it('handles n larger than the catalogue and n = 0', async () => {
@@ -35,7 +36,7 @@ describe('createRankPool', () => {
   });
 
   it('ranks a factor count that is not a multiple of 4 (rows padded) exactly too', async () => {
-    const model = tinyModel();
+    const model = randomModel(6, 3, 30, 2, 3);
     const pool = createRankPool(model, 1)!;
     pools.push(pool);
     for (let u = 0; u < 3; u++) expect(Array.from(await pool.rank(u, 20))).toEqual(Array.from(topNForUser(model, u, 20)));

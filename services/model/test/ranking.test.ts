@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultParams, evaluate, itemIndexOf, predict, topNForUser, userIndexOf, type Model } from '../index.ts';
+import { defaultParams, evaluate, movieIndexOf, predict, topNForUser, userIndexOf, type Model } from '../index.ts';
 
 /** Two factors, users 10, 20, 30 and items a..d; item scores b_i + q_i·p_u worked out by hand below. */
 function handModel(): Model {
@@ -36,7 +36,7 @@ describe('predict', () => {
   });
   it('maps raw ids to dense indexes', () => {
     expect([10, 20, 30, 15, 99].map((id) => userIndexOf(model, id))).toEqual([0, 1, 2, -1, -1]);
-    expect(['a', 'd', 'x'].map((id) => itemIndexOf(model, id))).toEqual([0, 3, -1]);
+    expect(['a', 'd', 'x'].map((id) => movieIndexOf(model, id))).toEqual([0, 3, -1]);
   });
 });
 
