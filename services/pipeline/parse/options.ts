@@ -1,5 +1,6 @@
 // Parser settings from the environment: RATING_MIN / RATING_MAX (the course's scale is 1-5; newer
-// terms use 1-10) and MAX_USER_ID (1,000,000 per the course).
+// terms use 1-10) and MAX_USER_ID (1,000,000 per the course). One declaration for every reader of
+// the stream: ingest, check-data, the simulator and the pipeline run (run/config.ts).
 import { env, loadConfig } from '../../core/config.ts';
 import type { ParseOptions } from './types.ts';
 
@@ -9,9 +10,13 @@ export const parseEnvShape = {
   MAX_USER_ID: env.int(1_000_000, 1),
 };
 
-export function parseOptionsFromEnv(source: Record<string, string | undefined> = process.env): ParseOptions {
-  const c = loadConfig(parseEnvShape, source);
+/** ParseOptions from variables parsed with parseEnvShape (alone or within a larger shape). */
+export function parseOptionsFrom(c: { RATING_MIN: number; RATING_MAX: number; MAX_USER_ID: number }): ParseOptions {
   return makeParseOptions({ ratingScale: [c.RATING_MIN, c.RATING_MAX], maxUserId: c.MAX_USER_ID });
+}
+
+export function parseOptionsFromEnv(source: Record<string, string | undefined> = process.env): ParseOptions {
+  return parseOptionsFrom(loadConfig(parseEnvShape, source));
 }
 
 /** Checked ParseOptions from the `ingest()` style options. */

@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '../../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../../core/db/connection.ts';
-import type { RankingParams, TrainParams } from '../../model/types.ts';
+import type { RankingParams, TrainParams } from '../../model/index.ts';
 import type { DeadLetterLimits } from '../clean/dead-letter.ts';
 import { deadLetterEnvShape, deadLetterLimitsFrom } from '../clean/dead-letter-config.ts';
 import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
+import { parseEnvShape, parseOptionsFrom } from '../parse/options.ts';
+import type { ParseOptions } from '../parse/types.ts';
 import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';
 import { DEFAULT_RELATIVE_GATE, type RelativeGateSettings } from './relative-gate.ts';
 
@@ -25,6 +27,8 @@ export const pipelineEnvShape = {
   ...deadLetterEnvShape,
   // KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, INGEST_WINDOW_MS (how long one run reads the stream)
   ...kafkaEnvShape,
+  // RATING_MIN, RATING_MAX, MAX_USER_ID: what counts as a valid rating line, as for `npm run ingest`
+  ...parseEnvShape,
   /** Stop reading after this many messages (tests, bounded catch-up). */
   INGEST_MAX_MESSAGES: optionalInt(1),
   /** Stop reading once the topic has been quiet this long. */
@@ -77,6 +81,8 @@ export interface PipelineConfig {
   logFile: string;
   deadLetterPath: string;
   deadLetterLimits: DeadLetterLimits;
+  /** Valid rating scale and largest user id of the stream's lines. */
+  parse: ParseOptions;
   kafka: { brokers: string[]; topic: string; groupId: string; windowMs: number; maxMessages?: number; idleMs?: number };
   gateRmse: number;
   relativeGate: RelativeGateSettings;
@@ -143,6 +149,7 @@ export function loadPipelineConfig(source: Record<string, string | undefined> = 
     logFile: resolve(c.PIPELINE_LOG_FILE),
     deadLetterPath: resolve(c.PIPELINE_DEAD_LETTER),
     deadLetterLimits: deadLetterLimitsFrom(c),
+    parse: parseOptionsFrom(c),
     kafka: {
       brokers: splitBrokers(c.KAFKA_BROKERS),
       topic: c.KAFKA_TOPIC,

@@ -52,6 +52,8 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         dataDir: p.layout.dataDir,
         deadLetterPath: cfg.deadLetterPath,
         deadLetterLimits: cfg.deadLetterLimits,
+        ratingScale: [cfg.parse.ratingMin, cfg.parse.ratingMax],
+        maxUserId: cfg.parse.maxUserId,
         logger: log,
         onProgress: progress,
       });

@@ -28,6 +28,13 @@ describe('loadPipelineConfig', () => {
     expect(c.rankingParams).toEqual({});
     expect(c.logFile.endsWith('var/log/pipeline.log')).toBe(true);
     expect(c.deadLetterLimits).toEqual({ maxLineBytes: 1024, maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 });
+    expect(c.parse).toEqual({ ratingMin: 1, ratingMax: 5, maxUserId: 1_000_000 });
+  });
+
+  it('honours the rating scale and largest user id, as `npm run ingest` and check-data do', () => {
+    const c = loadPipelineConfig({ DVC_REMOTE: '/d', RATING_MIN: '1', RATING_MAX: '10', MAX_USER_ID: '500' });
+    expect(c.parse).toEqual({ ratingMin: 1, ratingMax: 10, maxUserId: 500 });
+    expect(errorOf({ DVC_REMOTE: '/d', MAX_USER_ID: 'many' })).toMatch(/MAX_USER_ID: /);
   });
 
   it('splits the DVC remote: DVC_REMOTE_URL for .dvc/config, DVC_REMOTE for writing', () => {
