@@ -14,6 +14,11 @@ export interface WatchThroughOptions {
   windowMs?: number;
   /** A pause longer than this makes the next minute a new start (default T). */
   resumeGapMs?: number;
+  /**
+   * How far the watches reach (epoch ms): an answer whose T is not over by then is left out and
+   * counted as pending, as its watches may still come (counting it would bias a young window down).
+   */
+  until?: number;
 }
 
 export interface WatchThrough {
@@ -22,6 +27,8 @@ export interface WatchThrough {
   watched: number;
   /** watched / responses; NaN with no responses (no data is not zero). */
   proportion: number;
+  /** Answers left out because their window ends after `until`. */
+  pending: number;
 }
 
 export function watchThrough(
@@ -36,7 +43,11 @@ export function watchThrough(
   const out = new Map<string, WatchThrough>();
   for (const s of served) {
     let g = out.get(s.group);
-    if (!g) out.set(s.group, (g = { responses: 0, watched: 0, proportion: NaN }));
+    if (!g) out.set(s.group, (g = { responses: 0, watched: 0, proportion: NaN, pending: 0 }));
+    if (opts.until !== undefined && s.servedAt + windowMs > opts.until) {
+      g.pending++;
+      continue;
+    }
     g.responses++;
     if (followed(index, s, windowMs, resumeGapMs)) g.watched++;
   }
@@ -58,3 +69,9 @@ export function followed(index: WatchIndex, s: ServedList, windowMs: number, res
 }
 
 export const wholeSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
+/** The judge's input (analysis/proportions.ts): watch-throughs among answers, canary vs baseline; a group without answers is 0 of 0. */
+export function watchThroughPair(r: Map<string, WatchThrough>, baseline = 'baseline', canary = 'canary'): Record<'baseline' | 'canary', { events: number; total: number }> {
+  const counts = (group: string) => ({ events: r.get(group)?.watched ?? 0, total: r.get(group)?.responses ?? 0 });
+  return { baseline: counts(baseline), canary: counts(canary) };
+}

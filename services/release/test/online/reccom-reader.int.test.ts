@@ -56,7 +56,7 @@ describe('readServedLists against MariaDB', () => {
     const lists = await readServedLists(pool, { from: utc('10:00:00'), to: utc('11:00:00') });
     // user 1 starts b+2 in the second of the answer (logged 10:00:00, answered at .250)
     const r = watchThrough(lists, [{ userId: 1, movieId: 'b+2', at: utc('10:00:00') }]);
-    expect(r.get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5 });
-    expect(r.get('baseline')).toEqual({ responses: 1, watched: 0, proportion: 0 });
+    expect(r.get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5, pending: 0 });
+    expect(r.get('baseline')).toEqual({ responses: 1, watched: 0, proportion: 0, pending: 0 });
   });
 });

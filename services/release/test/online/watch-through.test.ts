@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServedList, Watch } from '../../online/types.ts';
 import { indexWatches } from '../../online/watch-index.ts';
-import { watchThrough } from '../../online/watch-through.ts';
+import { watchThrough, watchThroughPair } from '../../online/watch-through.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
@@ -14,7 +14,7 @@ const session = (userId: number, movieId: string, start: number, n = 3) => Array
 describe('watchThrough', () => {
   it('counts a start of a listed movie inside T, not after it', () => {
     const r = watchThrough([served(1, 0, ['a', 'b']), served(2, 0, ['a'])], [...session(1, 'b', 10), ...session(2, 'a', 31)]);
-    expect(r.get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5 });
+    expect(r.get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5, pending: 0 });
   });
 
   it('counts the window edge and the same second as inside', () => {
@@ -24,7 +24,7 @@ describe('watchThrough', () => {
 
   it('does not count a movie that was not listed', () => {
     const r = watchThrough([served(1, 0, ['a', 'b'])], session(1, 'c', 5));
-    expect(r.get('canary')).toEqual({ responses: 1, watched: 0, proportion: 0 });
+    expect(r.get('canary')).toEqual({ responses: 1, watched: 0, proportion: 0, pending: 0 });
   });
 
   it('does not count a watch before the answer, nor the rest of a session already under way', () => {
@@ -39,7 +39,7 @@ describe('watchThrough', () => {
   it('judges two answers to one user each on its own', () => {
     const watches = session(1, 'b', 20);
     expect(watchThrough([served(1, 0, ['b']), served(1, 15, ['b'])], watches).get('canary')?.watched).toBe(2);
-    expect(watchThrough([served(1, 0, ['a']), served(1, 15, ['b'])], watches).get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5 });
+    expect(watchThrough([served(1, 0, ['a']), served(1, 15, ['b'])], watches).get('canary')).toEqual({ responses: 2, watched: 1, proportion: 0.5, pending: 0 });
   });
 
   it('keeps groups apart and takes a custom T; no answers is no group', () => {
@@ -61,5 +61,13 @@ describe('watchThrough', () => {
     const once = watchThrough(lists, index);
     expect(once.get('canary')?.responses).toBe(10_000);
     expect(watchThrough(lists, watches)).toEqual(once);
+  });
+
+  it('leaves out answers whose T is not over when the watches end, and gives the judge its counts', () => {
+    const lists = [served(1, 0, ['a']), served(2, 20, ['a']), served(3, 5, ['a'], 'baseline')];
+    const r = watchThrough(lists, [watch(1, 'a', 3)], { until: at(30) });
+    expect(r.get('canary')).toEqual({ responses: 1, watched: 1, proportion: 1, pending: 1 });
+    expect(r.get('baseline')).toEqual({ responses: 0, watched: 0, proportion: NaN, pending: 1 });
+    expect(watchThroughPair(r)).toEqual({ baseline: { events: 0, total: 0 }, canary: { events: 1, total: 1 } });
   });
 });
