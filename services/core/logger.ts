@@ -2,8 +2,11 @@
 // to stdout and, when configured, appended to a file. Secret-looking keys are redacted.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { loadConfig } from './config.ts';
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /pass|secret|token|webhook|key|auth/i;
 
@@ -34,8 +37,16 @@ export function formatFields(fields: Record<string, unknown> | undefined): strin
   return out;
 }
 
+/** The least severe level logged where a logger is given none; a bad value is a ConfigError naming it. */
+export const logEnvShape = { LOG_LEVEL: z.enum(LEVELS).default('info') };
+
+export function logLevelFromEnv(source: Record<string, string | undefined> = process.env): Level {
+  return loadConfig(logEnvShape, source).LOG_LEVEL;
+}
+
 export function createLogger(component: string, opts: LoggerOptions = {}): Logger {
-  const min = ORDER[opts.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? 'info')] ?? ORDER.info;
+  const level = opts.level ?? logLevelFromEnv();
+  const min = ORDER[level];
   const write = opts.write ?? ((line: string) => process.stdout.write(line));
   if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
   const emit = (level: Level, msg: string, fields?: Record<string, unknown>) => {
@@ -49,7 +60,7 @@ export function createLogger(component: string, opts: LoggerOptions = {}): Logge
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (sub) => createLogger(`${component}.${sub}`, opts),
+    child: (sub) => createLogger(`${component}.${sub}`, { ...opts, level }),
   };
 }
 

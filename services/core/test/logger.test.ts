@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../logger.ts';
+import { ConfigError } from '../config.ts';
+import { createLogger, logLevelFromEnv } from '../logger.ts';
 
 describe('createLogger', () => {
   it('writes `timestamp component LEVEL message fields` lines to the sink and the file', () => {
@@ -25,5 +26,30 @@ describe('createLogger', () => {
     expect(lines[0]).not.toContain('hunter2');
     expect(lines[0]).not.toContain('hooks.example');
     expect(lines[0]).toContain('to=ops@example.com');
+  });
+});
+
+describe('logLevelFromEnv', () => {
+  it('reads LOG_LEVEL (default info) and refuses a level that does not exist, naming the variable', () => {
+    expect(logLevelFromEnv({})).toBe('info');
+    expect(logLevelFromEnv({ LOG_LEVEL: 'warn' })).toBe('warn');
+    expect(() => logLevelFromEnv({ LOG_LEVEL: 'verbose' })).toThrow(ConfigError);
+    expect(() => logLevelFromEnv({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL: /);
+  });
+
+  it('is the level of a logger given none, and of its children', () => {
+    const lines: string[] = [];
+    const saved = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'warn';
+    try {
+      const log = createLogger('t', { write: (l) => lines.push(l) });
+      log.info('dropped');
+      log.child('sub').warn('kept');
+    } finally {
+      if (saved === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = saved;
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ t\.sub WARN kept\n$/);
   });
 });
