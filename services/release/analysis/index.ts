@@ -7,3 +7,4 @@ export { differenceInterval, minimumSampleSize, twoProportionZTest, wilsonInterv
 export { judgeLatency, judgeMetric, judgeProportion, type LatencyData, type LatencySpec, type MetricInput, type MetricVerdict, type ProportionData, type ProportionSpec, type VerdictKind } from './verdict.ts';
 export { decideInterval, type DecisionConfig, type IntervalDecision, type IntervalDecisionKind, type MetricContribution } from './decision.ts';
 export { recordInterval, resumeRun, startRun, type IntervalOutcome, type RunLimits, type RunState, type RunStatus } from './run.ts';
+export { analyzeInterval, type IntervalAnalysis } from './interval.ts';

@@ -4,6 +4,7 @@
 // 7.1.14); both agree with tabulated values to about 1e-13 relative (test/analysis/normal.test.ts),
 // and the tail is computed as erfc directly, so tiny p-values keep their relative accuracy.
 // The quantile is Acklam's rational approximation (relative error < 1.15e-9).
+import { invalidInput } from './input.ts';
 
 const SQRT2 = Math.SQRT2;
 const SQRT_PI = Math.sqrt(Math.PI);
@@ -65,7 +66,7 @@ function tail(q: number): number {
 
 /** Φ⁻¹(p): the z with P(Z <= z) = p; ±Infinity at 0 and 1. */
 export function normalQuantile(p: number): number {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`normalQuantile: p must be within [0, 1], got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw invalidInput(`normalQuantile: p must be within [0, 1], got ${p}`);
   if (p === 0) return -Infinity;
   if (p === 1) return Infinity;
   if (p < P_LOW) return tail(Math.sqrt(-2 * Math.log(p)));

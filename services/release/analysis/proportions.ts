@@ -2,7 +2,7 @@
 // recommendation lists. Two-proportion z-test (pooled), Wilson score intervals, Newcombe's
 // interval for the difference, and the per-group sample size to detect a stated effect.
 import { z } from 'zod';
-import { parseInput } from './input.ts';
+import { invalidInput, parseInput } from './input.ts';
 import { normalCdf, normalQuantile, normalSf } from './normal.ts';
 
 const countsSchema = z
@@ -32,7 +32,7 @@ export interface TwoProportionResult {
 /** Two-proportion z-test with the pooled variance (the score test; = Pearson's χ² without continuity correction). */
 export function twoProportionZTest(input: unknown): TwoProportionResult {
   const { baseline, canary } = parseInput(proportionPairSchema, input, 'proportions');
-  if (baseline.total === 0 || canary.total === 0) throw new RangeError('proportions: both totals must be positive');
+  if (baseline.total === 0 || canary.total === 0) throw invalidInput('proportions: both totals must be positive');
   const pb = baseline.events / baseline.total;
   const pc = canary.events / canary.total;
   const pooled = (baseline.events + canary.events) / (baseline.total + canary.total);
@@ -126,7 +126,7 @@ export function minimumSampleSize(input: SampleSizeInput): number {
   const delta = absoluteEffect(s.minimalDetectableEffect, p1);
   const p2 = s.direction === 'increase' ? p1 + delta : p1 - delta;
   if (p2 < 0 || p2 > 1) {
-    throw new RangeError(`sampleSize.minimalDetectableEffect: baseline ${p1} ${s.direction === 'increase' ? '+' : '−'} ${delta} leaves [0, 1]`);
+    throw invalidInput(`sampleSize.minimalDetectableEffect: baseline ${p1} ${s.direction === 'increase' ? '+' : '−'} ${delta} leaves [0, 1]`);
   }
   if (delta === 0) return Infinity;
   const zAlpha = normalQuantile(1 - s.alpha / s.sided);

@@ -61,7 +61,7 @@ export function startRun(): RunState {
  */
 export function recordInterval(state: RunState, outcome: IntervalOutcome, limitsInput: RunLimits): RunState {
   const limits = parseInput(runLimitsSchema, limitsInput, 'runLimits');
-  if (state.status !== 'running') throw new RangeError(`recordInterval: the run is ${state.status}, not running`);
+  if (state.status !== 'running') throw new Error(`recordInterval: the run is ${state.status}, not running`);
   const s: RunState = { ...state, intervals: state.intervals + 1 };
   const at = `interval ${s.intervals}`;
   if ('error' in outcome) {
@@ -108,6 +108,6 @@ function finish(s: RunState): RunState {
 
 /** An operator resumed a paused run: inconclusives start over and one more interval is judged at least. */
 export function resumeRun(state: RunState): RunState {
-  if (state.status !== 'paused') throw new RangeError(`resumeRun: the run is ${state.status}, not paused`);
+  if (state.status !== 'paused') throw new Error(`resumeRun: the run is ${state.status}, not paused`);
   return { ...state, status: 'running', inconclusives: 0, reason: 'resumed by an operator' };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MarqueeError } from '../../../core/errors.ts';
 import { compareHistograms, compareSamples, groupSamples, mannWhitneyGrouped } from '../../analysis/mann-whitney.ts';
 
 describe('Mann-Whitney U with ties, by hand', () => {
@@ -98,9 +99,9 @@ describe('Mann-Whitney U with ties, by hand', () => {
     ]);
   });
 
-  it('rejects malformed input with a RangeError naming the field', () => {
+  it('rejects malformed input with an INPUT error naming the field', () => {
     expect(() => compareHistograms({ upperBounds: [1, 2], baseline: [1], canary: [1, 1] })).toThrow(/histogram\.baseline: has 1 counts for 2 buckets/);
-    expect(() => compareHistograms({ upperBounds: [2, 1], baseline: [1, 1], canary: [1, 1] })).toThrow(RangeError);
+    expect(() => compareHistograms({ upperBounds: [2, 1], baseline: [1, 1], canary: [1, 1] })).toThrow(MarqueeError);
     expect(() => compareHistograms({ upperBounds: [1, 2], baseline: [1, -1], canary: [1, 1] })).toThrow(/histogram\.baseline\.1/);
     expect(() => compareSamples({ baseline: [1, Number.NaN], canary: [] })).toThrow(/samples\.baseline\.1/);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MarqueeError } from '../../../core/errors.ts';
 import { erf, erfc, normalCdf, normalQuantile, normalSf } from '../../analysis/normal.ts';
 
 // Reference values: Abramowitz & Stegun table 7.1 / 26.1, to the digits they give.
@@ -62,7 +63,7 @@ describe('normal CDF and quantile', () => {
   });
 
   it('rejects p outside [0, 1] and gives ±∞ at the ends', () => {
-    expect(() => normalQuantile(1.2)).toThrow(RangeError);
+    expect(() => normalQuantile(1.2)).toThrow(MarqueeError);
     expect(() => normalQuantile(Number.NaN)).toThrow(/p must be within/);
     expect(normalQuantile(0)).toBe(-Infinity);
     expect(normalQuantile(1)).toBe(Infinity);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MarqueeError } from '../../../core/errors.ts';
 import { differenceInterval, minimumSampleSize, twoProportionZTest, wilsonInterval } from '../../analysis/proportions.ts';
 
 describe('two-proportion z-test (pooled)', () => {
@@ -29,7 +30,7 @@ describe('two-proportion z-test (pooled)', () => {
 
   it('rejects impossible counts', () => {
     expect(() => twoProportionZTest({ baseline: { events: 5, total: 4 }, canary: { events: 0, total: 1 } })).toThrow(/proportions\.baseline\.events/);
-    expect(() => twoProportionZTest({ baseline: { events: 0, total: 0 }, canary: { events: 0, total: 1 } })).toThrow(RangeError);
+    expect(() => twoProportionZTest({ baseline: { events: 0, total: 0 }, canary: { events: 0, total: 1 } })).toThrow(MarqueeError);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MarqueeError } from '../../../core/errors.ts';
 import { judgeLatency, judgeMetric, judgeProportion, type ProportionSpec } from '../../analysis/verdict.ts';
 
 const bounds = [0.05, 0.1, 0.2, 0.5, '+Inf'] as const;
@@ -61,7 +62,7 @@ describe('latency verdict (Mann-Whitney U + median tolerance)', () => {
 
   it('refuses a bad spec or data with the metric named', () => {
     expect(() => judgeLatency({ name: 'latency', tolerance: -1 }, { samples: { baseline: [], canary: [] } })).toThrow(/latencySpec\.tolerance/);
-    expect(() => judgeLatency({ name: 'p50' }, { samples: { baseline: [1], canary: [Infinity] } })).toThrow(RangeError);
+    expect(() => judgeLatency({ name: 'p50' }, { samples: { baseline: [1], canary: [Infinity] } })).toThrow(MarqueeError);
   });
 });
 
