@@ -20,13 +20,14 @@ import {
   defaultIalsParams,
   defaultParams,
   loadArtifact,
+  nextFloat,
   saveArtifact,
+  seedState,
   trainModel,
   trainRankingModel,
   type Interaction,
   type RatingRow,
 } from '../../services/model/index.ts';
-import { nextFloat, seedState } from '../../services/model/random.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const log = (msg: string) => process.stdout.write(`${msg}\n`);

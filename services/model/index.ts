@@ -1,5 +1,7 @@
 // The model's public API: what inference, the pipeline and the CLI import.
-export type { EvalMetrics, Manifest, Model, TrainParams } from './types.ts';
+export type { EvalMetrics, Manifest, Model, RankingParams, TrainParams } from './types.ts';
+// The seeded generator behind every split and shuffle, for callers that must draw the same way.
+export { seedState, nextFloat } from './random.ts';
 export { defaultParams, resolveParams } from './params.ts';
 export { readRatingsFile, detectFormat, type RatingRow, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
 export { splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';

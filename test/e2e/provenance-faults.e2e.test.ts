@@ -25,8 +25,8 @@ import { isRunning, type ProcessIdentity } from '../../services/core/process-ide
 import { stopProcess } from '../../services/core/stop-process.ts';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../../services/core/testing/mariadb-server.ts';
 import { createTestUser } from '../../services/core/testing/mysql.ts';
-import { runTraining } from '../../services/model/index.ts';
-import type { Manifest } from '../../services/model/types.ts';
+import { canaryShare } from '../../services/core/tracks.ts';
+import { runTraining, type Manifest } from '../../services/model/index.ts';
 import { queryProvenance, type ProvenanceRecord } from '../../services/provenance/query.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
 import { releaseJudge } from '../../services/release/judge.ts';
@@ -158,7 +158,7 @@ beforeAll(async () => {
     prometheus: createPrometheusClient(prometheus.url),
     notifier: { notify: async () => undefined },
     store: fileStateStore(join(work, 'release-state.json')),
-    judge: releaseJudge(thresholds, { expectedShare: 0.2, minShareRatio: 0.25 }),
+    judge: releaseJudge(thresholds, { expectedShare: canaryShare(), minShareRatio: 0.25 }),
     thresholds,
     reportsDir: join(work, 'releases'),
     scrapeIntervalMs: SCRAPE_MS,

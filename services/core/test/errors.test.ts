@@ -5,7 +5,7 @@ import { UsageError } from '../args.ts';
 import { ConfigError } from '../config.ts';
 import { ERROR_CODES, exitStatusOf, isMarqueeError, MarqueeError, type ErrorCode } from '../errors.ts';
 import { LockedError } from '../pid-lock.ts';
-import { ArtifactError } from '../../model/artifact-format.ts';
+import { ArtifactError } from '../../model/index.ts';
 import { RetryError } from '../../pipeline/version/retry.ts';
 import { KafkaLagError } from '../../pipeline/sources/kafka-lag.ts';
 import { DataShrankError } from '../../pipeline/run/no-shrink.ts';

@@ -1,8 +1,7 @@
 // Hand-built models for the inference tests: small enough to reason about every ranking.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { resolveParams, topNForUser } from '../../model/index.ts';
-import type { Model, TrainParams } from '../../model/types.ts';
+import { resolveParams, topNForUser, type Model, type TrainParams } from '../../model/index.ts';
 
 // The defaults, at a size small enough to reason about every ranking.
 export const PARAMS: TrainParams = resolveParams({ factors: 2, epochs: 1 });

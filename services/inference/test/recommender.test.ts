@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../../model/types.ts';
+import type { Model } from '../../model/index.ts';
 import { createRecommender, joinIds, type Recommender, type RecommenderOptions } from '../recommender.ts';
 import { rank, tinyModel } from './fixtures.ts';
 

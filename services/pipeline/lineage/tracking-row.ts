@@ -1,5 +1,5 @@
 // Builds a version's lineage row from what the run produced (pure).
-import type { Manifest } from '../../model/types.ts';
+import type { Manifest } from '../../model/index.ts';
 import type { RelativeGateDecision } from '../run/relative-gate.ts';
 import type { TrackingGate, TrackingRanking, TrackingRow } from './tracking.ts';
 

@@ -1,5 +1,5 @@
 // The production wiring of PipelineDeps: the ingest engineer's sources and cleaner, the model's trainer.
-import { runTraining } from '../../model/run-training.ts';
+import { runTraining } from '../../model/index.ts';
 import { ingest } from '../ingest.ts';
 import { createFileSource } from '../sources/file.ts';
 import { createKafkaSource } from '../sources/kafka.ts';

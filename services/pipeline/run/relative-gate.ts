@@ -14,7 +14,7 @@
 // in nDCG@20 points (0.01 = one point in a hundred).
 // No served model (the first run) or no common held-out user: PASS, with the reason said.
 import { quantileSorted } from '../../core/stats.ts';
-import { nextFloat, seedState } from '../../model/random.ts';
+import { nextFloat, seedState } from '../../model/index.ts';
 
 export interface RelativeGateSettings {
   /** Refuse only when the candidate is worse by more than this (absolute nDCG@20). */

@@ -5,7 +5,7 @@
 // letting a candidate through unjudged.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANIFEST_FILE, MODEL_FILE } from '../../model/artifact.ts';
+import { MANIFEST_FILE, MODEL_FILE } from '../../model/index.ts';
 import type { Logger } from '../../core/logger.ts';
 import { cacheDir, dvcPull } from '../version/dvc-store.ts';
 import type { WorkdirLayout } from '../version/layout.ts';

@@ -1,6 +1,6 @@
 // What each step of a pipeline run hands to the next, and the parts of the system it calls.
 import type mysql from 'mysql2/promise';
-import type { RunTrainingOptions, RunTrainingResult } from '../../model/run-training.ts';
+import type { RunTrainingOptions, RunTrainingResult } from '../../model/index.ts';
 import type { IngestOptions } from '../ingest.ts';
 import type { KafkaSourceOptions } from '../sources/kafka.ts';
 import type { IngestReport, LineSource } from '../types.ts';

@@ -3,7 +3,7 @@
 // it comes their way. The rest is their past, replayed as today. For a fair run the served model
 // is trained without the future part (e.g. on `past`): a model that has seen a user's future marks
 // it seen and never recommends it.
-import { splitHoldout } from '../../model/split.ts';
+import { splitHoldout } from '../../model/index.ts';
 import type { InputRating } from './ratings-input.ts';
 
 export interface Futures {

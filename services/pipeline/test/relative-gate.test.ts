@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextFloat, seedState } from '../../model/random.ts';
+import { nextFloat, seedState } from '../../model/index.ts';
 import {
   bootstrapMeans,
   DEFAULT_RELATIVE_GATE,

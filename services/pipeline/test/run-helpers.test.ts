@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../model/types.ts';
+import type { Manifest } from '../../model/index.ts';
 import { trackingRowFor } from '../lineage/tracking-row.ts';
 import { acquireRunLock, RunLockedError } from '../run/run-lock.ts';
 import { throttle } from '../run/throttle.ts';

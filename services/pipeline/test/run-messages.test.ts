@@ -1,6 +1,6 @@
 // Summaries and notifications written from run outcomes (pure).
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../model/types.ts';
+import type { Manifest } from '../../model/index.ts';
 import { runGate } from '../run/gate.ts';
 import { runNotification } from '../run/messages.ts';
 import { DEFAULT_RELATIVE_GATE } from '../run/relative-gate.ts';
