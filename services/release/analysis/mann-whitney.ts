@@ -4,6 +4,7 @@
 // natural input: every observation in a bucket ties with the others in that bucket, so the test
 // runs on "tie groups" in ascending order, and raw samples are grouped the same way.
 import { z } from 'zod';
+import { median as sampleMedian } from '../../core/stats.ts';
 import { histogramQuantile, parseHistogramPair } from './histogram.ts';
 import { parseInput } from './input.ts';
 import { normalCdf, normalSf } from './normal.ts';
@@ -129,9 +130,7 @@ export function compareSamples(input: unknown): LatencyComparison {
   return withMedians(mannWhitneyGrouped(groupSamples(s.baseline, s.canary)), median(s.baseline), median(s.canary));
 }
 
+/** The stack's median (core/stats.ts), NaN for an empty track rather than an error: that is nodata. */
 function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return values.length === 0 ? Number.NaN : sampleMedian(values);
 }
