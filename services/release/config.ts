@@ -1,6 +1,7 @@
 // The release controller's settings, from the environment, validated once at start-up.
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
+import { canaryShare } from '../core/tracks.ts';
 import { parseComposeCommand } from './compose-orchestrator.ts';
 import { parseDuration } from './duration.ts';
 import { parseDockerHost } from './engine-api.ts';
@@ -28,8 +29,7 @@ export const releaseEnvShape = {
   /** Fraction of non-2xx canary answers the release tolerates (strictly less than). */
   RELEASE_MAX_ERROR_RATE: z.coerce.number().gt(0).max(1).default(0.01),
   RELEASE_MIN_REQUESTS: env.int(20, 1),
-  /** The canary's weighted share of traffic (NGINX weights 4:1) and the fraction of it below which the canary fails. */
-  RELEASE_CANARY_SHARE: z.coerce.number().gt(0).lt(1).default(0.2),
+  /** The fraction of the canary's weighted share of traffic (core/tracks.ts) below which it fails. */
   RELEASE_MIN_SHARE_RATIO: z.coerce.number().min(0).max(1).default(0.25),
   PROMETHEUS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9090'),
   /** Prometheus' scrape interval (monitoring/prometheus.yml uses 5s). */
@@ -73,7 +73,10 @@ export function thresholdsOf(c: ReleaseConfig): Thresholds {
   };
 }
 
-/** The seed's thresholds plus the traffic-share rule that sees through NGINX's failover. */
+/**
+ * The thresholds plus the traffic-share rule that sees through NGINX's failover; the share a
+ * healthy canary gets follows from the NGINX weights, never from a setting that could disagree.
+ */
 export function judgeOf(c: ReleaseConfig): Judge {
-  return releaseJudge(thresholdsOf(c), { expectedShare: c.RELEASE_CANARY_SHARE, minShareRatio: c.RELEASE_MIN_SHARE_RATIO });
+  return releaseJudge(thresholdsOf(c), { expectedShare: canaryShare(), minShareRatio: c.RELEASE_MIN_SHARE_RATIO });
 }

@@ -5,13 +5,14 @@ import { identify, type ProcessIdentity } from '../core/process-identity.ts';
 import { spawnLogged, tailFile } from '../core/spawn-logged.ts';
 import { stopProcess as stopGroup } from '../core/stop-process.ts';
 import { waitForHttp } from '../core/wait-for-ready.ts';
+import type { Track } from '../core/tracks.ts';
 
 export interface StartSpec {
   repoRoot: string;
   host: string;
   port: number;
   modelPath: string;
-  track: 'stable' | 'canary';
+  track: Track;
   env: Record<string, string>;
   logFile: string;
 }

@@ -13,12 +13,13 @@ import { writeFileAtomic } from '../core/atomic-write.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { isRunning, type ProcessIdentity } from '../core/process-identity.ts';
+import type { Track } from '../core/tracks.ts';
 import { startInference, stopProcess, waitReady } from './inference-process.ts';
 import type { Orchestrator } from './orchestrator.ts';
 
 export interface LocalSlot {
   name: string;
-  track: 'stable' | 'canary';
+  track: Track;
   /** Two ports the slot alternates between on each replacement. */
   ports: [number, number];
 }

@@ -1,8 +1,9 @@
 // The PromQL the controller asks, built in one place so tests and the report show the exact text.
 // Metric names and labels are the inference service's contract (docs/architecture.md).
+import type { Track } from '../core/tracks.ts';
 import { promDuration } from './duration.ts';
 
-export type Track = 'canary' | 'stable';
+export type { Track } from '../core/tracks.ts';
 export const RECOMMEND_ROUTE = '/recommend/:userId';
 const HIST = 'http_request_duration_seconds';
 

@@ -17,6 +17,7 @@ import { freePort } from '../../services/core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../services/core/localstack/prometheus.ts';
 import { createTestDatabase, createTestUser } from '../../services/core/testing/mysql.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
+import { canaryShare } from '../../services/core/tracks.ts';
 import { runTraining } from '../../services/model/index.ts';
 import { startSimulator, type Simulator } from '../../services/pipeline/simulator/simulator.ts';
 import { createReleaseController, type ReleaseController } from '../../services/release/controller.ts';
@@ -146,8 +147,8 @@ beforeAll(async () => {
     prometheus: createPrometheusClient(prometheus.url),
     notifier: captureNotifier(smtp, hook),
     store: fileStateStore(join(work, 'release-state.json')),
-    // the production judge with the defaults of services/release/config.ts (4:1 weights)
-    judge: releaseJudge(thresholds, { expectedShare: 0.2, minShareRatio: 0.25 }),
+    // the production judge with the defaults of services/release/config.ts (weights of core/tracks.ts)
+    judge: releaseJudge(thresholds, { expectedShare: canaryShare(), minShareRatio: 0.25 }),
     thresholds,
     reportsDir: join(work, 'releases'),
     scrapeIntervalMs: SCRAPE_MS,

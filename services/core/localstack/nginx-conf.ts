@@ -1,6 +1,7 @@
 // Renders nginx.conf for the inference load balancer. One renderer for both places NGINX runs:
 // production (nginx/nginx.conf, generated from PRODUCTION_NGINX in topology.ts) and the local
 // processes the tests start, so both share the same proxy, failover and logging settings.
+import { TRACK_WEIGHTS, type TrackWeights } from '../tracks.ts';
 
 /** Upstream servers (`host:port`) of each track. */
 export interface Upstreams {
@@ -8,13 +9,7 @@ export interface Upstreams {
   canary: string[];
 }
 
-/** Share of traffic per track, e.g. { stable: 4, canary: 1 } for 80 % / 20 %. */
-export interface TrackWeights {
-  stable: number;
-  canary: number;
-}
-
-export const DEFAULT_WEIGHTS: TrackWeights = { stable: 4, canary: 1 };
+export type { TrackWeights } from '../tracks.ts';
 
 export interface NginxConfOptions {
   listen: number | string; // port, or `host:port`
@@ -79,7 +74,7 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * Per-server integer weights whose per-track sums are in exactly the `weights` ratio.
  * A track with weight 0 (or no servers) gets no servers at all: NGINX has no weight=0.
  */
-export function weightedServers(upstreams: Upstreams, weights: TrackWeights = DEFAULT_WEIGHTS): WeightedServer[] {
+export function weightedServers(upstreams: Upstreams, weights: TrackWeights = TRACK_WEIGHTS): WeightedServer[] {
   for (const track of ['stable', 'canary'] as const) {
     const w = weights[track];
     if (!Number.isInteger(w) || w < 0) throw new Error(`weight of ${track} must be a non-negative integer, got ${w}`);
@@ -106,7 +101,7 @@ export function weightedServers(upstreams: Upstreams, weights: TrackWeights = DE
 }
 
 export function renderNginxConf(o: NginxConfOptions): string {
-  const weights = o.weights ?? DEFAULT_WEIGHTS;
+  const weights = o.weights ?? TRACK_WEIGHTS;
   const servers = weightedServers(o.upstreams, weights);
   const share = (track: 'stable' | 'canary') => servers.filter((s) => s.track === track).reduce((n, s) => n + s.weight, 0);
   const total = share('stable') + share('canary');

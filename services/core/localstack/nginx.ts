@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_WEIGHTS, renderNginxConf, type TrackWeights, type Upstreams } from './nginx-conf.ts';
+import { TRACK_WEIGHTS, type TrackWeights } from '../tracks.ts';
+import { renderNginxConf, type Upstreams } from './nginx-conf.ts';
 import { childPids } from '../process-stat.ts';
 import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
 import { spawnLogged, tailFile } from '../spawn-logged.ts';
@@ -19,7 +20,7 @@ export interface StartNginxOptions {
   port: number;
   host?: string; // default 127.0.0.1
   upstreams: Upstreams;
-  weights?: TrackWeights; // default stable 4 : canary 1
+  weights?: TrackWeights; // default TRACK_WEIGHTS (services/core/tracks.ts)
   workerProcesses?: number; // default 1
   /** Working directory (config, pid, logs, temp); default a new temp dir, removed on stop. */
   dir?: string;
@@ -156,7 +157,7 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
     port: o.port || (await freePort(host)),
     generation: 1,
     upstreams: o.upstreams,
-    weights: o.weights ?? DEFAULT_WEIGHTS,
+    weights: o.weights ?? TRACK_WEIGHTS,
     workerProcesses: o.workerProcesses ?? 1,
     ownsDir: o.dir === undefined,
   };

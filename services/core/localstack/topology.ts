@@ -1,7 +1,8 @@
 // The production topology (docker-compose.yml's service names and ports) and the production
 // config files rendered from it: nginx/nginx.conf and monitoring/prometheus.yml. Those committed
 // files are generated (`npm run deploy-config`); a test fails when they drift from this.
-import { renderNginxConf, DEFAULT_WEIGHTS, type Upstreams } from './nginx-conf.ts';
+import { TRACK_WEIGHTS } from '../tracks.ts';
+import { renderNginxConf, type Upstreams } from './nginx-conf.ts';
 import { renderPrometheusYml, type ScrapeTarget } from './prometheus-conf.ts';
 
 export const INFERENCE_PORT = 8082;
@@ -61,7 +62,7 @@ export function productionNginxConf(): string {
     listen: INFERENCE_PORT,
     upstreams: PRODUCTION_UPSTREAMS,
     serverNames: Object.fromEntries(PRODUCTION_REPLICAS.map((r) => [upstreamOf(r), r.service])),
-    weights: DEFAULT_WEIGHTS,
+    weights: TRACK_WEIGHTS,
     workerProcesses: 'auto',
     pidFile: '/var/run/nginx.pid',
     // nginx:alpine links these two files to the container's stdout/stderr.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.ts';
-import { releaseConfigFromEnv } from '../config.ts';
+import { canaryShare } from '../../core/tracks.ts';
+import { judgeOf, releaseConfigFromEnv } from '../config.ts';
 
 function issuesOf(env: Record<string, string>): string[] {
   try {
@@ -39,5 +40,18 @@ describe('release config: the compose settings', () => {
     expect(issues.map((i) => i.split(':')[0]).sort()).toEqual(['DOCKER_HOST', 'RELEASE_COMPOSE_BUILD', 'RELEASE_COMPOSE_COMMAND', 'RELEASE_HEALTH_TIMEOUT']);
     expect(issues.find((i) => i.startsWith('DOCKER_HOST'))).toMatch(/unix:\/\/\/path\/to\/socket or tcp:\/\/host:port/);
     expect(issues.find((i) => i.startsWith('RELEASE_COMPOSE_COMMAND'))).toMatch(/empty/);
+  });
+});
+
+describe('release config: the judge', () => {
+  it("expects the canary's share that the NGINX weights give it (core/tracks.ts), with no setting of its own", () => {
+    const judge = judgeOf(releaseConfigFromEnv({}));
+    const track = (requests: number) => ({ requests, avgLatencyMs: 5, errorRate: 0 });
+    const total = 1000;
+    const healthy = judge({ canary: track(total * canaryShare()), stable: track(total * (1 - canaryShare())) });
+    expect(healthy.verdict).toBe('pass');
+    expect(healthy.reasons.join(' ')).toContain(`weight share ${100 * canaryShare()}%`);
+    // Under a quarter (RELEASE_MIN_SHARE_RATIO) of that share: NGINX has been failing it over.
+    expect(judge({ canary: track(total * canaryShare() * 0.2), stable: track(total) }).verdict).toBe('fail');
   });
 });
