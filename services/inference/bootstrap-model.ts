@@ -5,11 +5,11 @@
 //   MODEL_PATH      default models/current; relative paths are from the repo root, whatever the cwd
 //   SAMPLE_RATINGS  default data/sample/ratings.csv, likewise
 //
-// For the default `models/current` (a symlink for local use; nothing switches it: releases name
-// model folders, `models/<N>`) the sample model goes to `models/sample` and `current` is made a
-// symlink to it; any other missing MODEL_PATH is trained in place. An existing model is never
-// touched. Training writes into a sibling folder renamed into place once complete, so a crash
-// mid-training leaves no half model for a replica to load.
+// For the default `models/current` (a symlink for local use; nothing switches it: a release starts
+// each replica with MODEL_PATH naming its own folder, `models/<N>`) the sample model goes to
+// `models/sample` and `current` is made a symlink to it; any other missing MODEL_PATH is trained
+// in place. An existing model is never touched. Training writes into a sibling folder renamed into
+// place once complete, so a crash mid-training leaves no half model for a replica to load.
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

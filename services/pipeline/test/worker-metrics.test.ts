@@ -1,10 +1,11 @@
 // The worker's metrics: what a run's end sets, the endpoint, the config; runs are fakes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { createWorker, type Scheduler } from '../worker.ts';
-import { createWorkerMetrics, runSucceeded, serveMetrics, workerMetricsEnvShape } from '../worker-metrics.ts';
+import { createWorkerMetrics, runSucceeded, workerMetricsEnvShape } from '../worker-metrics.ts';
 
 const noSchedule: Scheduler = () => ({ stop: () => {}, nextRun: () => null });
 
@@ -56,7 +57,7 @@ describe('worker metrics', () => {
     expect(afterSuccess.marquee_pipeline_last_success_timestamp_seconds).toBeGreaterThanOrEqual(before);
     expect(afterSuccess.marquee_pipeline_last_run_timestamp_seconds).toBe(afterSuccess.marquee_pipeline_last_success_timestamp_seconds);
 
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     await worker.trigger('test');
     const afterFailure = await gauges(registry);
     expect(afterFailure.marquee_pipeline_last_run_success).toBe(0);
@@ -72,23 +73,6 @@ describe('worker metrics', () => {
     expect(runSucceeded({ status: 'gate-failed' })).toBe(true);
     expect(runSucceeded({ status: 'failed' })).toBe(false);
     expect(runSucceeded(undefined, new Error('x'))).toBe(false);
-  });
-
-  it('are served on GET /metrics in the Prometheus text format', async () => {
-    const registry = new Registry();
-    createWorkerMetrics(registry).runEnded(true, new Date(1_700_000_000_000));
-    const served = await serveMetrics(registry, '127.0.0.1', 0);
-    try {
-      const res = await fetch(`http://127.0.0.1:${served.port}/metrics`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-      const text = await res.text();
-      expect(text).toMatch(/^marquee_pipeline_last_success_timestamp_seconds 1700000000$/m);
-      expect(text).toMatch(/^marquee_pipeline_last_run_success 1$/m);
-      expect((await fetch(`http://127.0.0.1:${served.port}/other`)).status).toBe(404);
-    } finally {
-      await served.close();
-    }
   });
 
   it('are configured by WORKER_METRICS_PORT (default 9464, 0 = off) and WORKER_METRICS_HOST (default 0.0.0.0)', () => {
