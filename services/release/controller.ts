@@ -3,6 +3,7 @@
 // Every phase change is saved before the next step starts, so a re-run continues where a dead
 // controller stopped: it re-does an interrupted (idempotent) orchestrator step, or observes for
 // what is left of the window. Operators can cut a release short with abort / promote.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MarqueeError, type ErrorCode, type MarqueeErrorOptions } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { measureTrack, measureWindow, type Measurements } from './canary-metrics.ts';
@@ -21,7 +22,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms) => sleep(ms),
 };
 
 export interface ControllerDeps {

@@ -6,7 +6,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pidRunning } from '../../services/core/process-identity.ts';
 import { REPO } from './repo.ts';
 
 const PORT = 19192;
@@ -23,16 +25,8 @@ function script(name: string): Promise<{ code: number; out: string }> {
 }
 
 const pidOf = (): number => Number(readFileSync(join(stateDir, 'kafka.pid'), 'utf8').trim());
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function waitDead(pid: number): Promise<void> {
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+  while (pidRunning(pid)) await sleep(100);
 }
 
 beforeAll(() => {
@@ -56,7 +50,7 @@ describe('kafka-start.sh after an unclean end', () => {
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain(`KAFKA_BROKERS=127.0.0.1:${PORT}`);
     expect(pidOf()).not.toBe(killed);
-    expect(alive(pidOf())).toBe(true);
+    expect(pidRunning(pidOf())).toBe(true);
   }, 180_000);
 
   it('adopts a running broker of its state dir whose pid file was lost', async () => {
@@ -74,6 +68,6 @@ describe('kafka-start.sh after an unclean end', () => {
     const stop = await script('kafka-stop.sh');
     expect(stop.code, stop.out).toBe(0);
     expect(stop.out).toContain(`stopping Kafka (pid ${running})`);
-    expect(alive(running)).toBe(false);
+    expect(pidRunning(running)).toBe(false);
   }, 60_000);
 });

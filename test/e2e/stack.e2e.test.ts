@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
@@ -274,7 +275,7 @@ describe('the whole stack', () => {
     expect(await viaNginx(20)).toEqual({ 1: 20 });
     const deadline = Date.now() + 15_000;
     while ((smtp.mails.length === mailsBefore || hook.bodies.length === hooksBefore) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release slow aborted \(fail\)/);
     expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release slow aborted');
@@ -303,7 +304,7 @@ describe('the whole stack', () => {
       };
       let missing = await missingRows();
       for (const deadline = Date.now() + 10_000; missing.length > 0 && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
         missing = await missingRows();
       }
       expect(missing.slice(0, 5), `${missing.length} of ${answered.length} answered requests have no reccom row`).toEqual([]);

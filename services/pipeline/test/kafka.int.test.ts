@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeadLetters } from '../clean/dead-letter.ts';
 import { ingest } from '../ingest.ts';
@@ -107,7 +108,7 @@ describe('Kafka source + ingest', () => {
     for (let waited = 0; waited < 60_000; waited += 25) {
       committedAtKill = (await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1;
       if (committedAtKill > 0) break;
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -144,7 +145,7 @@ describe('Kafka source + ingest', () => {
       // (the holder keeps partition 0). Longer than the idle limit later the holder dies, and keeps the
       // partition until its 6 s session times out.
       await holder.joined(2);
-      await new Promise((r) => setTimeout(r, 2_500));
+      await sleep(2_500);
       await killHolder(holder);
       const report = await run;
       expect(report.lines).toBe(3_000);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../ingest.ts';
 import { parseLine } from '../parse/line.ts';
@@ -95,7 +96,7 @@ describe('startSimulator', () => {
     await new Promise((r) => closed.close(r));
     const lines: string[] = [];
     const sim = startSimulator({ ratings, sink: createCallbackSink((l) => void lines.push(...l)), rate: 0, serviceUrl: `http://127.0.0.1:${port}`, requestRate: 20 });
-    await new Promise((r) => setTimeout(r, 800));
+    await sleep(800);
     const stats = await sim.stop();
     expect(stats.requests.sent).toBeGreaterThan(0);
     expect(stats.requests.byStatus).toEqual({ 0: stats.requests.sent });

@@ -4,6 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../core/localstack/process.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
@@ -70,7 +71,7 @@ async function waitForLog(file: string, pattern: RegExp, timeoutMs = 60_000): Pr
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (existsSync(file) && pattern.test(readFileSync(file, 'utf8'))) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`timed out waiting for ${pattern} in ${file}:\n${existsSync(file) ? readFileSync(file, 'utf8') : '(no log)'}`);
 }

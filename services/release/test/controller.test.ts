@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import { createReleaseController, ModelRefusedError, ReleaseError, type ControllerDeps } from '../controller.ts';
@@ -226,7 +227,7 @@ describe('release controller', () => {
       if (n === 3) void other.controller.abort('changed my mind');
     };
     const s = await t.controller.start('v2', WINDOW);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     expect(t.orch.calls).toEqual(['deployCanary v2']); // this controller neither promoted nor rolled back
     expect(other.orch.calls).toEqual(['rollbackCanary v1']);
     expect(t.store.load()?.outcome).toBe('aborted');

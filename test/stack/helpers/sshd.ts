@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../../services/core/localstack/process.ts';
 import { REPO } from './clean-checkout.ts';
 
@@ -85,7 +86,7 @@ export async function startSshd(dir: string): Promise<TestSshd> {
     }
     if (!knownHosts) {
       if (Date.now() > deadline) throw new Error(`sshd did not answer on 127.0.0.1:${port}`);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
   return {

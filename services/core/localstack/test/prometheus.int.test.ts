@@ -3,6 +3,7 @@
 // label (the app's real metrics) arrives as is, never pushed aside as `exported_track`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../inference/metrics.ts';
@@ -69,7 +70,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   for (;;) {
     const v = await fn();
     if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
