@@ -10,7 +10,7 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 bash scripts/services/install-tools.sh
 
-# MariaDB: this kind of machine starts it before the session; start (or install) it when it is not.
+# MariaDB: usually already running as a system service; start (or install) it when it is not.
 if ! port_open 127.0.0.1 3306; then
   if ! command -v mariadbd >/dev/null 2>&1 && [[ ! -x /usr/sbin/mariadbd ]]; then
     log "installing mariadb-server ..."

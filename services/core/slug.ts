@@ -1,7 +1,7 @@
 // Movie ids in the course format, made from MovieLens titles: `Toy Story (1995)` -> `toy+story+1995`.
-// The rules follow the ids seen in the course's own logs and API responses
-// (see /work/shared/data/course-samples): `10th & Wolf` -> `10th++wolf+2006` (`&` dropped, spaces
-// kept), `20,000 Leagues ...` -> `20_000+leagues...` (comma to `_`), `Schindler's List` ->
+// The rules follow the ids seen in the course's own logs and API responses (the course samples,
+// `../shared/data/course-samples` beside the clone, not committed): `10th & Wolf` ->
+// `10th++wolf+2006` (`&` dropped, spaces kept), `20,000 Leagues ...` -> `20_000+leagues...` (comma to `_`), `Schindler's List` ->
 // `schindlers+list+1993` and `The Lord of the Rings: The Fellowship ...` -> `the+lord+of+the+rings+the+...`
 // (apostrophes and colons dropped), `À la mode` -> `+la+mode+1993` and `Amélie` -> `amlie+2001`
 // (non-ASCII letters dropped, not transliterated), `3 A.M.` -> `3+a.m.+2001` (dots and hyphens kept),

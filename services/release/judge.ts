@@ -124,7 +124,7 @@ export function allOf(...judges: Judge[]): Judge {
   };
 }
 
-/** The production judge: the seed's thresholds plus the traffic-share rule (config.ts judgeOf). */
+/** The production judge: the absolute thresholds (latency, error rate) plus the traffic-share rule (config.ts judgeOf). */
 export function releaseJudge(t: Thresholds, share: Omit<ShareRule, 'minRequests'>): Judge {
   return allOf(thresholdJudge(t), trafficShareJudge({ ...share, minRequests: t.minRequests }));
 }

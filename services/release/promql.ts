@@ -11,7 +11,7 @@ function sel(metric: string, track: Track, extra = ''): string {
   return `${HIST}_${metric}{track="${track}",route="${RECOMMEND_ROUTE}"${extra}}`;
 }
 
-/** The seed's query: mean latency (seconds) of successful /recommend requests over the window. */
+/** The latency threshold's query: mean latency (seconds) of successful /recommend requests over the window. */
 export function avgLatencyQuery(track: Track, windowMs: number): string {
   const w = promDuration(windowMs);
   return (

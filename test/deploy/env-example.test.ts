@@ -22,7 +22,7 @@ describe('.env.example', () => {
     expect(missing).toEqual([]);
   });
 
-  it('covers the services\' settings the brief names', () => {
+  it('covers the settings a production deployment must set', () => {
     for (const v of ['MYSQL_DATABASE', 'MYSQL_INFERENCE_USER', 'MYSQL_PIPELINE_USER', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'ALERT_EMAIL_FROM', 'ALERT_EMAIL_TO', 'KAFKA_BROKERS', 'KAFKA_TOPIC', 'GATE_RMSE', 'PIPELINE_CRON', 'STABLE_MODEL_VERSION', 'CANARY_MODEL_VERSION', 'SECRETS_DIR']) {
       expect(vars.has(v), v).toBe(true);
     }

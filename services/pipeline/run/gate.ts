@@ -21,7 +21,7 @@ export function gate(rmse: number, threshold: number): GateDecision {
 }
 
 /**
- * The run's gate: the original team's RMSE gate on the rating model, then the relative gate on the
+ * The run's gate: the absolute RMSE gate on the rating model (GATE_RMSE), then the relative gate on the
  * ranking model (relative-gate.ts). Both are always evaluated, so a refusal reports both; the
  * candidate is versioned only when both pass.
  */

@@ -8,7 +8,8 @@ import type { WorkdirLayout } from '../version/layout.ts';
 import type { RunLock } from './run-lock.ts';
 import type { ServedModel } from './served-model.ts';
 
-/** The other engineers' entry points the run calls (injected so tests and benchmarks can swap them). */
+/** The entry points of the other parts the run calls: ingest, the line sources, training (injected so tests
+ * and benchmarks can swap them). */
 export interface PipelineDeps {
   ingest(source: LineSource, opts: IngestOptions): Promise<IngestReport>;
   createFileSource(path: string): LineSource;

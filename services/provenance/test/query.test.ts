@@ -6,7 +6,7 @@ import { formatDetail, formatJson, formatUserTable, renderTable, summariseResult
 import { parseRows, provenanceSql, type ProvenanceRecord } from '../query.ts';
 
 describe('provenanceSql', () => {
-  it('selects the seed columns with a plain equality join on the shared version type', () => {
+  it('selects every provenance column with a plain equality join on the shared version type', () => {
     const { sql, params } = provenanceSql({ kind: 'user', userId: 42, limit: 20 });
     for (const col of ['reccom.version_number', 'reccom.user_id', 'tracking.data_creation', 'tracking.trained_on', 'tracking.model_rmse', 'tracking.data_md5', 'tracking.model_md5', 'tracking.git_commit', 'reccom.request_id', 'reccom.replica', 'reccom.served_at', 'reccom.track', 'reccom.status', 'reccom.latency_ms', 'reccom.result']) {
       expect(sql).toContain(col);
