@@ -25,7 +25,7 @@ import { startNginx, type LocalNginx } from '../../services/core/localstack/ngin
 import { freePort } from '../../services/core/localstack/process.ts';
 import { childPids, cpuSeconds } from '../../services/core/process-stat.ts';
 import { startPrometheus } from '../../services/core/localstack/prometheus.ts';
-import { createTestDatabase } from '../../services/core/testing/mysql.ts';
+import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { runTraining } from '../../services/model/index.ts';
 import { createReleaseController } from '../../services/release/controller.ts';
 import { DEFAULT_THRESHOLDS, thresholdJudge } from '../../services/release/judge.ts';
@@ -152,11 +152,7 @@ export async function run(): Promise<void> {
         env: {
           PROVENANCE: records(mode) ? 'on' : 'off',
           ...(mode === 'sustained' ? { PROVENANCE_MAX_DEFER_MS: '0' } : {}),
-          MYSQL_HOST: s.host,
-          MYSQL_PORT: String(s.port),
-          MYSQL_USER: s.user,
-          MYSQL_PASSWORD: s.password,
-          MYSQL_DATABASE: s.database,
+          ...mysqlEnvOf(s),
           LOG_LEVEL: 'warn',
         },
         onEndpointsChange: async (endpoints) => follow.to?.(endpoints),

@@ -24,7 +24,7 @@ import { startPrometheus, type LocalPrometheus } from '../../services/core/local
 import { isRunning, type ProcessIdentity } from '../../services/core/process-identity.ts';
 import { stopProcess } from '../../services/core/stop-process.ts';
 import { startPrivateMariaDb, type PrivateMariaDb } from '../../services/core/testing/mariadb-server.ts';
-import { createTestUser } from '../../services/core/testing/mysql.ts';
+import { createTestUser, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { canaryShare } from '../../services/core/tracks.ts';
 import { runTraining, type Manifest } from '../../services/model/index.ts';
 import { queryProvenance, type ProvenanceRecord } from '../../services/provenance/query.ts';
@@ -70,14 +70,6 @@ let controller: ReleaseController;
 let load: Load | undefined;
 const manifests: Record<string, Manifest> = {};
 
-/** The MYSQL_* variables a service or CLI reads its connection from. */
-const mysqlEnv = (m: MysqlSettings): Record<string, string> => ({
-  MYSQL_HOST: m.host,
-  MYSQL_PORT: String(m.port),
-  MYSQL_USER: m.user,
-  MYSQL_PASSWORD: m.password,
-  MYSQL_DATABASE: m.database,
-});
 
 async function endpointsChanged(endpoints: LocalEndpoint[]): Promise<void> {
   await prometheus?.reloadTargets(scrapeTargetsOf(endpoints));
@@ -137,7 +129,7 @@ beforeAll(async () => {
       PROVENANCE_MAX_DEFER_MS: '3000',
       // One worker thread each: three replicas, NGINX, MariaDB, Prometheus and this test share 2 cores.
       RANK_WORKERS: '1',
-      ...mysqlEnv(inferenceUser),
+      ...mysqlEnvOf(inferenceUser),
       LOG_LEVEL: 'warn',
     },
     envFor: (slot, version): Record<string, string> => ({
@@ -417,7 +409,7 @@ async function eachLimited<T>(items: T[], n: number, fn: (item: T) => Promise<vo
 function provenanceCli(requestId: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('MYSQL_')) delete env[k];
-  Object.assign(env, mysqlEnv(readerUser));
+  Object.assign(env, mysqlEnvOf(readerUser));
   return new Promise((done) => {
     const child = spawn('npm', ['run', '--silent', 'provenance', '--', '--request', requestId, '--json'], { cwd: REPO, env });
     let stdout = '';

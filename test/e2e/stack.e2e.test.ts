@@ -16,7 +16,7 @@ import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
 import { freePort } from '../../services/core/localstack/process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../services/core/localstack/prometheus.ts';
-import { createTestDatabase, createTestUser } from '../../services/core/testing/mysql.ts';
+import { createTestDatabase, createTestUser, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
 import { canaryShare } from '../../services/core/tracks.ts';
 import { runTraining } from '../../services/model/index.ts';
@@ -126,11 +126,7 @@ beforeAll(async () => {
       PROVENANCE_FLUSH_MS: '200',
       // The write-behind may hold rows while training saturates the CPU: at most 3 s here.
       PROVENANCE_MAX_DEFER_MS: '3000',
-      MYSQL_HOST: s.host,
-      MYSQL_PORT: String(s.port),
-      MYSQL_USER: s.user,
-      MYSQL_PASSWORD: s.password,
-      MYSQL_DATABASE: s.database,
+      ...mysqlEnvOf(s),
       LOG_LEVEL: 'warn',
     },
     envFor: (slot, version): Record<string, string> =>
@@ -235,11 +231,7 @@ describe('the whole stack', () => {
       TRAIN_EPOCHS: '5',
       TRAIN_THREADS: '1',
       DVC_REMOTE: join(work, 'dvc-remote'),
-      MYSQL_HOST: s.host,
-      MYSQL_PORT: String(s.port),
-      MYSQL_USER: s.user,
-      MYSQL_PASSWORD: s.password,
-      MYSQL_DATABASE: s.database,
+      ...mysqlEnvOf(s),
       SMTP_HOST: '',
       SLACK_WEBHOOK_URL: '',
     });

@@ -49,3 +49,8 @@ export async function dropTestUser(admin: MysqlSettings, user: string): Promise<
     await conn.end();
   }
 }
+
+/** The MYSQL_* variables (mysqlEnvShape) that make a service or CLI connect with `s`. */
+export function mysqlEnvOf(s: MysqlSettings): Record<string, string> {
+  return { MYSQL_HOST: s.host, MYSQL_PORT: String(s.port), MYSQL_USER: s.user, MYSQL_PASSWORD: s.password, MYSQL_DATABASE: s.database };
+}
