@@ -26,7 +26,7 @@ import {
   trainModel,
   trainRankingModel,
   type Interaction,
-  type RatingRow,
+  type Rating,
 } from '../../services/model/index.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,7 +37,7 @@ const DAY_MS = 86_400_000;
 
 interface Synthetic {
   interactions: Interaction[];
-  ratings: RatingRow[];
+  ratings: Rating[];
 }
 
 function peakRssGb(): number {
@@ -85,7 +85,7 @@ function generate(nUsers: number, nMovies: number, nInteractions: number): Synth
     total += weights[u] = Math.exp(z);
   }
   const interactions: Interaction[] = [];
-  const ratings: RatingRow[] = [];
+  const ratings: Rating[] = [];
   const now = Date.UTC(2026, 11, 1);
   const seen = new Set<number>();
   let carry = 0;
@@ -101,10 +101,10 @@ function generate(nUsers: number, nMovies: number, nInteractions: number): Synth
       if (seen.has(movie)) continue;
       seen.add(movie);
       const at = now - Math.floor(rand() * 30 * DAY_MS);
-      const x: Interaction = { user: u + 1, item: ids[movie], minutes: 1 + Math.floor(rand() * 120), at };
+      const x: Interaction = { user: u + 1, movie: ids[movie], minutes: 1 + Math.floor(rand() * 120), at };
       if (rand() < 0.2) {
         x.rating = [1, 2, 3, 3, 4, 4, 4, 5, 5, 5][Math.floor(rand() * 10)];
-        ratings.push({ user: x.user, item: x.item, rating: x.rating, at });
+        ratings.push({ user: x.user, movie: x.movie, rating: x.rating, at });
       }
       interactions.push(x);
     }

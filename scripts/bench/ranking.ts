@@ -23,7 +23,7 @@ import {
   trainRankingModel,
   type Model,
   type RankingMetrics,
-  type RatingRow,
+  type Rating,
 } from '../../services/model/index.ts';
 import { median } from '../../services/core/stats.ts';
 
@@ -35,10 +35,10 @@ const EASE_LAMBDA = 250;
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 
 /** The same ids and seen table as `model`, scoring by item bias = training interaction count. */
-function popularityModel(model: Model, train: RatingRow[]): Model {
+function popularityModel(model: Model, train: Rating[]): Model {
   const index = new Map(model.itemIds.map((id, i) => [id, i]));
   const count = new Float32Array(model.itemIds.length);
-  for (const r of train) count[index.get(r.item)!]++;
+  for (const r of train) count[index.get(r.movie)!]++;
   return {
     ...model,
     params: { ...model.params, factors: 1 },

@@ -19,7 +19,7 @@ import {
   splitHoldout,
   topNForUser,
   trainModel,
-  type RatingRow,
+  type Rating,
 } from '../../services/model/index.ts';
 import { defaultSpec, writeSyntheticModel } from '../gen-synthetic-model.ts';
 import { median } from '../../services/core/stats.ts';
@@ -62,7 +62,7 @@ function threadCpuMs(): Map<string, number> | undefined {
   }
 }
 
-async function timeTraining(dataset: string, train: RatingRow[], test: RatingRow[], threads: number): Promise<TrainFigure> {
+async function timeTraining(dataset: string, train: Rating[], test: Rating[], threads: number): Promise<TrainFigure> {
   // Start without kept workers so the first run shows the full cost a fresh process pays.
   await closeSgdWorkers();
   const params = { ...defaultParams, threads };

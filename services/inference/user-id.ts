@@ -1,5 +1,5 @@
 // The `:userId` of /recommend: a positive decimal integer that fits the model's Int32 ids.
-export const MAX_USER_ID = 2_147_483_647;
+import { MAX_USER_ID } from '../model/index.ts';
 
 /** The user id in `raw`, or 0 when it is not a positive integer up to MAX_USER_ID. Allocation-free. */
 export function parseUserId(raw: string): number {

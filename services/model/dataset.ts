@@ -14,7 +14,7 @@ export interface IndexedRatings {
 
 interface Row {
   user: number;
-  item: string;
+  movie: string;
   rating: number;
 }
 
@@ -28,12 +28,12 @@ export interface IdMaps {
 }
 
 /** Dense indexes sorted by raw id, so the same rows always give the same model layout. */
-export function indexIds(rows: ReadonlyArray<{ user: number; item: string }>): IdMaps {
+export function indexIds(rows: ReadonlyArray<{ user: number; movie: string }>): IdMaps {
   const userSet = new Set<number>();
   const itemSet = new Set<string>();
   for (const r of rows) {
     userSet.add(r.user);
-    itemSet.add(r.item);
+    itemSet.add(r.movie);
   }
   const userIds = Int32Array.from(userSet).sort();
   const itemIds = [...itemSet].sort();
@@ -59,7 +59,7 @@ export function indexRatings(rows: readonly Row[]): IndexedRatings {
   for (let j = 0; j < n; j++) {
     const r = rows[j];
     users[j] = userIndex.get(r.user)!;
-    items[j] = itemIndex.get(r.item)!;
+    items[j] = itemIndex.get(r.movie)!;
     ratings[j] = r.rating;
     sum += r.rating;
   }
@@ -96,7 +96,7 @@ export function buildSeenWithExtras(
   itemIds: readonly string[],
   users: Uint32Array,
   items: Uint32Array,
-  extra: ReadonlyArray<{ user: number; item: string }> | undefined,
+  extra: ReadonlyArray<{ user: number; movie: string }> | undefined,
 ): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
   if (!extra?.length) return buildSeen(userIds.length, users, items);
   const { userIndex, itemIndex } = idLookups(userIds, itemIds);
@@ -104,7 +104,7 @@ export function buildSeenWithExtras(
   const moreItems: number[] = [];
   for (const pair of extra) {
     const u = userIndex.get(pair.user);
-    const i = itemIndex.get(pair.item);
+    const i = itemIndex.get(pair.movie);
     if (u !== undefined && i !== undefined) {
       moreUsers.push(u);
       moreItems.push(i);

@@ -3,7 +3,7 @@
 import { permutation, seedState } from './random.ts';
 import { movieIndexOf, predict, topNForUser } from './predict.ts';
 import { userIndexOf } from './user-index.ts';
-import type { RatingRow } from './readers.ts';
+import type { Rating } from './readers.ts';
 import type { EvalMetrics, Model } from './types.ts';
 
 export const RANK_CUTOFF = 20;
@@ -17,12 +17,12 @@ export interface EvaluateOptions {
 }
 
 /** RMSE and MAE of the model's predictions over every test row. */
-export function ratingError(model: Model, test: readonly RatingRow[]): { rmse: number; mae: number } {
+export function ratingError(model: Model, test: readonly Rating[]): { rmse: number; mae: number } {
   if (test.length === 0) throw new RangeError('cannot evaluate on an empty test set');
   let se = 0;
   let ae = 0;
   for (const row of test) {
-    const err = row.rating - predict(model, row.user, row.item);
+    const err = row.rating - predict(model, row.user, row.movie);
     se += err * err;
     ae += Math.abs(err);
   }
@@ -34,7 +34,7 @@ export function ratingError(model: Model, test: readonly RatingRow[]): { rmse: n
  * held-out users the model knows who have at least one relevant rating. Relevant items the
  * model has never seen still count in recall's denominator (they can never be hit).
  */
-export function evaluate(model: Model, test: RatingRow[], opts: EvaluateOptions = {}): EvalMetrics {
+export function evaluate(model: Model, test: Rating[], opts: EvaluateOptions = {}): EvalMetrics {
   const metrics: EvalMetrics = ratingError(model, test);
 
   const relevantByUser = new Map<number, Set<string>>();
@@ -44,7 +44,7 @@ export function evaluate(model: Model, test: RatingRow[], opts: EvaluateOptions 
     if (u < 0) continue;
     let list = relevantByUser.get(u);
     if (!list) relevantByUser.set(u, (list = new Set()));
-    list.add(row.item);
+    list.add(row.movie);
   }
   let users = [...relevantByUser.keys()].sort((a, b) => a - b);
   const cap = opts.maxRankingUsers ?? DEFAULT_MAX_RANKING_USERS;
@@ -114,13 +114,13 @@ export interface RankingEvalOptions {
 }
 
 /** Raw ids of held-out users with at least one relevant interaction, and their relevant movie ids. */
-export function relevantByUser(test: ReadonlyArray<{ user: number; item: string; rating?: number; minutes?: number }>): Map<number, Set<string>> {
+export function relevantByUser(test: ReadonlyArray<{ user: number; movie: string; rating?: number; minutes?: number }>): Map<number, Set<string>> {
   const out = new Map<number, Set<string>>();
   for (const x of test) {
     if (!isRelevant(x)) continue;
     let set = out.get(x.user);
     if (!set) out.set(x.user, (set = new Set()));
-    set.add(x.item);
+    set.add(x.movie);
   }
   return out;
 }
@@ -154,7 +154,7 @@ function ndcgOf(model: Model, list: Uint32Array, relevant: Set<string>): { ndcg:
 }
 
 /** Ranking metrics of the served lists (candidates: movies not seen in training) over held-out users. */
-export function evaluateRanking(model: Model, test: ReadonlyArray<{ user: number; item: string; rating?: number; minutes?: number }>, opts: RankingEvalOptions = {}): RankingMetrics {
+export function evaluateRanking(model: Model, test: ReadonlyArray<{ user: number; movie: string; rating?: number; minutes?: number }>, opts: RankingEvalOptions = {}): RankingMetrics {
   const relevant = relevantByUser(test);
   const users = sampleUsers([...relevant.keys()], opts.maxUsers ?? DEFAULT_MAX_RANKING_USERS, opts.seed ?? 0x5eed);
   const nItems = model.itemIds.length;
@@ -242,7 +242,7 @@ export interface CompareOptions {
  * baseline does not know gets its cold-start chart, as the service would answer. For a paired
  * test (e.g. a bootstrap over users) of candidate against the model in production.
  */
-export function compareRanking(candidate: Model, baseline: Model, test: ReadonlyArray<{ user: number; item: string; rating?: number; minutes?: number }>, opts: CompareOptions = {}): RankingComparison {
+export function compareRanking(candidate: Model, baseline: Model, test: ReadonlyArray<{ user: number; movie: string; rating?: number; minutes?: number }>, opts: CompareOptions = {}): RankingComparison {
   // Only held-out interactions neither model trained on count: the split is drawn afresh each run,
   // so part of this run's held-out set was the served model's training data, which it has learnt
   // (scoring on it would flatter the served model and refuse nearly every candidate).

@@ -3,7 +3,23 @@ export type { EvalMetrics, Manifest, Model, RankingParams, TrainParams } from '.
 // The seeded generator behind every split and shuffle, for callers that must draw the same way.
 export { seedState, nextFloat } from './random.ts';
 export { defaultParams, resolveParams } from './params.ts';
-export { readRatingsFile, detectFormat, type RatingRow, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
+// The clean CSV files the pipeline writes and training reads, and what a movie id and a logged time are.
+export {
+  RATING_HEADER,
+  WATCH_HEADER,
+  formatRating,
+  formatWatch,
+  parseRatingRow,
+  parseWatchRow,
+  LENIENT_LIMITS,
+  MAX_USER_ID,
+  type RowLimits,
+  type RatingRow,
+  type WatchRow,
+} from './clean-csv.ts';
+export { isValidMovieId, normalizeMovieId, MAX_MOVIE_ID_LENGTH } from './movie-id.ts';
+export { isValidTimestamp, formatLocalTimestamp } from './timestamp.ts';
+export { readRatingsFile, detectFormat, type Rating, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
 export { splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';
 export { trainModel, type TrainOptions } from './train.ts';
 export { predict, topNForUser, movieIndexOf } from './predict.ts';
@@ -37,7 +53,7 @@ export {
   defaultSignalOptions,
   type Interaction,
   type InteractionMatrix,
-  type WatchRow,
+  type Watch,
   type SignalOptions,
 } from './interactions.ts';
 export { trainIals, defaultIalsParams, resolveIalsParams, type IalsParams, type IalsProgress, type IalsOptions } from './ials.ts';

@@ -8,13 +8,14 @@
 // `lowRatingSignal * alpha`, default 0: it only marks the movie as seen). A watch is a positive
 // whose signal is the watched fraction min(minutes, fullMinutes) / fullMinutes. A pair with both
 // keeps the larger positive signal; a low rating overrides a watch (the user told us).
+import { LENIENT_LIMITS, MAX_USER_ID, parseWatchRow, WATCH_HEADER } from './clean-csv.ts';
 import { indexIds } from './dataset.ts';
 import { forEachLine } from './lines.ts';
 
 /** A watched (user, movie): minutes watched and the time of the last watched minute (epoch ms). */
-export interface WatchRow {
+export interface Watch {
   user: number;
-  item: string;
+  movie: string;
   minutes: number;
   at?: number;
 }
@@ -22,7 +23,7 @@ export interface WatchRow {
 /** One (user, movie) with whatever is known of it; training and evaluation both use this shape. */
 export interface Interaction {
   user: number;
-  item: string;
+  movie: string;
   rating?: number;
   minutes?: number;
   /** Epoch milliseconds of the latest event for the pair, when known. */
@@ -60,30 +61,30 @@ export function signalOf(x: Interaction, o: SignalOptions = defaultSignalOptions
 
 /** Merge ratings and watches per (user, movie): the latest rating and the most minutes, the latest time. */
 export function mergeInteractions(
-  ratings: ReadonlyArray<{ user: number; item: string; rating: number; at?: number }>,
-  watches: readonly WatchRow[] = [],
+  ratings: ReadonlyArray<{ user: number; movie: string; rating: number; at?: number }>,
+  watches: readonly Watch[] = [],
 ): Interaction[] {
   // Per-user maps keyed by movie id: no per-pair key strings (10M interactions at course scale).
   const byUser = new Map<number, Map<string, Interaction>>();
   const out: Interaction[] = [];
-  const find = (user: number, item: string): Interaction | undefined => byUser.get(user)?.get(item);
+  const find = (user: number, movie: string): Interaction | undefined => byUser.get(user)?.get(movie);
   const add = (x: Interaction) => {
     let items = byUser.get(x.user);
     if (!items) byUser.set(x.user, (items = new Map()));
-    items.set(x.item, x);
+    items.set(x.movie, x);
     out.push(x);
   };
   for (const r of ratings) {
-    const seen = find(r.user, r.item);
-    if (!seen) add({ user: r.user, item: r.item, rating: r.rating, at: r.at });
+    const seen = find(r.user, r.movie);
+    if (!seen) add({ user: r.user, movie: r.movie, rating: r.rating, at: r.at });
     else if (seen.at === undefined || (r.at ?? -Infinity) >= seen.at) {
       seen.rating = r.rating;
       if (r.at !== undefined) seen.at = r.at;
     }
   }
   for (const w of watches) {
-    const seen = find(w.user, w.item);
-    if (!seen) add({ user: w.user, item: w.item, minutes: w.minutes, at: w.at });
+    const seen = find(w.user, w.movie);
+    if (!seen) add({ user: w.user, movie: w.movie, minutes: w.minutes, at: w.at });
     else {
       seen.minutes = Math.max(seen.minutes ?? 0, w.minutes);
       if (w.at !== undefined && (seen.at === undefined || w.at > seen.at)) seen.at = w.at;
@@ -130,7 +131,7 @@ export function buildInteractionMatrix(rows: readonly Interaction[], alpha: numb
     const r = rows[j];
     const s = signalOf(r, signals);
     us[j] = userIndex.get(r.user)!;
-    is[j] = itemIndex.get(r.item)!;
+    is[j] = itemIndex.get(r.movie)!;
     ws[j] = alpha * s.signal;
     ps[j] = s.pref;
     ts[j] = r.at ?? NaN;
@@ -166,29 +167,23 @@ function toCsr(nRows: number, rows: Uint32Array, cols: Uint32Array, weight: Floa
 }
 
 /**
- * Read the clean watches CSV (`user_id,movie_id,minutes,last_seen`, last_seen ISO-8601 local time
- * read as UTC). Bad rows are counted and skipped.
+ * The clean watches file (clean-csv.ts) as training input. The file keeps the highest minute index
+ * requested, from 0, so minutes watched = index + 1; bad rows are counted and skipped.
  */
-export async function readWatchesFile(path: string): Promise<{ rows: WatchRow[]; bad: number }> {
-  const rows: WatchRow[] = [];
+export async function readWatchesFile(path: string): Promise<{ rows: Watch[]; bad: number }> {
+  const rows: Watch[] = [];
   let bad = 0;
   let first = true;
   await forEachLine(path, (raw) => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (first) {
       first = false;
-      if (line.replace(/^\uFEFF/, '').startsWith('user_id,movie_id,minutes')) return;
+      if (line.replace(/^\uFEFF/, '') === WATCH_HEADER) return;
     }
     if (line === '') return;
-    const f = line.split(',');
-    const user = Number(f[0]);
-    const minutes = Number(f[2]);
-    if (f.length !== 4 || !/^[0-9]+$/.test(f[0]) || user < 1 || user > 2 ** 31 - 1 || f[1] === '' || !(minutes >= 0)) {
-      bad++;
-      return;
-    }
-    const at = parseTime(f[3]);
-    rows.push({ user, item: f[1], minutes, at: Number.isFinite(at) ? at : undefined });
+    const row = parseWatchRow(line, { ...LENIENT_LIMITS, maxUserId: MAX_USER_ID });
+    if (typeof row === 'string') bad++;
+    else rows.push({ user: row.user, movie: row.movie, minutes: row.minutes + 1, at: parseTime(row.lastSeen) });
   });
   return { rows, bad };
 }

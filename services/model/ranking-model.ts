@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
 export interface RankingModelOptions extends IalsOptions {
   signals?: SignalOptions;
   /** (user, movie) pairs to mark as seen beyond the interactions (pairs of unknown users or items are ignored). */
-  extraSeen?: Array<{ user: number; item: string }>;
+  extraSeen?: Array<{ user: number; movie: string }>;
   /** Half-life of the cold-start chart, in days (used when the interactions carry times). */
   popularityHalfLifeDays?: number;
 }
@@ -52,7 +52,7 @@ export async function trainRankingModel(train: readonly Interaction[], params: P
   return { model, params: p, matrix };
 }
 
-function seenTable(m: InteractionMatrix, extra: Array<{ user: number; item: string }> | undefined): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
+function seenTable(m: InteractionMatrix, extra: Array<{ user: number; movie: string }> | undefined): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
   const nUsers = m.userIds.length;
   const users = new Uint32Array(m.byUser.index.length);
   for (let u = 0; u < nUsers; u++) users.fill(u, m.byUser.offsets[u], m.byUser.offsets[u + 1]);
@@ -64,7 +64,7 @@ function seenTable(m: InteractionMatrix, extra: Array<{ user: number; item: stri
  * ignored). The shipped model marks the held-out interactions as seen once they have been
  * evaluated, so the service never offers a user a movie they already rated or watched.
  */
-export function withSeen(model: Model, pairs: ReadonlyArray<{ user: number; item: string }>): Model {
+export function withSeen(model: Model, pairs: ReadonlyArray<{ user: number; movie: string }>): Model {
   const nUsers = model.userIds.length;
   const users = new Uint32Array(model.seenItems.length);
   for (let u = 0; u < nUsers; u++) users.fill(u, model.seenOffsets[u], model.seenOffsets[u + 1]);
@@ -86,7 +86,7 @@ export interface PopularityOptions {
  * counts as happening now; with no times at all this is the plain interaction count). Ties by
  * plain count, then index. Interactions with items not in `itemIds` are ignored.
  */
-export function recentPopularity(rows: ReadonlyArray<{ item: string; at?: number }>, itemIds: readonly string[], opts: PopularityOptions = {}): Uint32Array {
+export function recentPopularity(rows: ReadonlyArray<{ movie: string; at?: number }>, itemIds: readonly string[], opts: PopularityOptions = {}): Uint32Array {
   const halfLife = (opts.halfLifeDays ?? DEFAULT_POPULARITY_HALF_LIFE_DAYS) * DAY_MS;
   if (!(halfLife > 0)) throw new RangeError(`popularity half-life must be positive, got ${opts.halfLifeDays} days`);
   const index = new Map<string, number>();
@@ -96,7 +96,7 @@ export function recentPopularity(rows: ReadonlyArray<{ item: string; at?: number
   const score = new Float64Array(itemIds.length);
   const count = new Uint32Array(itemIds.length);
   for (const r of rows) {
-    const i = index.get(r.item);
+    const i = index.get(r.movie);
     if (i === undefined) continue;
     count[i]++;
     score[i] += r.at === undefined || !Number.isFinite(now) ? 1 : 2 ** (-Math.max(0, now - r.at) / halfLife);

@@ -1,12 +1,14 @@
-// Ratings file readers: the project's clean CSV, MovieLens u.data and MovieLens ratings.csv.
-// Bad rows are counted and reported with file, line and reason, then skipped; they never
-// stop a read. The file is streamed, so its size is not bounded by the string length limit.
+// Ratings file readers: the project's clean CSV (parsed by clean-csv.ts, the format's one
+// parser), MovieLens u.data and MovieLens ratings.csv. Bad rows are counted and reported with
+// file, line and reason, then skipped; they never stop a read. The file is streamed, so its size
+// is not bounded by the string length limit.
+import { MAX_USER_ID, parseRatingRow, RATING_HEADER } from './clean-csv.ts';
 import { parseTime } from './interactions.ts';
 import { forEachLine } from './lines.ts';
 
-export interface RatingRow {
+export interface Rating {
   user: number;
-  item: string;
+  movie: string;
   rating: number;
   /** Epoch ms of the rating; read only with `ReadOptions.timestamps`. */
   at?: number;
@@ -29,30 +31,35 @@ export interface ReadOptions {
 }
 
 export interface ReadResult {
-  rows: RatingRow[];
+  rows: Rating[];
   bad: number;
   /** The first MAX_ROW_ERRORS bad rows; `bad` counts all of them. */
   errors: RowError[];
 }
 
 export const MAX_ROW_ERRORS = 100;
-const CLEAN_HEADER = 'user_id,movie_id,rating,timestamp';
 const MLCSV_HEADER = 'userId,movieId,rating,timestamp';
-const MAX_USER_ID = 2 ** 31 - 1; // user ids are stored as Int32
 const DIGITS = /^[0-9]+$/;
 
 /** The format a first line reveals, and whether that line is a header to skip; undefined if unknown. */
 export function detectFormat(firstLine: string): { format: RatingsFormat; header: boolean } | undefined {
   const line = firstLine.replace(/^\uFEFF/, '').replace(/\r$/, '');
-  if (line.startsWith(CLEAN_HEADER)) return { format: 'clean', header: true };
+  if (line.startsWith(RATING_HEADER)) return { format: 'clean', header: true };
   if (line.startsWith(MLCSV_HEADER)) return { format: 'mlcsv', header: true };
   if (line.includes('\t')) return { format: 'udata', header: false };
   return undefined;
 }
 
 /** Parse one data line; returns the row, or the reason it is bad. */
-export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: number, ratingMax: number, timestamps = false): RatingRow | string {
+export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: number, ratingMax: number, timestamps = false): Rating | string {
   if (line.length === 0) return 'empty line';
+  if (format === 'clean') {
+    const row = parseRatingRow(line, { ratingMin, ratingMax, maxUserId: MAX_USER_ID });
+    if (typeof row === 'string') return row;
+    const rating: Rating = { user: row.user, movie: row.movie, rating: row.rating };
+    if (timestamps) rating.at = parseTime(row.at);
+    return rating;
+  }
   const fields = line.split(format === 'udata' ? '\t' : ',');
   if (fields.length !== 4) return `expected 4 fields, found ${fields.length}`;
   const [userText, item, ratingText] = fields;
@@ -63,10 +70,10 @@ export function parseRatingLine(line: string, format: RatingsFormat, ratingMin: 
   const rating = ratingText.trim() === '' ? NaN : Number(ratingText);
   if (!Number.isFinite(rating)) return `rating '${clip(ratingText)}' is not a number`;
   if (rating < ratingMin || rating > ratingMax) return `rating ${ratingText} is outside [${ratingMin}, ${ratingMax}]`;
-  if (!timestamps) return { user, item, rating };
+  if (!timestamps) return { user, movie: item, rating };
   const at = parseTime(fields[3]);
   if (!Number.isFinite(at)) return `timestamp '${clip(fields[3])}' is not a time`;
-  return { user, item, rating, at };
+  return { user, movie: item, rating, at };
 }
 
 function clip(s: string): string {
@@ -77,7 +84,7 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
   const ratingMin = opts.ratingMin ?? 1;
   const ratingMax = opts.ratingMax ?? 5;
   let format: RatingsFormat | undefined = opts.format === 'auto' ? undefined : opts.format;
-  const rows: RatingRow[] = [];
+  const rows: Rating[] = [];
   const errors: RowError[] = [];
   let bad = 0;
   let lineNo = 0;
@@ -92,7 +99,7 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
         if (!detected) {
           throw new Error(
             `cannot detect the format of ratings file ${path}: its first line '${clip(line)}' is neither a ` +
-              `header (${CLEAN_HEADER} or ${MLCSV_HEADER}) nor tab-separated u.data; pass a format explicitly`,
+              `header (${RATING_HEADER} or ${MLCSV_HEADER}) nor tab-separated u.data; pass a format explicitly`,
           );
         }
         format = detected.format;

@@ -9,10 +9,10 @@ import { parseModelVersion } from '../core/model-version.ts';
 import { loadArtifact, MODEL_FILE, RATING_MODEL_FILE, saveArtifact } from './artifact.ts';
 import { compareRanking, evaluateRanking, ratingError, type RankingComparison } from './evaluate.ts';
 import { resolveIalsParams, type IalsParams } from './ials.ts';
-import { mergeInteractions, readWatchesFile, type Interaction, type WatchRow } from './interactions.ts';
+import { mergeInteractions, readWatchesFile, type Interaction, type Watch } from './interactions.ts';
 import { resolveParams } from './params.ts';
 import { trainRankingModel, withSeen, type RankingModel } from './ranking-model.ts';
-import { readRatingsFile, type ReadResult, type RatingRow } from './readers.ts';
+import { readRatingsFile, type ReadResult, type Rating } from './readers.ts';
 import { splitByTime, splitRatingsAndWatches } from './split.ts';
 import { trainModel } from './train.ts';
 import type { EvalMetrics, Manifest, Model, TrainParams } from './types.ts';
@@ -35,13 +35,13 @@ export interface RunTrainingOptions {
   /** Model version recorded in the manifest; default the name of the `out` folder. */
   version?: string;
   /** Items users watched without rating, to keep out of their recommendations. */
-  extraSeen?: Array<{ user: number; item: string }>;
+  extraSeen?: Array<{ user: number; movie: string }>;
   /**
    * Watches the ranking model learns from: the clean watches CSV (`user_id,movie_id,minutes,last_seen`)
    * or rows. With a hold-out, watches of unrated pairs are held out in the same fraction and count
    * as relevant in the ranking metrics (so watch-only users are evaluated too).
    */
-  watches?: string | WatchRow[];
+  watches?: string | Watch[];
   /** Evaluation protocols: 'random' (the hold-out above, always) and 'time' (each user's latest 20 %
    * held out; trains both models once more, for the figures only). Default ['random']. */
   protocols?: Array<'random' | 'time'>;
@@ -81,14 +81,14 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   const rankingParams = resolveIalsParams(opts.ranking);
   const range = { ratingMin: params.ratingMin, ratingMax: params.ratingMax, timestamps: true };
 
-  const read = async (path: string): Promise<RatingRow[]> => {
+  const read = async (path: string): Promise<Rating[]> => {
     const t0 = performance.now();
     const result = await readRatingsFile(path, range);
     progress(`read ${result.rows.length} ratings from ${path} in ${secs(t0)} s${result.bad ? `, skipped ${result.bad} bad rows` : ''}`);
     reportBadRows(result, progress);
     return result.rows;
   };
-  const readWatches = async (): Promise<{ rows: WatchRow[]; md5?: string }> => {
+  const readWatches = async (): Promise<{ rows: Watch[]; md5?: string }> => {
     if (opts.watches === undefined) return { rows: [] };
     if (typeof opts.watches !== 'string') return { rows: opts.watches };
     const [w, md5] = await Promise.all([readWatchesFile(opts.watches), md5File(opts.watches)]);
@@ -97,10 +97,10 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   };
 
   const [rows, dataMd5, watched] = await Promise.all([read(opts.ratings), md5File(opts.ratings), readWatches()]);
-  let train: RatingRow[];
-  let test: RatingRow[];
-  let trainWatches: WatchRow[];
-  let testWatches: WatchRow[] = [];
+  let train: Rating[];
+  let test: Rating[];
+  let trainWatches: Watch[];
+  let testWatches: Watch[] = [];
   if (opts.test !== undefined) {
     train = rows;
     test = await read(opts.test);
@@ -132,9 +132,9 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
       else {
         const split = splitByTime(all, opts.holdout ?? 0.2);
         const ratingsOf = (xs: Interaction[]) =>
-          xs.filter((x) => x.rating !== undefined).map((x): RatingRow => ({ user: x.user, item: x.item, rating: x.rating!, at: x.at }));
+          xs.filter((x) => x.rating !== undefined).map((x): Rating => ({ user: x.user, movie: x.movie, rating: x.rating!, at: x.at }));
         const watchesOf = (xs: Interaction[]) =>
-          xs.filter((x) => x.minutes !== undefined).map((x): WatchRow => ({ user: x.user, item: x.item, minutes: x.minutes!, at: x.at }));
+          xs.filter((x) => x.minutes !== undefined).map((x): Watch => ({ user: x.user, movie: x.movie, minutes: x.minutes!, at: x.at }));
         progress(`time split: ${split.test.length} of ${all.length} interactions (each user's latest) held out`);
         const timeTrained = await trainBoth(ratingsOf(split.train), watchesOf(split.train), params, rankingParams, opts, progress, 'time split: ');
         const timeTest = ratingsOf(split.test);
@@ -189,15 +189,15 @@ interface TrainedPair {
 
 /** Train the rating model (ratings only) and the ranking model (ratings and watches). */
 async function trainBoth(
-  train: RatingRow[],
-  watches: WatchRow[],
+  train: Rating[],
+  watches: Watch[],
   params: TrainParams,
   rankingParams: IalsParams,
   opts: RunTrainingOptions,
   progress: (msg: string) => void,
   prefix: string,
 ): Promise<TrainedPair> {
-  const watchedPairs = watches.map((w) => ({ user: w.user, item: w.item }));
+  const watchedPairs = watches.map((w) => ({ user: w.user, movie: w.movie }));
   const extraSeen = [...(opts.extraSeen ?? []), ...watchedPairs];
   progress(`${prefix}rating model (biased MF): ${train.length} ratings, ${params.factors} factors, ${params.epochs} epochs, ${params.threads} thread(s)`);
   const t0 = performance.now();
@@ -219,7 +219,7 @@ async function trainBoth(
   return { rating, ranking, seconds: (performance.now() - t0) / 1000 };
 }
 
-function evaluateBoth(trained: TrainedPair, ratingTest: RatingRow[], heldOut: Interaction[]): EvalMetrics {
+function evaluateBoth(trained: TrainedPair, ratingTest: Rating[], heldOut: Interaction[]): EvalMetrics {
   const metrics: EvalMetrics = ratingTest.length ? ratingError(trained.rating, ratingTest) : { rmse: NaN, mae: NaN };
   const r = evaluateRanking(trained.ranking.model, heldOut);
   if (r.users > 0) {

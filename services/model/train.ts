@@ -3,7 +3,7 @@
 import { buildSeenWithExtras, indexRatings, popularity } from './dataset.ts';
 import { resolveParams } from './params.ts';
 import { fillNormal, seedState } from './random.ts';
-import type { RatingRow } from './readers.ts';
+import type { Rating } from './readers.ts';
 import { sgdPass, shuffleShard } from './sgd-kernel.ts';
 import { runHogwild, type Shard } from './sgd-workers.ts';
 import type { Model, TrainParams } from './types.ts';
@@ -13,10 +13,10 @@ export interface TrainOptions {
   onEpoch?: (epoch: number, trainRmse: number) => void;
   /** Extra (user, item) pairs to mark as seen (e.g. watched but not rated); pairs with a user or
    * item absent from the training ratings are ignored, as the model has no vectors for them. */
-  extraSeen?: Array<{ user: number; item: string }>;
+  extraSeen?: Array<{ user: number; movie: string }>;
 }
 
-export async function trainModel(train: RatingRow[], params: TrainParams, opts: TrainOptions = {}): Promise<Model> {
+export async function trainModel(train: Rating[], params: TrainParams, opts: TrainOptions = {}): Promise<Model> {
   const p = resolveParams(params);
   if (train.length === 0) throw new RangeError('cannot train a model on zero ratings');
   const data = indexRatings(train);
@@ -84,7 +84,7 @@ export async function trainModel(train: RatingRow[], params: TrainParams, opts: 
 
 function seenWithExtras(
   data: { userIds: Int32Array; itemIds: string[]; users: Uint32Array; items: Uint32Array },
-  extra: Array<{ user: number; item: string }> | undefined,
+  extra: Array<{ user: number; movie: string }> | undefined,
 ): { seenOffsets: Uint32Array; seenItems: Uint32Array } {
   return buildSeenWithExtras(data.userIds, data.itemIds, data.users, data.items, extra);
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_USER_ID, parseUserId, userIdError } from '../user-id.ts';
+import { MAX_USER_ID } from '../../model/index.ts';
+import { parseUserId, userIdError } from '../user-id.ts';
 
 describe('parseUserId', () => {
   it.each([

@@ -48,10 +48,10 @@ describe('conjugate-gradient solver', () => {
     // One user with interactions on items 1, 3, 4 (item 3 a low rating: preference 0, weight 2).
     const m = buildInteractionMatrix(
       [
-        { user: 1, item: 'i1', rating: 5 },
-        { user: 1, item: 'i3', rating: 2 },
-        { user: 1, item: 'i4', minutes: 45 },
-        ...Array.from({ length: nItems }, (_, i) => ({ user: 2, item: `i${i}`, rating: 1 })),
+        { user: 1, movie: 'i1', rating: 5 },
+        { user: 1, movie: 'i3', rating: 2 },
+        { user: 1, movie: 'i4', minutes: 45 },
+        ...Array.from({ length: nItems }, (_, i) => ({ user: 2, movie: `i${i}`, rating: 1 })),
       ],
       10,
       { likeRating: 4, ratingStep: 0.5, lowRatingSignal: 0.2, fullMinutes: 90 },
@@ -109,23 +109,23 @@ describe('conjugate-gradient solver', () => {
 
 describe('signals', () => {
   it('makes high ratings strong positives, low ratings not positives, watches fractional positives', () => {
-    expect(signalOf({ user: 1, item: 'a', rating: 5 })).toEqual({ pref: 1, signal: 1.5 });
-    expect(signalOf({ user: 1, item: 'a', rating: 4 })).toEqual({ pref: 1, signal: 1 });
-    expect(signalOf({ user: 1, item: 'a', rating: 2, minutes: 90 })).toEqual({ pref: 0, signal: 0 });
-    expect(signalOf({ user: 1, item: 'a', minutes: 45 })).toEqual({ pref: 1, signal: 0.5 });
-    expect(signalOf({ user: 1, item: 'a', minutes: 500 })).toEqual({ pref: 1, signal: 1 });
+    expect(signalOf({ user: 1, movie: 'a', rating: 5 })).toEqual({ pref: 1, signal: 1.5 });
+    expect(signalOf({ user: 1, movie: 'a', rating: 4 })).toEqual({ pref: 1, signal: 1 });
+    expect(signalOf({ user: 1, movie: 'a', rating: 2, minutes: 90 })).toEqual({ pref: 0, signal: 0 });
+    expect(signalOf({ user: 1, movie: 'a', minutes: 45 })).toEqual({ pref: 1, signal: 0.5 });
+    expect(signalOf({ user: 1, movie: 'a', minutes: 500 })).toEqual({ pref: 1, signal: 1 });
   });
   it('merges ratings and watches per pair', () => {
     const merged = mergeInteractions(
-      [{ user: 1, item: 'a', rating: 5, at: 10 }],
+      [{ user: 1, movie: 'a', rating: 5, at: 10 }],
       [
-        { user: 1, item: 'a', minutes: 30, at: 20 },
-        { user: 2, item: 'b', minutes: 5, at: 5 },
+        { user: 1, movie: 'a', minutes: 30, at: 20 },
+        { user: 2, movie: 'b', minutes: 5, at: 5 },
       ],
     );
     expect(merged).toEqual([
-      { user: 1, item: 'a', rating: 5, minutes: 30, at: 20 },
-      { user: 2, item: 'b', minutes: 5, at: 5 },
+      { user: 1, movie: 'a', rating: 5, minutes: 30, at: 20 },
+      { user: 2, movie: 'b', minutes: 5, at: 5 },
     ]);
   });
 });
@@ -140,7 +140,7 @@ function plantedData(seed = 11): { train: Interaction[]; test: Interaction[] } {
       const inGroup = i < 80 && Math.floor(i / 20) === group;
       const popular = i >= 80;
       const chance = inGroup ? 0.45 : popular ? 0.3 : 0.02;
-      if (nextFloat(rng) < chance) rows.push({ user: u + 1, item: `m${i}`, rating: inGroup || nextFloat(rng) < 0.5 ? 5 : 2, at: u * 1000 + i });
+      if (nextFloat(rng) < chance) rows.push({ user: u + 1, movie: `m${i}`, rating: inGroup || nextFloat(rng) < 0.5 ? 5 : 2, at: u * 1000 + i });
     }
   }
   const isTest = rows.map(() => nextFloat(rng) < 0.2);
@@ -151,7 +151,7 @@ function plantedData(seed = 11): { train: Interaction[]; test: Interaction[] } {
 function popularityModel(model: Model, train: Interaction[]): Model {
   const count = new Float32Array(model.itemIds.length);
   const index = new Map(model.itemIds.map((id, i) => [id, i]));
-  for (const x of train) count[index.get(x.item)!]++;
+  for (const x of train) count[index.get(x.movie)!]++;
   return { ...model, itemBias: count, userFactors: new Float32Array(model.userFactors.length), itemFactors: new Float32Array(model.itemFactors.length) };
 }
 
@@ -184,7 +184,7 @@ describe('implicit ALS ranking model', () => {
 
   it('gives a watch-only user a list shaped by what they watched', async () => {
     const { train } = plantedData();
-    const watcher = (items: string[]): Interaction[] => items.map((item) => ({ user: 999, item, minutes: 90 }));
+    const watcher = (items: string[]): Interaction[] => items.map((movie) => ({ user: 999, movie, minutes: 90 }));
     const groupOf = (id: string) => Math.floor(Number(id.slice(1)) / 20);
     for (const group of [0, 2]) {
       const watched = [0, 1, 2, 3].map((j) => `m${group * 20 + j}`);
@@ -236,21 +236,21 @@ describe('recent popularity and the time split', () => {
     const day = 86_400_000;
     const now = 100 * day;
     const rows = [
-      ...Array.from({ length: 10 }, () => ({ item: 'old', at: now - 60 * day })),
-      ...Array.from({ length: 3 }, () => ({ item: 'new', at: now - day })),
-      { item: 'mid', at: now - 7 * day },
-      { item: 'mid', at: now - 7 * day },
+      ...Array.from({ length: 10 }, () => ({ movie: 'old', at: now - 60 * day })),
+      ...Array.from({ length: 3 }, () => ({ movie: 'new', at: now - day })),
+      { movie: 'mid', at: now - 7 * day },
+      { movie: 'mid', at: now - 7 * day },
     ];
     const ids = ['mid', 'new', 'old'];
     expect(Array.from(recentPopularity(rows, ids, { halfLifeDays: 7 }), (i) => ids[i])).toEqual(['new', 'mid', 'old']);
     expect(Array.from(recentPopularity(rows, ids, { halfLifeDays: 10_000 }), (i) => ids[i])).toEqual(['old', 'new', 'mid']);
-    expect(Array.from(recentPopularity(rows.map(({ item }) => ({ item })), ids), (i) => ids[i])).toEqual(['old', 'new', 'mid']);
+    expect(Array.from(recentPopularity(rows.map(({ movie }) => ({ movie })), ids), (i) => ids[i])).toEqual(['old', 'new', 'mid']);
   });
 
   it('holds out each user\'s latest interactions', () => {
-    const rows = [5, 1, 4, 2, 3].map((at) => ({ user: 1, item: `m${at}`, at })).concat([{ user: 2, item: 'x', at: 1 }]);
+    const rows = [5, 1, 4, 2, 3].map((at) => ({ user: 1, movie: `m${at}`, at })).concat([{ user: 2, movie: 'x', at: 1 }]);
     const { train, test } = splitByTime(rows, 0.4);
-    expect(test.map((r) => r.item)).toEqual(['m5', 'm4']);
-    expect(train.map((r) => r.item)).toEqual(['m1', 'm2', 'm3', 'x']);
+    expect(test.map((r) => r.movie)).toEqual(['m5', 'm4']);
+    expect(train.map((r) => r.movie)).toEqual(['m1', 'm2', 'm3', 'x']);
   });
 });

@@ -96,11 +96,11 @@ describe('topNForUser', () => {
 describe('evaluate', () => {
   it('computes rating error and top-20 ranking metrics on a hand-made case', () => {
     const test = [
-      { user: 10, item: 'b', rating: 5 }, // pred 4.25, err 0.75, relevant
-      { user: 10, item: 'd', rating: 4 }, // pred 2.5, err 1.5, relevant
-      { user: 10, item: 'zz', rating: 5 }, // unknown item: pred 3.5, err 1.5, relevant but never rankable
-      { user: 20, item: 'a', rating: 2 }, // pred 2.5, err -0.5; user 20 has nothing relevant
-      { user: 99, item: 'b', rating: 4 }, // unknown user: pred 3.25, err 0.75; not ranked
+      { user: 10, movie: 'b', rating: 5 }, // pred 4.25, err 0.75, relevant
+      { user: 10, movie: 'd', rating: 4 }, // pred 2.5, err 1.5, relevant
+      { user: 10, movie: 'zz', rating: 5 }, // unknown movie: pred 3.5, err 1.5, relevant but never rankable
+      { user: 20, movie: 'a', rating: 2 }, // pred 2.5, err -0.5; user 20 has nothing relevant
+      { user: 99, movie: 'b', rating: 4 }, // unknown user: pred 3.25, err 0.75; not ranked
     ];
     const m = evaluate(handModel(), test);
     expect(m.rmse).toBeCloseTo(Math.sqrt((0.5625 + 2.25 + 2.25 + 0.25 + 0.5625) / 5), 6);
@@ -113,9 +113,9 @@ describe('evaluate', () => {
   });
   it('samples at most maxRankingUsers users for the ranking metrics', () => {
     const test = [
-      { user: 10, item: 'b', rating: 5 },
-      { user: 20, item: 'b', rating: 5 },
-      { user: 30, item: 'a', rating: 5 },
+      { user: 10, movie: 'b', rating: 5 },
+      { user: 20, movie: 'b', rating: 5 },
+      { user: 30, movie: 'a', rating: 5 },
     ];
     expect(evaluate(handModel(), test).rankingUsers).toBe(3);
     expect(evaluate(handModel(), test, { maxRankingUsers: 2 }).rankingUsers).toBe(2);

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRatingsFile, splitHoldout, type RatingRow } from '../index.ts';
+import { readRatingsFile, splitHoldout, type Rating } from '../index.ts';
 import { scratchDir } from './fixtures.ts';
 
 const scratch = scratchDir();
@@ -25,10 +25,10 @@ describe('readRatingsFile', () => {
     const result = await readRatingsFile(path);
     expect(result).toEqual({
       rows: [
-        { user: 1, item: 'the+godfather+1972', rating: 5 },
-        { user: 22, item: '+la+mode+1993', rating: 3 },
-        { user: 333, item: '10th++wolf+2006', rating: 4 },
-        { user: 4444, item: '20_000+leagues+under+the+sea+1916', rating: 1 },
+        { user: 1, movie: 'the+godfather+1972', rating: 5 },
+        { user: 22, movie: '+la+mode+1993', rating: 3 },
+        { user: 333, movie: '10th++wolf+2006', rating: 4 },
+        { user: 4444, movie: '20_000+leagues+under+the+sea+1916', rating: 1 },
       ],
       bad: 0,
       errors: [],
@@ -39,9 +39,9 @@ describe('readRatingsFile', () => {
     const path = file('196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116');
     const result = await readRatingsFile(path);
     expect(result.rows).toEqual([
-      { user: 196, item: '242', rating: 3 },
-      { user: 186, item: '302', rating: 3 },
-      { user: 22, item: '377', rating: 1 },
+      { user: 196, movie: '242', rating: 3 },
+      { user: 186, movie: '302', rating: 3 },
+      { user: 22, movie: '377', rating: 1 },
     ]);
     expect(result.bad).toBe(0);
   });
@@ -53,22 +53,22 @@ describe('readRatingsFile', () => {
     const path = file(['userId,movieId,rating,timestamp', '1,1,4.0,964982703', '1,3,0.5,964981247', '2,50,5.0,964982931', ''].join(eol));
     const result = await readRatingsFile(path, { ratingMin: 0.5, ratingMax: 5 });
     expect(result.rows).toEqual([
-      { user: 1, item: '1', rating: 4 },
-      { user: 1, item: '3', rating: 0.5 },
-      { user: 2, item: '50', rating: 5 },
+      { user: 1, movie: '1', rating: 4 },
+      { user: 1, movie: '3', rating: 0.5 },
+      { user: 2, movie: '50', rating: 5 },
     ]);
     expect(result.bad).toBe(0);
   });
 
   it('detects the format from a BOM-prefixed header, and an explicit format overrides detection', async () => {
     const bom = file('\uFEFFuserId,movieId,rating,timestamp\r\n7,9,3.5,1\r\n');
-    expect((await readRatingsFile(bom)).rows).toEqual([{ user: 7, item: '9', rating: 3.5 }]);
+    expect((await readRatingsFile(bom)).rows).toEqual([{ user: 7, movie: '9', rating: 3.5 }]);
     const headerless = file('5,toy+story+1995,4,2023-01-01T00:00:00\n');
     await expect(readRatingsFile(headerless)).rejects.toThrow(/cannot detect the format .*pass a format/);
-    expect((await readRatingsFile(headerless, { format: 'clean' })).rows).toEqual([{ user: 5, item: 'toy+story+1995', rating: 4 }]);
+    expect((await readRatingsFile(headerless, { format: 'clean' })).rows).toEqual([{ user: 5, movie: 'toy+story+1995', rating: 4 }]);
   });
 
-  it('counts and skips bad rows with file, line and reason, keeping the good ones', async () => {
+  it('counts and skips bad rows of the clean CSV with file, line and the clean parser\'s reason, keeping the good ones', async () => {
     const path = file(
       [
         'user_id,movie_id,rating,timestamp', // 1
@@ -87,20 +87,20 @@ describe('readRatingsFile', () => {
     );
     const result = await readRatingsFile(path);
     expect(result.rows).toEqual([
-      { user: 1, item: 'good+movie+2000', rating: 4 },
-      { user: 7, item: 'alien+1979', rating: 2 },
+      { user: 1, movie: 'good+movie+2000', rating: 4 },
+      { user: 7, movie: 'alien+1979', rating: 2 },
     ]);
     expect(result.bad).toBe(9);
     expect(result.errors.map((e) => [e.line, e.reason])).toEqual([
       [3, 'expected 4 fields, found 5'],
-      [4, "user id 'abc' is not a positive integer"],
-      [5, "user id '-5' is not a positive integer"],
-      [6, 'empty movie id'],
-      [7, 'rating 6 is outside [1, 5]'],
-      [8, "rating '' is not a number"],
+      [4, "user_id 'abc' is not a positive integer"],
+      [5, "user_id '-5' is not a positive integer"],
+      [6, 'empty movie_id'],
+      [7, 'rating 6 is outside 1..5'],
+      [8, "rating '' is not an integer"],
       [9, 'empty line'],
-      [10, "rating 'five' is not a number"],
-      [11, 'user id 0 is outside 1..2147483647'],
+      [10, "rating 'five' is not an integer"],
+      [11, 'user_id 0 is outside 1..2147483647'],
     ]);
     expect(result.errors.every((e) => e.file === path)).toBe(true);
   });
@@ -121,19 +121,19 @@ describe('readRatingsFile', () => {
     const result = await readRatingsFile(file(lines.join('\n') + '\n'));
     expect(result.bad).toBe(0);
     expect(result.rows).toHaveLength(60_000);
-    expect(result.rows[59_999]).toEqual({ user: 60_000, item: `movie+number+${60_000 % 977}+with+a+long+slug+é`, rating: 1 });
+    expect(result.rows[59_999]).toEqual({ user: 60_000, movie: `movie+number+${60_000 % 977}+with+a+long+slug+é`, rating: 1 });
   });
 });
 
 describe('splitHoldout', () => {
-  const rows: RatingRow[] = Array.from({ length: 1000 }, (_, j) => ({ user: j + 1, item: `m${j % 50}`, rating: (j % 5) + 1 }));
+  const rows: Rating[] = Array.from({ length: 1000 }, (_, j) => ({ user: j + 1, movie: `m${j % 50}`, rating: (j % 5) + 1 }));
 
   it('holds out the requested fraction, disjoint and complete, in input order', () => {
     const { train, test } = splitHoldout(rows, 0.2, 42);
     expect(test).toHaveLength(200);
     expect(train).toHaveLength(800);
     expect(new Set([...train, ...test]).size).toBe(1000);
-    const users = (list: RatingRow[]) => list.map((r) => r.user);
+    const users = (list: Rating[]) => list.map((r) => r.user);
     expect(users(test)).toEqual([...users(test)].sort((a, b) => a - b));
     expect(users(train)).toEqual([...users(train)].sort((a, b) => a - b));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sgdPass, shuffleShard } from '../sgd-kernel.ts';
-import { defaultParams, trainModel, type RatingRow } from '../index.ts';
+import { defaultParams, trainModel, type Rating } from '../index.ts';
 import { seedState } from '../random.ts';
 import { shardByUser } from '../train.ts';
 import { lowRankRatings } from './fixtures.ts';
@@ -88,18 +88,18 @@ describe('trainModel', () => {
   });
 
   it('builds the seen table from ratings plus extra known pairs, and popularity by damped mean', async () => {
-    const rows: RatingRow[] = [
-      { user: 7, item: 'a', rating: 5 },
-      { user: 7, item: 'b', rating: 1 },
-      { user: 3, item: 'b', rating: 2 },
-      { user: 3, item: 'c', rating: 5 },
-      { user: 3, item: 'c', rating: 5 }, // duplicate pair: seen once
+    const rows: Rating[] = [
+      { user: 7, movie: 'a', rating: 5 },
+      { user: 7, movie: 'b', rating: 1 },
+      { user: 3, movie: 'b', rating: 2 },
+      { user: 3, movie: 'c', rating: 5 },
+      { user: 3, movie: 'c', rating: 5 }, // duplicate pair: seen once
     ];
     const model = await trainModel(rows, { ...defaultParams, factors: 2, epochs: 1 }, {
       extraSeen: [
-        { user: 7, item: 'c' },
-        { user: 99, item: 'a' }, // unknown user: ignored
-        { user: 3, item: 'zzz' }, // unknown item: ignored
+        { user: 7, movie: 'c' },
+        { user: 99, movie: 'a' }, // unknown user: ignored
+        { user: 3, movie: 'zzz' }, // unknown movie: ignored
       ],
     });
     expect([...model.userIds]).toEqual([3, 7]);

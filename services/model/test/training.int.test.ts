@@ -5,15 +5,15 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSgdWorkers, defaultParams, evaluate, readRatingsFile, trainModel, type RatingRow } from '../index.ts';
+import { closeSgdWorkers, defaultParams, evaluate, readRatingsFile, trainModel, type Rating } from '../index.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const ml100k = resolve(repoRoot, '../shared/data/movielens/ml-100k');
 const run = promisify(execFile);
 
 describe('Hogwild training on MovieLens 100K u1', () => {
-  let train: RatingRow[];
-  let test: RatingRow[];
+  let train: Rating[];
+  let test: Rating[];
   beforeAll(async () => {
     train = (await readRatingsFile(join(ml100k, 'u1.base'))).rows;
     test = (await readRatingsFile(join(ml100k, 'u1.test'))).rows;
@@ -38,7 +38,7 @@ describe('Hogwild training on MovieLens 100K u1', () => {
     const script = [
       `import { prepareSgdWorkers, trainModel, defaultParams } from ${JSON.stringify(join(repoRoot, 'services/model/index.ts'))};`,
       'await prepareSgdWorkers(2);',
-      "const rows = Array.from({ length: 400 }, (_, j) => ({ user: 1 + (j % 20), item: 'm' + (j % 37), rating: 1 + (j % 5) }));",
+      "const rows = Array.from({ length: 400 }, (_, j) => ({ user: 1 + (j % 20), movie: 'm' + (j % 37), rating: 1 + (j % 5) }));",
       'const model = await trainModel(rows, { ...defaultParams, factors: 4, epochs: 3, threads: 2 });',
       "console.log('trained', model.userIds.length);",
     ].join('\n');
@@ -48,8 +48,8 @@ describe('Hogwild training on MovieLens 100K u1', () => {
 
   it('trains with more threads than users (empty shards)', async () => {
     const rows = [
-      { user: 1, item: 'a', rating: 4 },
-      { user: 1, item: 'b', rating: 2 },
+      { user: 1, movie: 'a', rating: 4 },
+      { user: 1, movie: 'b', rating: 2 },
     ];
     const model = await trainModel(rows, { ...defaultParams, factors: 3, epochs: 2, threads: 3 });
     expect(model.userFactors.every(Number.isFinite)).toBe(true);

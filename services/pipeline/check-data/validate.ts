@@ -1,7 +1,7 @@
 // Validates the text of data/clean_rating.csv (pure): header, one well-formed row per line (user id
 // a positive integer in range, non-empty valid movie id, integer rating in the scale, valid
 // timestamp), no duplicate (user, movie), and no fewer rows than the last version.
-import { parseRatingRow, RATING_HEADER, type RowLimits } from '../clean/csv.ts';
+import { parseRatingRow, RATING_HEADER, type RowLimits } from '../../model/index.ts';
 import { pairKey } from '../clean/rows.ts';
 
 export interface DataCheckOptions extends RowLimits {

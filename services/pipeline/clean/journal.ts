@@ -4,8 +4,7 @@
 // the journal over the CSVs; rows are final values, so replaying twice is harmless, and a torn
 // last line (a crash mid-append) is dropped: its batch was never acknowledged and comes again.
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { formatRating, formatWatch, parseRatingRow, parseWatchRow } from './csv.ts';
-import type { RatingRow, WatchRow } from './rows.ts';
+import { formatRating, formatWatch, parseRatingRow, parseWatchRow, type RatingRow, type WatchRow } from '../../model/index.ts';
 
 export interface JournalContents {
   ratings: RatingRow[];

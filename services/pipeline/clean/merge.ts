@@ -1,6 +1,7 @@
 // Merging a collapsed batch into the store's in-memory state (pure). Planning and applying are
 // separate so the store can make the plan durable before it changes its state.
-import { type CollapsedBatch, pairKey, type RatingRow, ratingWins, type WatchRow } from './rows.ts';
+import type { RatingRow, WatchRow } from '../../model/index.ts';
+import { type CollapsedBatch, pairKey, ratingWins } from './rows.ts';
 
 export interface CleanState {
   ratings: Map<string, RatingRow>;

@@ -4,23 +4,9 @@
 //     the user got), `lastSeen` the latest timestamp. The max is used rather than a count of
 //     distinct minutes because it merges across batches and replays without keeping every minute:
 //     max(max(a), max(b)) = max(a ∪ b), and re-applying a batch changes nothing.
-// Timestamps are compared as strings: the logged format is fixed-width (see parse/timestamp.ts).
+// Timestamps are compared as strings: the logged format is fixed-width (see model/timestamp.ts).
+import type { RatingRow, WatchRow } from '../../model/index.ts';
 import type { LogEvent, RateEvent, WatchEvent } from '../parse/types.ts';
-
-export interface RatingRow {
-  user: number;
-  movie: string;
-  rating: number;
-  /** Timestamp as logged. */
-  at: string;
-}
-
-export interface WatchRow {
-  user: number;
-  movie: string;
-  minutes: number;
-  lastSeen: string;
-}
 
 /** Movie ids never contain a comma, so this key is unambiguous. */
 export const pairKey = (user: number, movie: string): string => `${user},${movie}`;

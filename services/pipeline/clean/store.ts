@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'no
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic-write.ts';
 import { type Logger, silentLogger } from '../../core/logger.ts';
-import { formatRating, formatWatch, parseRatingRow, parseWatchRow, RATING_HEADER, WATCH_HEADER } from './csv.ts';
+import { formatRating, formatWatch, parseRatingRow, parseWatchRow, RATING_HEADER, WATCH_HEADER, type RatingRow, type WatchRow } from '../../model/index.ts';
 import { Journal } from './journal.ts';
 import { type DirLock, lockDataDir } from './lock.ts';
 import { applyRows, type CleanState, emptyState, type MergePlan, planMerge } from './merge.ts';
-import { type CollapsedBatch, compareRows, pairKey, type RatingRow, type WatchRow } from './rows.ts';
+import { type CollapsedBatch, compareRows, pairKey } from './rows.ts';
 
 export const RATINGS_FILE = 'clean_rating.csv';
 export const WATCHES_FILE = 'clean_watch.csv';

@@ -3,8 +3,7 @@
 //   <ts>,<user>,GET /data/m/<movie>/<minute>.mpg
 //   <ts>,<user>,GET /rate/<movie>=<rating>
 //   <ts>,<user>,recommendation request <host>:<port>, status <code>, result: <ids or error>, <n> ms
-import { normalizeMovieId } from './movie-id.ts';
-import { isValidTimestamp } from './timestamp.ts';
+import { isValidTimestamp, normalizeMovieId } from '../../model/index.ts';
 import {
   DEFAULT_PARSE_OPTIONS,
   type ParseOptions,

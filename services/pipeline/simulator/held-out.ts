@@ -15,19 +15,19 @@ export interface Futures {
 }
 
 export function splitFutures(ratings: ReadonlyArray<InputRating>, fraction: number, seed: number, popularCount = 50): Futures {
-  const rows = ratings.map((r) => ({ user: r.user, item: r.movie, rating: r.rating }));
+  const rows = ratings.map((r) => ({ user: r.user, movie: r.movie, rating: r.rating }));
   const { train, test } = splitHoldout(rows, fraction, seed);
   const future = new Map<number, Map<string, number>>();
   for (const r of test) {
     let movies = future.get(r.user);
     if (!movies) future.set(r.user, (movies = new Map()));
-    movies.set(r.item, r.rating);
+    movies.set(r.movie, r.rating);
   }
   const counts = new Map<string, number>();
-  for (const r of train) counts.set(r.item, (counts.get(r.item) ?? 0) + 1);
+  for (const r of train) counts.set(r.movie, (counts.get(r.movie) ?? 0) + 1);
   const popular = [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, popularCount)
     .map(([movie]) => movie);
-  return { past: train.map((r) => ({ user: r.user, movie: r.item, rating: r.rating })), future, popular };
+  return { past: train.map((r) => ({ user: r.user, movie: r.movie, rating: r.rating })), future, popular };
 }

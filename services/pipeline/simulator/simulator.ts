@@ -7,7 +7,7 @@
 // model earns a higher watch-through.
 import http from 'node:http';
 import { type Logger, silentLogger } from '../../core/logger.ts';
-import { formatLocalTimestamp } from '../parse/timestamp.ts';
+import { formatLocalTimestamp } from '../../model/index.ts';
 import { type Audience, type AudienceOptions, type AudienceStats, createAudience } from './audience.ts';
 import { splitFutures } from './held-out.ts';
 import { recommendationLine } from './lines.ts';

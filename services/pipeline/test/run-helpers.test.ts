@@ -71,8 +71,8 @@ describe('readWatchInteractions', () => {
     );
     expect(readWatchInteractions(join(dir, 'w.csv'))).toEqual({
       rows: [
-        { user: 7, item: 'heat+1995', minutes: 1, at: Date.UTC(2025, 0, 1, 10) },
-        { user: 7, item: 'seven+1995', minutes: 90, at: Date.UTC(2025, 0, 2, 11, 30, 5) },
+        { user: 7, movie: 'heat+1995', minutes: 1, at: Date.UTC(2025, 0, 1, 10) },
+        { user: 7, movie: 'seven+1995', minutes: 90, at: Date.UTC(2025, 0, 2, 11, 30, 5) },
       ],
       bad: 1,
     });

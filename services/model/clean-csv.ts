@@ -1,8 +1,31 @@
-// The clean CSV files and the journal: formatting and strict parsing of one row (pure).
-// Movie ids never hold commas or quotes (parse/movie-id.ts), so rows need no CSV quoting.
-import { isValidMovieId } from '../parse/movie-id.ts';
-import { isValidTimestamp } from '../parse/timestamp.ts';
-import type { RatingRow, WatchRow } from './rows.ts';
+// The clean CSV files (data/clean_ratings.csv, data/clean_watch.csv) and the pipeline's journal:
+// their rows, headers, formatting and strict parsing of one row (pure). The pipeline writes these
+// files and the model trains on them, so the format lives here, with its one reader, and the
+// pipeline imports it through index.ts. Movie ids never hold commas or quotes (movie-id.ts), so
+// rows need no CSV quoting.
+import { isValidMovieId } from './movie-id.ts';
+import { isValidTimestamp } from './timestamp.ts';
+
+/** User ids are stored as Int32 in the model. */
+export const MAX_USER_ID = 2 ** 31 - 1;
+
+/** One rating as the clean file holds it: the latest per (user, movie). */
+export interface RatingRow {
+  user: number;
+  movie: string;
+  rating: number;
+  /** Timestamp as logged (timestamp.ts). */
+  at: string;
+}
+
+/** One watched (user, movie) as the clean file holds it. */
+export interface WatchRow {
+  user: number;
+  movie: string;
+  /** The highest minute index requested (0 = the first minute). */
+  minutes: number;
+  lastSeen: string;
+}
 
 export const RATING_HEADER = 'user_id,movie_id,rating,timestamp';
 export const WATCH_HEADER = 'user_id,movie_id,minutes,last_seen';
@@ -34,13 +57,21 @@ export interface RowLimits {
 
 export const LENIENT_LIMITS: RowLimits = { ratingMin: 0, ratingMax: 1000, maxUserId: Number.MAX_SAFE_INTEGER };
 
-/** A clean-ratings row, or a message saying what is wrong with it. */
-export function parseRatingRow(line: string, limits: RowLimits = LENIENT_LIMITS): RatingRow | string {
+/** The fields of a row whose user and movie are valid (both files start with them), or an error message. */
+function userAndMovie(line: string, limits: RowLimits): { f: string[]; user: number } | string {
   const f = fields(line);
   if (typeof f === 'string') return f;
   const user = userOf(f[0], limits.maxUserId);
   if (typeof user === 'string') return user;
   if (!isValidMovieId(f[1])) return f[1] === '' ? 'empty movie_id' : `invalid movie_id '${f[1]}'`;
+  return { f, user };
+}
+
+/** A clean-ratings row, or a message saying what is wrong with it. */
+export function parseRatingRow(line: string, limits: RowLimits = LENIENT_LIMITS): RatingRow | string {
+  const head = userAndMovie(line, limits);
+  if (typeof head === 'string') return head;
+  const { f, user } = head;
   if (!INT.test(f[2])) return `rating '${f[2]}' is not an integer`;
   const rating = Number(f[2]);
   if (rating < limits.ratingMin || rating > limits.ratingMax) return `rating ${rating} is outside ${limits.ratingMin}..${limits.ratingMax}`;
@@ -48,12 +79,11 @@ export function parseRatingRow(line: string, limits: RowLimits = LENIENT_LIMITS)
   return { user, movie: f[1], rating, at: f[3] };
 }
 
+/** A clean-watches row, or a message saying what is wrong with it. */
 export function parseWatchRow(line: string, limits: RowLimits = LENIENT_LIMITS): WatchRow | string {
-  const f = fields(line);
-  if (typeof f === 'string') return f;
-  const user = userOf(f[0], limits.maxUserId);
-  if (typeof user === 'string') return user;
-  if (!isValidMovieId(f[1])) return f[1] === '' ? 'empty movie_id' : `invalid movie_id '${f[1]}'`;
+  const head = userAndMovie(line, limits);
+  if (typeof head === 'string') return head;
+  const { f, user } = head;
   if (!INT.test(f[2])) return `minutes '${f[2]}' is not a non-negative integer`;
   if (!isValidTimestamp(f[3])) return `invalid last_seen '${f[3]}'`;
   return { user, movie: f[1], minutes: Number(f[2]), lastSeen: f[3] };
