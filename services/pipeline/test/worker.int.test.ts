@@ -4,10 +4,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../core/localstack/process.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { stopProcess } from '../../core/stop-process.ts';
+import { waitUntilReady } from '../../core/wait-for-ready.ts';
 import { createKafkaSink } from '../simulator/sinks.ts';
 import { createWorkspace, git, logLinesFor, pipelineEnv, REPO_ROOT, seedRatings } from './run-fixtures.ts';
 
@@ -31,11 +32,7 @@ afterEach(async () => {
   // A failed test must not leave a worker running.
   for (const c of children.splice(0)) {
     if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
-    try {
-      process.kill(-c.pid, 'SIGKILL'); // npm and the node process it started
-    } catch {
-      // already gone
-    }
+    await stopProcess(c.pid, { signal: 'SIGKILL', graceMs: 0, group: true }); // npm and the node process it started
   }
   for (const drop of databases.splice(0)) await drop();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -67,13 +64,19 @@ function start(env: Record<string, string>): { child: ChildProcess; exit: Promis
   return { child, exit };
 }
 
-async function waitForLog(file: string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (existsSync(file) && pattern.test(readFileSync(file, 'utf8'))) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${pattern} in ${file}:\n${existsSync(file) ? readFileSync(file, 'utf8') : '(no log)'}`);
+function waitForLog(file: string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const text = () => (existsSync(file) ? readFileSync(file, 'utf8') : '(no log)');
+  return waitUntilReady(async () => pattern.test(text()) || `no ${pattern} in ${file}:\n${text()}`, { timeoutMs, what: "the worker's log" });
+}
+
+/** Starts the worker, sends SIGTERM once its run is collecting, and returns its log once it has exited 0. */
+async function sigtermWhileCollecting(logFile: string, env: Record<string, string>): Promise<string> {
+  const { child, exit } = start(env);
+  await waitForLog(logFile, /step started step=collect/);
+  child.kill('SIGTERM');
+  const { code } = await exit;
+  expect(code).toBe(0);
+  return readFileSync(logFile, 'utf8');
 }
 
 const kafkaEnv = (extra: Record<string, string> = {}) => ({
@@ -125,12 +128,7 @@ describe('worker process', () => {
       ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '0', PIPELINE_ABORT_GRACE_MS: '60000' }),
       ...kafkaEnv({ INGEST_WINDOW_MS: '60000', INGEST_IDLE_MS: '2000' }),
     };
-    const { child, exit } = start(env);
-    await waitForLog(ws.logFile, /step started step=collect/);
-    child.kill('SIGTERM');
-    const { code } = await exit;
-    expect(code).toBe(0);
-    const log = readFileSync(ws.logFile, 'utf8');
+    const log = await sigtermWhileCollecting(ws.logFile, env);
     expect(log).toMatch(/aborting the running run/);
     expect(log).toMatch(/run failed status=failed version=1 step=train error="aborted before train: worker shutting down"/);
     expect(log).toMatch(/worker stopped after the run aborted/);
@@ -146,12 +144,7 @@ describe('worker process', () => {
       ...pipelineEnv(ws, await database(), { PIPELINE_RUN_ON_START: 'true', PIPELINE_STOP_GRACE_MS: '60000' }),
       ...kafkaEnv({ INGEST_MAX_MESSAGES: String(lineCount) }),
     };
-    const { child, exit } = start(env);
-    await waitForLog(ws.logFile, /step started step=collect/);
-    child.kill('SIGTERM');
-    const { code } = await exit;
-    expect(code).toBe(0);
-    const log = readFileSync(ws.logFile, 'utf8');
+    const log = await sigtermWhileCollecting(ws.logFile, env);
     expect(log).toMatch(/worker stopping: waiting for the running run/);
     expect(log).toMatch(/run finished status=published version=1/);
     expect(log).toMatch(/worker stopped after the run finished/);
