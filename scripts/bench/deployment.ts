@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
+import { z } from 'zod';
 import { barChartSvg } from '../../services/core/chart.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../services/core/localstack/nginx.ts';
@@ -45,17 +46,47 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLE_RATINGS = join(repoRoot, 'data/sample/ratings.csv');
 const CONNECTIONS = 24;
 const SECONDS = 10;
-const ROUNDS = 5;
+/** BENCH_DEPLOYMENT_ROUNDS: fewer rounds for a quick comparison (the figures in docs use 5). */
+const ROUNDS = z.coerce.number().int().min(1).max(20).default(5).parse(process.env.BENCH_DEPLOYMENT_ROUNDS, { error: () => 'BENCH_DEPLOYMENT_ROUNDS must be an integer in 1..20' });
 const WARM_SECONDS = 5;
 const USERS = 610; // ml-latest-small's user ids are 1..610
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-/** off: no provenance; on: the default write-behind; sustained: provenance without deferral. */
-type Mode = 'off' | 'on' | 'sustained';
-const MODES: readonly Mode[] = ['off', 'on', 'sustained'];
-const LABEL: Record<Mode, string> = { off: 'provenance off', on: 'provenance on', sustained: 'provenance on, no deferral' };
+/**
+ * off: no provenance; on: the default write-behind; sustained: provenance without deferral; plus any
+ * variants named in BENCH_DEPLOYMENT_VARIANTS, to compare settings side by side in one run:
+ * `name:VAR=value,VAR=value;name2:...` (each a provenance-on stack with those variables).
+ */
+type Mode = string;
+const VARIANTS = parseVariants(process.env.BENCH_DEPLOYMENT_VARIANTS ?? '');
+const MODES: readonly Mode[] = ['off', 'on', 'sustained', ...Object.keys(VARIANTS)];
+const LABEL: Record<Mode, string> = {
+  off: 'provenance off',
+  on: 'provenance on',
+  sustained: 'provenance on, no deferral',
+  ...Object.fromEntries(Object.entries(VARIANTS).map(([name, env]) => [name, `provenance on, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`])),
+};
 const records = (mode: Mode) => mode !== 'off';
+/** Environment of each mode's replicas beyond the common settings. */
+const envOf = (mode: Mode): Record<string, string> =>
+  mode === 'sustained' ? { PROVENANCE_MAX_DEFER_MS: '0' } : (VARIANTS[mode] ?? {});
+
+function parseVariants(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const part of text.split(';').filter((p) => p.trim())) {
+    const m = /^\s*([a-z][a-z0-9-]*)\s*:\s*(.+)$/.exec(part);
+    if (!m || ['off', 'on', 'sustained'].includes(m[1])) throw new Error(`BENCH_DEPLOYMENT_VARIANTS: "${part}" is not name:VAR=value,... with a new name`);
+    out[m[1]] = Object.fromEntries(
+      m[2].split(',').map((kv) => {
+        const [k, v] = kv.split('=');
+        if (!/^[A-Z][A-Z0-9_]*$/.test(k?.trim() ?? '') || v === undefined) throw new Error(`BENCH_DEPLOYMENT_VARIANTS: "${kv}" is not VAR=value`);
+        return [k.trim(), v.trim()];
+      }),
+    );
+  }
+  return out;
+}
 
 interface LoadFigure {
   mode: Mode;
@@ -151,7 +182,7 @@ export async function run(): Promise<void> {
         slots: await slots(),
         env: {
           PROVENANCE: records(mode) ? 'on' : 'off',
-          ...(mode === 'sustained' ? { PROVENANCE_MAX_DEFER_MS: '0' } : {}),
+          ...envOf(mode),
           ...mysqlEnvOf(s),
           LOG_LEVEL: 'warn',
         },
@@ -266,18 +297,24 @@ export async function run(): Promise<void> {
     }
     say(`${rows} reccom rows in all`);
     const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-    for (const [mode, what] of [['on', 'recording cost'], ['sustained', 'recording cost without deferral (saturation longer than the defer window)']] as const) {
+    const costOf: Array<[Mode, string]> = [
+      ['on', 'recording cost'],
+      ['sustained', 'recording cost without deferral (saturation longer than the defer window)'],
+      ...Object.keys(VARIANTS).map((v): [Mode, string] => [v, `recording cost, ${LABEL[v]}`]),
+    ];
+    for (const [mode, what] of costOf) {
       say(
         `${what}: ${pct(cost(mode))} of throughput (medians); per round against that round's off run ` +
           `${pairedCosts(mode).map(pct).join(', ')}, median ${pct(median(pairedCosts(mode)))}` +
           (mode === 'on' ? ' (target < 5 %)' : ''),
       );
     }
-    for (const mode of ['on', 'sustained'] as const) {
+    for (const mode of MODES.filter(records)) {
       await stacks[mode].nginx.stop();
       await stacks[mode].orch.down();
     }
 
+    if (process.env.BENCH_DEPLOYMENT_RELEASE === 'skip') return;
     // 2. Release start → promotion with a 30 s window.
     const { orch, nginx } = stacks.off;
     const prometheus = await startPrometheus({ port: 0, targets: scrapeTargetsOf(orch.endpoints()), scrapeIntervalMs: 1000 });

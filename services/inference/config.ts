@@ -42,8 +42,13 @@ export const inferenceEnvShape = {
   PROVENANCE_SPOOL: z.enum(['on', 'off']).default('on'),
   /** Its root, relative to the repo root unless absolute; one subdirectory per MySQL database. */
   PROVENANCE_SPOOL_DIR: env.string('var/provenance-spool'),
-  /** Rows are appended and fdatasync'd in groups this far apart: the loss window of kill -9. */
-  PROVENANCE_SPOOL_GROUP_MS: env.int(10, 1),
+  /**
+   * The spool is fdatasync'd at most this often (group commit). kill -9 loses no row whatever this
+   * is (rows are written before their answer); a crash of the whole machine loses up to this
+   * window plus one fdatasync. Not less: each fdatasync costs ~0.5 ms of CPU here (an ext4 journal
+   * commit), so every 10 ms in three replicas took ~13 % of a 2-core host (docs/benchmarks.md).
+   */
+  PROVENANCE_SPOOL_GROUP_MS: env.int(100, 1),
   /**
    * An answer written later than this after NGINX took the request may have been abandoned by
    * NGINX (its per-try read timeout); see provenance/delivery.ts.

@@ -2,7 +2,7 @@
 //
 // The request histogram and counter are kept in plain typed arrays and turned into prom-client
 // metric objects only when /metrics is scraped: prom-client's labelled observe() hashes the label
-// object on every call (~1.5 µs measured here, a visible share of a ~100 µs request), while
+// object on every call (~1.5 µs measured here, a visible share of the 60-100 µs a replica spends on a request), while
 // `series.observe()` below is a short loop over the buckets.
 import { collectDefaultMetrics, Counter, Gauge, type Metric, type Registry } from 'prom-client';
 

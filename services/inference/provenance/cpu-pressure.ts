@@ -1,6 +1,7 @@
 // Is this machine's CPU saturated? The provenance recorder defers its MySQL writes while it is
 // (see recorder.ts): MySQL shares the host with the replicas and NGINX in the Compose topology,
-// and an InnoDB row costs ~10-15 µs of CPU against ~150 µs for a whole request, so at saturation
+// and an InnoDB row costs MySQL ~10-25 µs of CPU against ~150 µs for a whole request through NGINX
+// (replicas, NGINX and client together; docs/benchmarks.md, Deployment), so at saturation
 // writing as we serve would cost serving capacity. Read from /proc/stat (the host's counters, also
 // inside a container), sampled on a timer so that asking costs nothing on the request path.
 import { readFileSync } from 'node:fs';

@@ -8,7 +8,7 @@
 //
 // Write-behind under CPU pressure: while the host is saturated (MySQL shares it with the replicas
 // in the Compose topology, and a row costs MySQL ~10-25 µs of CPU against ~150 µs for the whole
-// request) writes wait, up to maxDeferMs for the oldest row or until the buffer reaches its high
+// request through NGINX; cpu-pressure.ts) writes wait, up to maxDeferMs for the oldest row or until the buffer reaches its high
 // water mark, and catch up once the pressure is gone. A burst of traffic then costs serving almost
 // nothing for provenance; only saturation longer than maxDeferMs pays the full price. Pressure is
 // judged when a flush starts, not per batch: a catch-up loads the CPU itself and must not stall on
