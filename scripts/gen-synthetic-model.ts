@@ -3,6 +3,7 @@
 // Factors are uniform noise; each user gets between seen/2 and 3·seen/2 distinct seen items.
 import { pathToFileURL } from 'node:url';
 import { parseArgs, UsageError } from '../services/core/args.ts';
+import { runCli } from '../services/core/cli.ts';
 import { defaultParams, saveArtifact, type Manifest, type Model } from '../services/model/index.ts';
 
 export interface SyntheticSpec {
@@ -72,28 +73,24 @@ export async function writeSyntheticModel(dir: string, spec: SyntheticSpec = def
   });
 }
 
-async function main(): Promise<void> {
+const USAGE = 'usage: tsx scripts/gen-synthetic-model.ts --out DIR [--users N] [--items N] [--factors N] [--seen N] [--seed N]';
+
+async function main(argv: string[]): Promise<number> {
   const spec = { ...defaultSpec };
-  let out: string | undefined;
-  try {
-    const args = parseArgs(process.argv.slice(2), { out: 'string', users: 'string', items: 'string', factors: 'string', seen: 'string', seed: 'string' });
-    out = args.out as string | undefined;
-    if (!out) throw new UsageError('--out DIR is required');
-    for (const key of ['users', 'items', 'factors', 'seen', 'seed'] as const) {
-      const v = args[key];
-      if (v === undefined) continue;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < (key === 'seed' ? 0 : 1)) throw new UsageError(`--${key} must be a positive integer, got '${String(v)}'`);
-      spec[key] = n;
-    }
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`gen-synthetic-model: ${err.message}\nusage: tsx scripts/gen-synthetic-model.ts --out DIR [--users N] [--items N] [--factors N] [--seen N] [--seed N]\n`);
-    process.exit(2);
+  const args = parseArgs(argv, { out: 'string', users: 'string', items: 'string', factors: 'string', seen: 'string', seed: 'string' });
+  const out = args.out as string | undefined;
+  if (!out) throw new UsageError('--out DIR is required');
+  for (const key of ['users', 'items', 'factors', 'seen', 'seed'] as const) {
+    const v = args[key];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < (key === 'seed' ? 0 : 1)) throw new UsageError(`--${key} must be a positive integer, got '${String(v)}'`);
+    spec[key] = n;
   }
   const t0 = performance.now();
   const manifest = await writeSyntheticModel(out, spec);
   process.stdout.write(`wrote ${out}: ${manifest.artifact.size} bytes in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) runCli('gen-synthetic-model', USAGE, main);

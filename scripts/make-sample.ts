@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, UsageError } from '../services/core/args.ts';
+import { parseArgs } from '../services/core/args.ts';
+import { runCli } from '../services/core/cli.ts';
+import { MarqueeError } from '../services/core/errors.ts';
 import { writeFileAtomic } from '../services/core/atomic-write.ts';
 import { md5 } from '../services/core/hash.ts';
 import { uniqueSlugs } from '../services/core/slug.ts';
@@ -22,7 +24,7 @@ export function parseCsvRecord(line: string): string[] {
       i++;
       for (;;) {
         const q = line.indexOf('"', i);
-        if (q === -1) throw new Error(`unterminated quoted field in: ${line}`);
+        if (q === -1) throw new MarqueeError('INPUT', `unterminated quoted field in: ${line}`);
         value += line.slice(i, q);
         if (line[q + 1] === '"') {
           value += '"';
@@ -34,7 +36,7 @@ export function parseCsvRecord(line: string): string[] {
       }
       fields.push(value);
       if (i === line.length) return fields;
-      if (line[i] !== ',') throw new Error(`text after a closing quote in: ${line}`);
+      if (line[i] !== ',') throw new MarqueeError('INPUT', `text after a closing quote in: ${line}`);
       i++;
     } else {
       const c = line.indexOf(',', i);
@@ -50,20 +52,20 @@ export function parseCsvRecord(line: string): string[] {
 
 /** Half stars (0.5–5.0) to whole stars 1–5, rounding halves up: ceil(r), so 0.5 -> 1 and 3.5 -> 4. */
 export function wholeStars(rating: number): number {
-  if (!Number.isFinite(rating) || rating < 0.5 || rating > 5) throw new Error(`rating out of range 0.5-5: ${rating}`);
+  if (!Number.isFinite(rating) || rating < 0.5 || rating > 5) throw new MarqueeError('INPUT', `rating out of range 0.5-5: ${rating}`);
   return Math.ceil(rating);
 }
 
 /** Unix seconds to the clean-ratings timestamp: ISO-8601 UTC without zone, e.g. 2000-07-30T18:45:03. */
 export function isoSeconds(unixSeconds: number): string {
-  if (!Number.isInteger(unixSeconds)) throw new Error(`timestamp is not whole seconds: ${unixSeconds}`);
+  if (!Number.isInteger(unixSeconds)) throw new MarqueeError('INPUT', `timestamp is not whole seconds: ${unixSeconds}`);
   return new Date(unixSeconds * 1000).toISOString().slice(0, 19);
 }
 
 /** Non-empty lines of a CSV file without its header; accepts CRLF or LF. */
 function records(text: string, header: string, file: string): string[] {
   const lines = text.split(/\r?\n/);
-  if (lines[0] !== header) throw new Error(`${file}: expected header '${header}', found '${lines[0]}'`);
+  if (lines[0] !== header) throw new MarqueeError('INPUT', `${file}: expected header '${header}', found '${lines[0]}'`);
   return lines.slice(1).filter((l) => l !== '');
 }
 
@@ -80,7 +82,7 @@ export function convert(moviesCsv: string, ratingsCsv: string): Conversion {
   const movies = records(moviesCsv, 'movieId,title,genres', 'movies.csv').map((line, n) => {
     const f = parseCsvRecord(line);
     const id = Number(f[0]);
-    if (f.length !== 3 || !Number.isInteger(id)) throw new Error(`movies.csv line ${n + 2}: malformed: ${line}`);
+    if (f.length !== 3 || !Number.isInteger(id)) throw new MarqueeError('INPUT', `movies.csv line ${n + 2}: malformed: ${line}`);
     return { id, title: f[1] };
   });
   const slugs = uniqueSlugs(movies);
@@ -96,9 +98,9 @@ export function convert(moviesCsv: string, ratingsCsv: string): Conversion {
     const f = line.split(',');
     const [user, movieId, rating, ts] = f.map(Number);
     const where = `ratings.csv line ${n + 2}`;
-    if (f.length !== 4 || !Number.isInteger(user) || user < 1) throw new Error(`${where}: malformed: ${line}`);
+    if (f.length !== 4 || !Number.isInteger(user) || user < 1) throw new MarqueeError('INPUT', `${where}: malformed: ${line}`);
     const movie = slugs.get(movieId);
-    if (!movie) throw new Error(`${where}: unknown movieId ${f[1]}`);
+    if (!movie) throw new MarqueeError('INPUT', `${where}: unknown movieId ${f[1]}`);
     const stars = wholeStars(rating);
     const key = `${user},${movie}`;
     const prev = rows.get(key);
@@ -142,8 +144,10 @@ ACM Transactions on Interactive Intelligent Systems (TiiS) 5, 4: 19:1–19:19. <
 `;
 }
 
-function main(): void {
-  const args = parseArgs(process.argv.slice(2), { source: 'string', out: 'string' });
+const USAGE = 'usage: tsx scripts/make-sample.ts [--source <ml-latest-small dir>] [--out <dir>]';
+
+function main(argv: string[]): number {
+  const args = parseArgs(argv, { source: 'string', out: 'string' });
   const source = resolve(repoRoot, (args.source as string | undefined) ?? '../shared/data/movielens/ml-latest-small');
   const out = resolve(repoRoot, (args.out as string | undefined) ?? 'data/sample');
   process.stdout.write(`make-sample: reading ${source}\n`);
@@ -158,13 +162,7 @@ function main(): void {
     `make-sample: wrote ${join(out, 'ratings.csv')}: ${c.ratings} ratings, ${c.users} users, ${c.movies} movies, ` +
       `${c.disambiguated.length} disambiguated slugs\n`,
   );
+  return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  try {
-    main();
-  } catch (err) {
-    process.stderr.write(`make-sample: ${err instanceof UsageError ? 'usage: ' : ''}${(err as Error).message}\n`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  }
-}
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) runCli('make-sample', USAGE, main);

@@ -3,20 +3,26 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from '../../services/core/args.ts';
+import { runCli } from '../../services/core/cli.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const available = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'))
-  .map((f) => f.replace(/\.ts$/, ''))
-  .sort();
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const unknown = wanted.filter((w) => !available.includes(w));
-if (unknown.length) {
-  process.stderr.write(`unknown suite(s): ${unknown.join(', ')}; available: ${available.join(', ')}\n`);
-  process.exit(2);
+const USAGE = 'usage: npm run bench [-- suite ...]   (suites: the scripts/bench/<name>.ts files; all by default)';
+
+async function main(argv: string[]): Promise<number> {
+  const available = readdirSync(here)
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+  const wanted = argv.filter((a) => !a.startsWith('-'));
+  const unknown = wanted.filter((w) => !available.includes(w));
+  if (unknown.length) throw new UsageError(`unknown suite(s): ${unknown.join(', ')}; available: ${available.join(', ')}`);
+  for (const name of wanted.length ? wanted : available) {
+    process.stdout.write(`\n=== bench: ${name} ===\n`);
+    const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { run: () => Promise<void> };
+    await mod.run();
+  }
+  return 0;
 }
-for (const name of wanted.length ? wanted : available) {
-  process.stdout.write(`\n=== bench: ${name} ===\n`);
-  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { run: () => Promise<void> };
-  await mod.run();
-}
+
+runCli('bench', USAGE, main);

@@ -86,12 +86,3 @@ export const env = {
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   optionalString: () => z.string().min(1).optional(),
 };
-
-/** For CLIs and mains: print a ConfigError readably and exit 2; rethrow anything else. */
-export function exitOnConfigError(err: unknown, program: string): never {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${program}: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
-}

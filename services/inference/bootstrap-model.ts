@@ -13,7 +13,8 @@
 import { existsSync, lstatSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { env, exitOnConfigError, loadConfig } from '../core/config.ts';
+import { runCli } from '../core/cli.ts';
+import { env, loadConfig } from '../core/config.ts';
 import { MANIFEST_FILE, runTraining } from '../model/index.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -114,16 +115,10 @@ export async function ensureModel(
   return plan.dir;
 }
 
-async function main(): Promise<void> {
-  let modelPath: string;
-  let ratings: string;
-  try {
-    const c = loadConfig({ MODEL_PATH: env.string('models/current'), SAMPLE_RATINGS: env.string(SAMPLE_RATINGS) });
-    modelPath = resolve(REPO_ROOT, c.MODEL_PATH);
-    ratings = resolve(REPO_ROOT, c.SAMPLE_RATINGS);
-  } catch (err) {
-    exitOnConfigError(err, 'bootstrap-model');
-  }
+async function main(): Promise<number> {
+  const c = loadConfig({ MODEL_PATH: env.string('models/current'), SAMPLE_RATINGS: env.string(SAMPLE_RATINGS) });
+  const modelPath = resolve(REPO_ROOT, c.MODEL_PATH);
+  const ratings = resolve(REPO_ROOT, c.SAMPLE_RATINGS);
   const log = (msg: string) => process.stdout.write(`[model] ${msg}\n`);
   await ensureModel(modelPath, {
     ratings,
@@ -131,11 +126,9 @@ async function main(): Promise<void> {
     train: (o) => runTraining({ ...o, holdout: 0.2 }),
     log,
   });
+  return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((err: Error) => {
-    process.stderr.write(`bootstrap-model: ${err.message}\n`);
-    process.exit(1);
-  });
-}
+const USAGE = 'usage: tsx services/inference/bootstrap-model.ts   (no arguments: MODEL_PATH, SAMPLE_RATINGS)';
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) runCli('bootstrap-model', USAGE, main);

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
-import { exitOnConfigError } from '../core/config.ts';
+import { exitOnError } from '../core/cli.ts';
 import { createPool } from '../core/db/connection.ts';
 import { checkSchema, MIGRATE_HINT } from '../core/db/schema-check.ts';
 import { createLogger } from '../core/logger.ts';
@@ -32,7 +32,7 @@ let config: InferenceConfig;
 try {
   config = loadInferenceConfig(process.env, REPO_ROOT);
 } catch (err) {
-  exitOnConfigError(err, 'inference');
+  exitOnError('inference', err);
 }
 
 const registry = new Registry();

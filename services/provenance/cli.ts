@@ -4,7 +4,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError } from '../core/args.ts';
-import { ConfigError } from '../core/config.ts';
+import { runCli } from '../core/cli.ts';
+import { MarqueeError } from '../core/errors.ts';
 import { createPool, mysqlSettingsFromEnv } from '../core/db/connection.ts';
 import { formatDetail, formatJson, formatUserTable } from './format.ts';
 import { MAX_LIMIT, queryProvenance, type ProvenanceQuery } from './query.ts';
@@ -19,8 +20,7 @@ export interface CliRequest {
 }
 
 export function parseCliArgs(argv: string[]): CliRequest {
-  const a = parseArgs(argv, { user: 'string', request: 'string', limit: 'string', json: 'boolean', help: 'boolean' });
-  if (a.help) throw new UsageError('help requested');
+  const a = parseArgs(argv, { user: 'string', request: 'string', limit: 'string', json: 'boolean' });
   if ((a.user === undefined) === (a.request === undefined)) throw new UsageError('give exactly one of --user or --request');
   const limitText = String(a.limit ?? (a.user !== undefined ? '20' : '100'));
   if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_LIMIT) {
@@ -41,22 +41,8 @@ export function parseCliArgs(argv: string[]): CliRequest {
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  let req: CliRequest;
-  let settings;
-  try {
-    req = parseCliArgs(argv);
-    settings = mysqlSettingsFromEnv(env);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message === 'help requested' ? '' : `provenance: ${err.message}\n`}${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`provenance: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const req = parseCliArgs(argv);
+  const settings = mysqlSettingsFromEnv(env);
 
   const pool = createPool(settings, 1);
   let records;
@@ -64,8 +50,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     records = await queryProvenance(pool, req.query);
   } catch (err) {
     const where = `${settings.user}@${settings.host}:${settings.port}/${settings.database}`;
-    process.stderr.write(`provenance: query failed on MySQL ${where}: ${(err as Error).message}\n`);
-    return 3;
+    throw new MarqueeError('DATABASE', `query failed on MySQL ${where}: ${(err as Error).message}`, { cause: err });
   } finally {
     await pool.end().catch(() => {});
   }
@@ -82,12 +67,4 @@ export async function main(argv: string[], env: Record<string, string | undefine
   return 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: Error) => {
-      process.stderr.write(`provenance: ${err.stack ?? err.message}\n`);
-      process.exit(3);
-    },
-  );
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) runCli('provenance', USAGE, (argv) => main(argv));

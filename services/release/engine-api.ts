@@ -4,6 +4,7 @@
 // container, tell Podman apart, and have Podman run a healthcheck.
 import { request } from 'node:http';
 import { z } from 'zod';
+import { MarqueeError, type MarqueeErrorOptions } from '../core/errors.ts';
 
 export type EngineEndpoint = { socketPath: string } | { host: string; port: number };
 
@@ -14,7 +15,7 @@ export function parseDockerHost(value: string | undefined): EngineEndpoint {
   if (unix) return { socketPath: unix[1] };
   const tcp = /^(?:tcp|http):\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(value);
   if (tcp) return { host: tcp[1].replace(/^\[|\]$/g, ''), port: tcp[2] ? Number(tcp[2]) : 2375 };
-  throw new Error(`'${value}' is not supported: use unix:///path/to/socket or tcp://host:port (plain HTTP)`);
+  throw new MarqueeError('CONFIG', `'${value}' is not supported: use unix:///path/to/socket or tcp://host:port (plain HTTP)`);
 }
 
 export interface ContainerInfo {
@@ -95,6 +96,17 @@ export function containerInfoOf(json: unknown): ContainerInfo {
   };
 }
 
+/** The engine answered with an error status, or could not be reached (`status` undefined). */
+export class EngineError extends MarqueeError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: MarqueeErrorOptions,
+  ) {
+    super('CONTAINER', message, options);
+  }
+}
+
 export function createEngineClient(endpoint: EngineEndpoint, timeoutMs = 15_000): EngineClient {
   const where = 'socketPath' in endpoint ? endpoint.socketPath : `${endpoint.host}:${endpoint.port}`;
 
@@ -117,12 +129,12 @@ export function createEngineClient(endpoint: EngineEndpoint, timeoutMs = 15_000)
             }
             if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) return resolve(body);
             const message = typeof body === 'object' && body && 'message' in body ? String(body.message) : text.trim().slice(0, 500);
-            reject(new Error(`container engine at ${where}: GET ${path} answered ${res.statusCode}: ${message}`));
+            reject(new EngineError(`container engine at ${where}: GET ${path} answered ${res.statusCode}: ${message}`, res.statusCode));
           });
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (err) => reject(new Error(`container engine at ${where} (DOCKER_HOST): GET ${path} failed: ${err.message}`)));
+      req.on('error', (err) => reject(new EngineError(`container engine at ${where} (DOCKER_HOST): GET ${path} failed: ${err.message}`, undefined, { cause: err })));
       req.end();
     });
   }
@@ -153,7 +165,7 @@ export function createEngineClient(endpoint: EngineEndpoint, timeoutMs = 15_000)
       try {
         json = await get(`/images/${encodeURIComponent(name)}/json`);
       } catch (err) {
-        if (/answered 404/.test((err as Error).message)) return null;
+        if (err instanceof EngineError && err.status === 404) return null;
         throw err;
       }
       return z.object({ Config: z.object({ Labels: z.record(z.string(), z.string()).nullish() }).nullish() }).parse(json).Config?.Labels ?? {};

@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
-import { exitOnConfigError } from '../config.ts';
+import { UsageError } from '../args.ts';
+import { runCli } from '../cli.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { connectMysql } from './connection.ts';
 import { applyMigrations, MIGRATION_STATEMENT_TIMEOUT_MS, withMigrationLock } from './migrate.ts';
@@ -51,24 +52,13 @@ export async function runMigrateStep(cfg: MigrateConfig, log: Logger): Promise<{
   }
 }
 
+const USAGE = 'usage: npm run migrate   (no arguments: MYSQL_* environment variables, see services/core/db/migrate-config.ts)';
+
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  if (process.argv.length > 2) {
-    process.stderr.write('migrate: takes no arguments; configure it with MYSQL_* environment variables (see services/core/db/migrate-config.ts)\n');
-    process.exit(2);
-  }
-  let cfg: MigrateConfig;
-  try {
-    cfg = loadMigrateConfig();
-  } catch (err) {
-    exitOnConfigError(err, 'migrate');
-  }
-  const log = createLogger('migrate');
-  runMigrateStep(cfg, log).then(
-    () => process.exit(0),
-    (err: Error) => {
-      // Messages from users.ts are already masked; connection errors carry no password.
-      log.error('migration failed', { error: err.message });
-      process.exit(1);
-    },
-  );
+  runCli('migrate', USAGE, async (argv) => {
+    if (argv.length) throw new UsageError('takes no arguments; configure it with MYSQL_* environment variables');
+    // Messages from users.ts are already masked; connection errors carry no password.
+    await runMigrateStep(loadMigrateConfig(), createLogger('migrate'));
+    return 0;
+  });
 }

@@ -4,6 +4,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError } from '../args.ts';
+import { runCli } from '../cli.ts';
+import { MarqueeError } from '../errors.ts';
 import { attachNginx, startNginx, type TrackWeights, type Upstreams } from './nginx.ts';
 import { attachPrometheus, startPrometheus, type ScrapeTarget } from './prometheus.ts';
 
@@ -54,7 +56,7 @@ async function nginx(action: string, argv: string[]): Promise<void> {
   const weights = a.weights === undefined ? undefined : parseWeights(String(a.weights));
   const port = intOption(a.port, 'port', 8082);
   if (running) {
-    if (running.port !== port) throw new Error(`nginx already runs from ${dir} on port ${running.port}; stop it first`);
+    if (running.port !== port) throw new MarqueeError('PROCESS', `nginx already runs from ${dir} on port ${running.port}; stop it first`);
     await running.reload(upstreams, weights);
     return void console.log(`nginx: reloaded on ${running.url} (pid ${running.pid})`);
   }
@@ -75,7 +77,7 @@ async function prometheus(action: string, argv: string[]): Promise<void> {
   const targets = parseTargets(String(a.targets ?? ''), String(a.job ?? 'inference'));
   const port = intOption(a.port, 'port', 9090);
   if (running) {
-    if (running.port !== port) throw new Error(`prometheus already runs from ${dir} on port ${running.port}; stop it first`);
+    if (running.port !== port) throw new MarqueeError('PROCESS', `prometheus already runs from ${dir} on port ${running.port}; stop it first`);
     await running.reloadTargets(targets);
     return void console.log(`prometheus: reloaded on ${running.url} (pid ${running.pid})`);
   }
@@ -90,18 +92,13 @@ async function prometheus(action: string, argv: string[]): Promise<void> {
   console.log(`prometheus: ${started.url} (pid ${started.pid}, dir ${dir})`);
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<number> {
   const [tool, action, ...rest] = argv;
   if (!action) throw new UsageError('missing tool and action');
-  if (tool === 'nginx') return nginx(action, rest);
-  if (tool === 'prometheus') return prometheus(action, rest);
-  throw new UsageError(`unknown tool '${tool}'`);
+  if (tool === 'nginx') await nginx(action, rest);
+  else if (tool === 'prometheus') await prometheus(action, rest);
+  else throw new UsageError(`unknown tool '${tool}'`);
+  return 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((err: Error) => {
-    process.stderr.write(`localstack: ${err.message}\n`);
-    if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  });
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) runCli('localstack', USAGE, main);

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError } from '../args.ts';
+import { parseArgs } from '../args.ts';
+import { runCli } from '../cli.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { productionNginxConf, productionPrometheusYml } from './topology.ts';
 
@@ -13,6 +14,8 @@ export const PRODUCTION_FILES: Array<{ path: string; render: () => string }> = [
   { path: 'nginx/nginx.conf', render: productionNginxConf },
   { path: 'monitoring/prometheus.yml', render: productionPrometheusYml },
 ];
+
+const USAGE = 'usage: npm run deploy-config [-- --check]   (--check: only report drift, exit 1 on any)';
 
 function main(argv: string[]): number {
   const args = parseArgs(argv, { check: 'boolean' });
@@ -34,11 +37,4 @@ function main(argv: string[]): number {
   return drift ? 1 : 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    process.exit(main(process.argv.slice(2)));
-  } catch (err) {
-    process.stderr.write(`deploy-config: ${(err as Error).message}\n`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  }
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) runCli('deploy-config', USAGE, main);

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseArgs, UsageError } from '../../core/args.ts';
+import { runCli } from '../../core/cli.ts';
 import { modelVersionSchema } from '../../core/model-version.ts';
 import { MAX_THREADS } from '../params.ts';
 import { runTraining } from '../run-training.ts';
@@ -54,7 +55,6 @@ const SPEC = {
   'rank-threads': 'string',
   'popularity-half-life': 'string',
   json: 'boolean',
-  help: 'boolean',
 } as const;
 
 /** A numeric flag: `what` completes the message "--flag must be ...". */
@@ -105,9 +105,8 @@ const argsSchema = z
 
 type Args = z.infer<typeof argsSchema>;
 
-function parse(argv: string[]): Args | 'help' {
+function parse(argv: string[]): Args {
   const raw = parseArgs(argv, SPEC);
-  if (raw.help) return 'help';
   const parsed = argsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')} ${i.message}` : i.message)).join('; '));
@@ -128,19 +127,8 @@ function paramsFrom(a: Args): Partial<TrainParams> {
   };
 }
 
-async function main(): Promise<number> {
-  let args: Args | 'help';
-  try {
-    args = parse(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`train: ${err.message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
   const result = await runTraining({
     ratings: args.ratings,
     test: args.test,
@@ -210,12 +198,4 @@ function snake(m: Omit<EvalMetrics, 'timeSplit'>) {
   };
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`train: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli('train', USAGE, main);

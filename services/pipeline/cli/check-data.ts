@@ -5,21 +5,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
-import { exitOnConfigError } from '../../core/config.ts';
+import { runCli } from '../../core/cli.ts';
+import { MarqueeError } from '../../core/errors.ts';
 import { formatProblems, validateCleanRatings } from '../check-data/validate.ts';
 import { previousRowCount } from '../check-data/previous-count.ts';
 import { RATINGS_FILE } from '../clean/store.ts';
 import { parseOptionsFromEnv } from '../parse/options.ts';
 
-const SPEC = { 'data-dir': 'string', file: 'string', 'previous-count': 'string', help: 'boolean' } as const;
+const SPEC = { 'data-dir': 'string', file: 'string', 'previous-count': 'string' } as const;
 const USAGE = 'usage: check-data [--data-dir DIR | --file FILE] [--previous-count N | auto]';
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const limits = parseOptionsFromEnv();
   if (typeof args.file === 'string' && typeof args['data-dir'] === 'string') throw new UsageError('give --data-dir or --file, not both');
   const path =
@@ -32,10 +29,7 @@ async function main(argv: string[]): Promise<number> {
   else if (/^\d+$/.test(prevArg)) previous = { count: Number(prevArg), source: '--previous-count' };
   else throw new UsageError(`--previous-count must be a non-negative integer or 'auto', got '${prevArg}'`);
 
-  if (!existsSync(path)) {
-    process.stderr.write(`check-data: ${shown}: file not found\n`);
-    return 1;
-  }
+  if (!existsSync(path)) throw new MarqueeError('INPUT', `${shown}: file not found`);
   const result = validateCleanRatings(readFileSync(path, 'utf8'), { ...limits, previousCount: previous?.count ?? null });
   const against = previous ? `, previous version ${previous.count} rows (${previous.source})` : ', no previous version';
   if (!result.ok) {
@@ -47,18 +41,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`check-data: ${err.message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    try {
-      exitOnConfigError(err, 'check-data');
-    } catch {
-      process.stderr.write(`check-data: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    }
-  },
-);
+runCli('check-data', USAGE, main);

@@ -1,6 +1,7 @@
 // `npm run ingest -- --from-file FILE | --from-kafka [options]`: collect and clean only.
 // Prints counts by event kind and by rejection reason, with progress on stderr; with --json the
-// last stdout line is the IngestReport as one JSON object. Exit 0 ok, 1 failure, 2 bad usage/config.
+// last stdout line is the IngestReport as one JSON object. Exit 0 ok, 1 failure, 2 bad usage/config or
+// the data dir in use by another process.
 //   --data-dir DIR          clean store folder (default data)
 //   --dead-letter PATH      rejected lines, JSON lines (default var/dead-letter.log; format in clean/dead-letter.ts)
 //   --recommendations PATH  also append recommendation events to this CSV
@@ -10,7 +11,7 @@
 // PIPELINE_DEAD_LETTER_MAX_LINE_BYTES, PIPELINE_DEAD_LETTER_MAX_FILE_BYTES, PIPELINE_DEAD_LETTER_FILES.
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
-import { exitOnConfigError } from '../../core/config.ts';
+import { runCli } from '../../core/cli.ts';
 import { createLogger } from '../../core/logger.ts';
 import { deadLetterLimitsFromEnv } from '../clean/dead-letter-config.ts';
 import { ingest } from '../ingest.ts';
@@ -35,7 +36,6 @@ const SPEC = {
   topic: 'string',
   'group-id': 'string',
   'fetch-bytes': 'string',
-  help: 'boolean',
 } as const;
 
 const USAGE = 'usage: ingest (--from-file FILE | --from-kafka [--max-messages N] [--window-ms N] [--idle-ms N]) [--data-dir DIR] [--dead-letter PATH] [--json]';
@@ -64,10 +64,6 @@ export function formatReport(r: IngestReport): string {
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (!args['from-file'] === !args['from-kafka']) throw new UsageError('give exactly one of --from-file FILE or --from-kafka');
   const parseOpts = parseOptionsFromEnv();
   const deadLetterLimits = deadLetterLimitsFromEnv();
@@ -127,18 +123,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`ingest: ${err.message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    try {
-      exitOnConfigError(err, 'ingest');
-    } catch {
-      process.stderr.write(`ingest: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    }
-  },
-);
+runCli('ingest', USAGE, main);

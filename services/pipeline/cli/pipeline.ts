@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
-import { exitOnConfigError } from '../../core/config.ts';
+import { runCli } from '../../core/cli.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
 import { loadPipelineConfig } from '../run/config.ts';
@@ -17,52 +17,35 @@ const USAGE = `usage: npm run pipeline -- --once [--from-file FILE] [--json]
   --json            print the run summary as JSON on stdout (logs go to stderr)
 configuration: environment variables, see services/pipeline/run/README.md (DVC_REMOTE is required)`;
 
-function usage(message: string): never {
-  process.stderr.write(`pipeline: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { once: 'boolean', 'from-file': 'string', json: 'boolean' });
+  if (!args.once) throw new UsageError('--once is required');
+  const fromFile = typeof args['from-file'] === 'string' ? args['from-file'] : undefined;
+  if (fromFile && fromFile !== '-' && !existsSync(resolve(fromFile))) throw new UsageError(`--from-file ${fromFile}: no such file`);
+  const cfg = loadPipelineConfig();
 
-let args;
-try {
-  args = parseArgs(process.argv.slice(2), { once: 'boolean', 'from-file': 'string', json: 'boolean', help: 'boolean' });
-} catch (err) {
-  if (err instanceof UsageError) usage(err.message);
-  throw err;
-}
-if (args.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-if (!args.once) usage('--once is required');
-const fromFile = typeof args['from-file'] === 'string' ? args['from-file'] : undefined;
-if (fromFile && fromFile !== '-' && !existsSync(resolve(fromFile))) usage(`--from-file ${fromFile}: no such file`);
-
-let cfg;
-try {
-  cfg = loadPipelineConfig();
-} catch (err) {
-  exitOnConfigError(err, 'pipeline');
-}
-
-const json = Boolean(args.json);
-const logger = createLogger('pipeline', {
-  file: cfg.logFile,
-  write: json ? (line) => process.stderr.write(line) : undefined,
-});
-const controller = new AbortController();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    logger.warn('signal received: stopping at the next step boundary', { signal: sig });
-    controller.abort(new Error(`${sig} received`));
+  const json = Boolean(args.json);
+  const logger = createLogger('pipeline', {
+    file: cfg.logFile,
+    write: json ? (line) => process.stderr.write(line) : undefined,
   });
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      logger.warn('signal received: stopping at the next step boundary', { signal: sig });
+      controller.abort(new Error(`${sig} received`));
+    });
+  }
+
+  const summary = await runPipeline(cfg, {
+    deps: defaultDeps,
+    logger,
+    notifiers: createNotifiers(cfg.notify, logger.child('notify')),
+    fromFile: fromFile && fromFile !== '-' ? resolve(fromFile) : fromFile,
+    signal: controller.signal,
+  });
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  return exitCodeFor(summary);
 }
 
-const summary = await runPipeline(cfg, {
-  deps: defaultDeps,
-  logger,
-  notifiers: createNotifiers(cfg.notify, logger.child('notify')),
-  fromFile: fromFile && fromFile !== '-' ? resolve(fromFile) : fromFile,
-  signal: controller.signal,
-});
-if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-process.exit(exitCodeFor(summary));
+runCli('pipeline', USAGE, main);

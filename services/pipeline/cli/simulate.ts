@@ -14,7 +14,7 @@
 //   --held-out F            with --audience future: the share of ratings held out (default 0.2)
 // Progress on stderr; the last stdout line is the final stats as JSON (without the latency list).
 import { parseArgs, UsageError } from '../../core/args.ts';
-import { exitOnConfigError } from '../../core/config.ts';
+import { runCli } from '../../core/cli.ts';
 import { createLogger } from '../../core/logger.ts';
 import { parseOptionsFromEnv } from '../parse/options.ts';
 import { startSimulator } from '../simulator/simulator.ts';
@@ -35,7 +35,6 @@ const SPEC = {
   seed: 'string',
   audience: 'string',
   'held-out': 'string',
-  help: 'boolean',
 } as const;
 
 const USAGE =
@@ -53,10 +52,6 @@ function num(name: string, value: string | boolean | undefined, opts: { min?: nu
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, SPEC);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (typeof args.ratings !== 'string') throw new UsageError('--ratings FILE is required');
   const audience = args.audience ?? 'replay';
   if (audience !== 'replay' && audience !== 'future') throw new UsageError(`--audience: replay or future, got '${String(audience)}'`);
@@ -106,18 +101,4 @@ async function main(argv: string[]): Promise<number> {
   return final.sinkErrors > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`simulate: ${err.message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    try {
-      exitOnConfigError(err, 'simulate');
-    } catch {
-      process.stderr.write(`simulate: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    }
-  },
-);
+runCli('simulate', USAGE, main);

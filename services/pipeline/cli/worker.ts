@@ -1,79 +1,68 @@
 // `npm run worker`: the pipeline on a cron schedule (PIPELINE_CRON, default every 2 days at 03:00).
 // SIGTERM/SIGINT stop scheduling and let a running run finish or abort within a bound; exit 0.
-// A second signal exits at once. Bad configuration exits 2 with a message naming the variable.
+// A second signal exits at once. Bad configuration (a metrics port in use too) exits 2 with a message
+// naming the variable.
 // Prometheus metrics on WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics (worker-metrics.ts).
 import { Registry } from 'prom-client';
-import { ConfigError, exitOnConfigError, loadConfig } from '../../core/config.ts';
+import { UsageError } from '../../core/args.ts';
+import { runCli } from '../../core/cli.ts';
+import { loadConfig } from '../../core/config.ts';
+import { MarqueeError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
 import { createNotifiers } from '../notify/notifiers.ts';
-import { loadPipelineConfig } from '../run/config.ts';
+import { loadAll, loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
 import { createWorker, workerEnvShape } from '../worker.ts';
 import { createWorkerMetrics, runSucceeded, serveMetrics, workerMetricsEnvShape } from '../worker-metrics.ts';
 
-if (process.argv.length > 2) {
-  process.stderr.write('worker: takes no arguments; configure it with environment variables (PIPELINE_CRON, ...)\n');
-  process.exit(2);
-}
+const USAGE = 'usage: npm run worker   (no arguments: environment variables PIPELINE_CRON, ..., see services/pipeline/run/README.md)';
 
-let cfg;
-let workerCfg;
-try {
+/** Starts the worker; resolves with the exit status once a signal has stopped it. */
+async function main(argv: string[]): Promise<number> {
+  if (argv.length) throw new UsageError('takes no arguments; configure it with environment variables (PIPELINE_CRON, ...)');
   // Both parsed before reporting, so every bad variable is named at once.
-  const issues: string[] = [];
-  try {
-    cfg = loadPipelineConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    issues.push(...err.issues);
-  }
-  try {
-    workerCfg = loadConfig({ ...workerEnvShape, ...workerMetricsEnvShape });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    issues.push(...err.issues);
-  }
-  if (issues.length || !cfg || !workerCfg) throw new ConfigError(issues);
-} catch (err) {
-  exitOnConfigError(err, 'worker');
-}
-
-const pipelineCfg = cfg;
-const logger = createLogger('worker', { file: pipelineCfg.logFile });
-const notifiers = createNotifiers(pipelineCfg.notify, logger.child('notify'));
-const registry = new Registry();
-const metrics = createWorkerMetrics(registry);
-const worker = createWorker({
-  cron: workerCfg.PIPELINE_CRON,
-  runOnStart: workerCfg.PIPELINE_RUN_ON_START,
-  stopGraceMs: workerCfg.PIPELINE_STOP_GRACE_MS,
-  abortGraceMs: workerCfg.PIPELINE_ABORT_GRACE_MS,
-  logger,
-  runOnce: (signal) => runPipeline(pipelineCfg, { deps: defaultDeps, logger: logger.child('run'), notifiers, signal }),
-  onRunEnd: (result, error) => metrics.runEnded(runSucceeded(result, error)),
-});
-if (workerCfg.WORKER_METRICS_PORT > 0) {
-  try {
-    const served = await serveMetrics(registry, workerCfg.WORKER_METRICS_HOST, workerCfg.WORKER_METRICS_PORT);
-    logger.info('metrics served', { host: workerCfg.WORKER_METRICS_HOST, port: served.port, path: '/metrics' });
-  } catch (err) {
+  const [pipelineCfg, workerCfg] = loadAll(
+    () => loadPipelineConfig(),
+    () => loadConfig({ ...workerEnvShape, ...workerMetricsEnvShape }),
+  );
+  const logger = createLogger('worker', { file: pipelineCfg.logFile });
+  const notifiers = createNotifiers(pipelineCfg.notify, logger.child('notify'));
+  const registry = new Registry();
+  const metrics = createWorkerMetrics(registry);
+  const worker = createWorker({
+    cron: workerCfg.PIPELINE_CRON,
+    runOnStart: workerCfg.PIPELINE_RUN_ON_START,
+    stopGraceMs: workerCfg.PIPELINE_STOP_GRACE_MS,
+    abortGraceMs: workerCfg.PIPELINE_ABORT_GRACE_MS,
+    logger,
+    runOnce: (signal) => runPipeline(pipelineCfg, { deps: defaultDeps, logger: logger.child('run'), notifiers, signal }),
+    onRunEnd: (result, error) => metrics.runEnded(runSucceeded(result, error)),
+  });
+  if (workerCfg.WORKER_METRICS_PORT > 0) {
+    const where = `${workerCfg.WORKER_METRICS_HOST}:${workerCfg.WORKER_METRICS_PORT}`;
     // A port clash is a deployment error: say so rather than run unobserved.
-    logger.error('cannot serve metrics (WORKER_METRICS_PORT)', { port: workerCfg.WORKER_METRICS_PORT, error: (err as Error).message });
-    process.exit(1);
+    const served = await serveMetrics(registry, workerCfg.WORKER_METRICS_HOST, workerCfg.WORKER_METRICS_PORT).catch((err: unknown) => {
+      throw new MarqueeError('CONFIG', `cannot serve metrics on ${where} (WORKER_METRICS_PORT): ${(err as Error).message}`, { cause: err });
+    });
+    logger.info('metrics served', { host: workerCfg.WORKER_METRICS_HOST, port: served.port, path: '/metrics' });
   }
-}
 
-let signalled = false;
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    if (signalled) {
-      logger.error('second signal: exiting now', { signal: sig });
-      process.exit(1);
+  return new Promise<number>((stopped) => {
+    let signalled = false;
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(sig, () => {
+        if (signalled) {
+          logger.error('second signal: exiting now', { signal: sig });
+          process.exit(1);
+        }
+        signalled = true;
+        logger.info('signal received: shutting down', { signal: sig });
+        void worker.stop().then((result) => stopped(result === 'timeout' ? 1 : 0));
+      });
     }
-    signalled = true;
-    logger.info('signal received: shutting down', { signal: sig });
-    void worker.stop().then((result) => process.exit(result === 'timeout' ? 1 : 0));
+    worker.start();
   });
 }
-worker.start();
+
+runCli('worker', USAGE, main);

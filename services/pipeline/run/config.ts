@@ -105,7 +105,7 @@ export interface PipelineConfig {
 }
 
 /** Runs each loader and reports every bad variable at once in one ConfigError. */
-function loadAll<A, B>(a: () => A, b: () => B): [A, B] {
+export function loadAll<A, B>(a: () => A, b: () => B): [A, B] {
   const issues: string[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
     try {

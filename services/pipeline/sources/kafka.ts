@@ -13,6 +13,7 @@ import { type Logger, silentLogger } from '../../core/logger.ts';
 import type { LineSource, SourceBatch } from '../types.ts';
 import { createKafkaClient } from './kafka-client.ts';
 import { fetchGroupLag, KafkaLagError } from './kafka-lag.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface KafkaSourceOptions {
   brokers: string[];
@@ -170,7 +171,14 @@ export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
         await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
         logger.info('consuming', { topic: opts.topic, groupId: opts.groupId, windowMs, maxMessages: opts.maxMessages, idleMs: opts.idleMs });
         for (;;) {
-          if (crash) throw new Error(`Kafka consumer crashed: ${(crash as Error).message}`);
+          // The kafkajs error stays the cause, and its own `retriable` decides ours.
+          if (crash) {
+            const retriable = (crash as { retriable?: unknown }).retriable;
+            throw new MarqueeError('KAFKA', `Kafka consumer crashed: ${crash.message}`, {
+              cause: crash,
+              retriable: typeof retriable === 'boolean' ? retriable : undefined,
+            });
+          }
           if (stopping) break;
           const now = Date.now();
           if (now >= deadline) {

@@ -1,12 +1,14 @@
 // `npm run release -- --model <version> [--window 30s]`  canary → observe → judge → promote | abort
 // `npm run release -- --status | --resume | --abort | --promote [--reason "..."]`
 // `npm run release -- --up <version> | --down`          (local orchestrator: start/stop the processes)
-// Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config,
-// 4 the model failed its check (missing, altered): refused before anything changed.
+// Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config, or
+// another controller is driving the release, 4 the model failed its check (missing, altered):
+// refused before anything changed (the codes' statuses, services/core/errors.ts).
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
-import { exitOnConfigError } from '../../core/config.ts';
-import { acquirePidLock, LockedError } from '../../core/pid-lock.ts';
+import { runCli } from '../../core/cli.ts';
+import { MarqueeError } from '../../core/errors.ts';
+import { acquirePidLock } from '../../core/pid-lock.ts';
 import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
@@ -16,7 +18,7 @@ import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { createEngineClient } from '../engine-api.ts';
 import { checkModel } from '../model-check.ts';
 import { judgeOf, releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
-import { createReleaseController, ModelRefusedError } from '../controller.ts';
+import { createReleaseController } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
 import type { Orchestrator } from '../orchestrator.ts';
@@ -40,12 +42,12 @@ function localOrchestrator(c: ReleaseConfig, log: Logger): LocalOrchestrator {
     async onEndpointsChange(endpoints) {
       if (nginxDir) {
         const nginx = attachNginx(resolve(nginxDir));
-        if (!nginx) throw new Error(`no local NGINX running from ${nginxDir} (RELEASE_LOCAL_NGINX_DIR)`);
+        if (!nginx) throw new MarqueeError('PROCESS', `no local NGINX running from ${nginxDir} (RELEASE_LOCAL_NGINX_DIR)`);
         await nginx.reload(upstreamsOf(endpoints));
       }
       if (promDir) {
         const prometheus = attachPrometheus(resolve(promDir));
-        if (!prometheus) throw new Error(`no local Prometheus running from ${promDir} (RELEASE_LOCAL_PROMETHEUS_DIR)`);
+        if (!prometheus) throw new MarqueeError('PROCESS', `no local Prometheus running from ${promDir} (RELEASE_LOCAL_PROMETHEUS_DIR)`);
         await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
       }
     },
@@ -68,8 +70,8 @@ function describe(s: ReleaseState | null): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2), {
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
     model: 'string',
     window: 'string',
     status: 'boolean',
@@ -79,14 +81,9 @@ async function main(): Promise<number> {
     reason: 'string',
     up: 'string',
     down: 'boolean',
-    help: 'boolean',
   });
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const commands = ['model', 'status', 'resume', 'abort', 'promote', 'up', 'down'].filter((k) => args[k] !== undefined);
-  if (commands.length !== 1) throw new UsageError(`choose exactly one of --model, --status, --resume, --abort, --promote, --up, --down\n${USAGE}`);
+  if (commands.length !== 1) throw new UsageError('choose exactly one of --model, --status, --resume, --abort, --promote, --up, --down');
   const command = commands[0];
 
   const c = releaseConfigFromEnv();
@@ -138,13 +135,7 @@ async function main(): Promise<number> {
     // One driving controller at a time. --abort / --promote stay possible meanwhile: the running
     // controller sees the decision at its next progress tick and steps aside.
     const lockPath = `${resolve(c.RELEASE_STATE)}.lock`;
-    let lock;
-    try {
-      lock = acquirePidLock(lockPath, (pid) => `another release controller (pid ${pid}) is running; use --status, --abort or --promote`);
-    } catch (err) {
-      if (err instanceof LockedError) throw new UsageError(err.message);
-      throw err;
-    }
+    const lock = acquirePidLock(lockPath, (pid) => `another release controller (pid ${pid}) is running; use --status, --abort or --promote`);
     try {
       const windowMs = typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
       result = command === 'model' ? await controller.start(String(args.model), windowMs) : await controller.resume();
@@ -157,22 +148,4 @@ async function main(): Promise<number> {
   return result.outcome === 'aborted' ? 3 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ModelRefusedError) {
-      process.stderr.write(`release: ${err.message}\n`);
-      process.exit(4);
-    }
-    if (err instanceof UsageError || (err as Error).name === 'DurationError') {
-      process.stderr.write(`release: ${(err as Error).message}\n`);
-      process.exit(2);
-    }
-    try {
-      exitOnConfigError(err, 'release');
-    } catch {
-      process.stderr.write(`release: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-  },
-);
+runCli('release', USAGE, main);
