@@ -31,7 +31,7 @@ describe('train CLI', () => {
     );
     expect(stderr).toMatch(/epoch 4\/4 train RMSE/);
     expect(stderr).toMatch(/skipped 1 bad rows/);
-    expect(stderr).toMatch(/bad row .*clean_rating.csv:\d+: user id 'oops'/);
+    expect(stderr).toMatch(/bad row .*clean_rating.csv:\d+: user_id 'oops'/);
     const last = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(last).toMatchObject({ version: '12', artifact: out });
     for (const key of ['rmse', 'mae', 'train_seconds', 'n_train', 'n_test', 'precision_at_20', 'recall_at_20', 'ndcg_at_20']) expect(typeof last[key]).toBe('number');
