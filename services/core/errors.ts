@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   CONFIG: { exitStatus: 2, retriable: false },
   /** Another process holds the lock (a data dir, a working copy, the release controller). */
   LOCKED: { exitStatus: 2, retriable: true },
-  /** Input data or a file the operator must fix or supply: missing, malformed, inconsistent. */
+  /** Data, a file or the working copy the operator must fix or supply: missing, malformed, inconsistent. */
   INPUT: { exitStatus: 1, retriable: false },
   /** A model folder is missing, truncated or altered (model.bin, rating.bin, manifest.json). */
   ARTIFACT: { exitStatus: 1, retriable: false },

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './controller.ts';
 import { BUILD_INPUTS_LABEL } from './build-inputs.ts';
 import { createEngineClient, parseDockerHost, type ContainerInfo, type EngineClient } from './engine-api.ts';
 import type { Orchestrator } from './orchestrator.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 /** The inference services of docker-compose.yml; they all run one image (x-inference). */
 export const INFERENCE_SERVICES = {
@@ -58,7 +59,7 @@ export interface ComposeOrchestratorOptions {
 /** Splits RELEASE_COMPOSE_COMMAND ("docker compose", "docker-compose") into words. */
 export function parseComposeCommand(text: string): string[] {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  if (!words.length) throw new Error('the compose command is empty');
+  if (!words.length) throw new MarqueeError('CONFIG', 'the compose command is empty');
   return words;
 }
 
@@ -91,7 +92,7 @@ export const execRunner: CommandRunner = (spec) =>
     execFile(spec.command, spec.args, { env: { ...process.env, ...spec.env }, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) {
         const line = [spec.command, ...spec.args].join(' ');
-        reject(new Error(`'${line}' failed (${err.code ?? err.message}): ${String(stderr).trim().slice(-2000)}`));
+        reject(new MarqueeError('CONTAINER', `'${line}' failed (${err.code ?? err.message}): ${String(stderr).trim().slice(-2000)}`));
       } else resolve(String(stdout));
     });
   });
@@ -172,9 +173,9 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
   /** The version a service's container was created with (its MODEL_PATH), read from the engine. */
   async function versionOf(service: string): Promise<string> {
     const [c] = await containersOf(service);
-    if (!c) throw new Error(`service ${service} has no container (is the stack up?)`);
+    if (!c) throw new MarqueeError('CONTAINER', `service ${service} has no container (is the stack up?)`);
     const path = c.env.MODEL_PATH?.trim();
-    if (!path) throw new Error(`service ${service} has no MODEL_PATH`);
+    if (!path) throw new MarqueeError('CONTAINER', `service ${service} has no MODEL_PATH`);
     return posix.basename(path);
   }
 

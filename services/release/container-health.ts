@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Clock } from './controller.ts';
 import { formatDuration } from './duration.ts';
 import type { ContainerInfo, EngineClient } from './engine-api.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 export type Readiness = 'ready' | 'waiting' | 'failed';
 
@@ -38,7 +39,7 @@ export interface WaitHealthyOptions {
 const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
 
 export async function waitHealthy(o: WaitHealthyOptions): Promise<void> {
-  if (!o.ids.length) throw new Error(`service ${o.service} has no container after it was recreated`);
+  if (!o.ids.length) throw new MarqueeError('CONTAINER', `service ${o.service} has no container after it was recreated`);
   const start = o.clock.now();
   const deadline = start + o.timeoutMs;
   // Podman schedules healthchecks with systemd timers; where systemd is not init they never run,
@@ -49,7 +50,7 @@ export async function waitHealthy(o: WaitHealthyOptions): Promise<void> {
     const containers = await Promise.all(o.ids.map((id) => o.engine.inspect(id)));
     const states = containers.map((c) => ({ c, r: readinessOf(c) }));
     const failed = states.find((s) => s.r === 'failed');
-    if (failed) throw new Error(`service ${o.service} did not become healthy: ${describeContainer(failed.c)}`);
+    if (failed) throw new MarqueeError('CONTAINER', `service ${o.service} did not become healthy: ${describeContainer(failed.c)}`);
     if (states.every((s) => s.r === 'ready')) {
       o.logger.info('service healthy', { service: o.service, after: formatDuration(o.clock.now() - start) });
       return;
@@ -57,7 +58,7 @@ export async function waitHealthy(o: WaitHealthyOptions): Promise<void> {
     const now = o.clock.now();
     if (now >= deadline) {
       const last = states.filter((s) => s.r !== 'ready').map((s) => describeContainer(s.c)).join('; ');
-      throw new Error(`service ${o.service} not healthy within ${formatDuration(o.timeoutMs)} (RELEASE_HEALTH_TIMEOUT): ${last}`);
+      throw new MarqueeError('CONTAINER', `service ${o.service} not healthy within ${formatDuration(o.timeoutMs)} (RELEASE_HEALTH_TIMEOUT): ${last}`);
     }
     if (podman) {
       for (const { c } of states) {

@@ -3,8 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
+import { MarqueeError } from '../core/errors.ts';
+import { rolloutStateSchema } from './rollout.ts';
 
-export const PHASES = ['deploying', 'observing', 'judging', 'promoting', 'rolling-back', 'done'] as const;
+// A stepped release (rollout.ts) goes deploying → stepping (⇄ paused) → promoting | rolling-back →
+// done; a single-window release (no measurer) deploying → observing → judging → ….
+export const PHASES = ['deploying', 'stepping', 'paused', 'observing', 'judging', 'promoting', 'rolling-back', 'done'] as const;
 export type Phase = (typeof PHASES)[number];
 
 const trackSummarySchema = z.object({
@@ -36,6 +40,8 @@ export const releaseStateSchema = z.object({
   /** The last step that failed (the phase is kept, so a re-run retries it). */
   lastError: z.object({ phase: z.enum(PHASES), message: z.string(), at: z.string() }).nullable(),
   reportDir: z.string().nullable(),
+  /** A stepped release: step index, weights, the step's analysis run and every interval's figures. */
+  rollout: rolloutStateSchema.nullable().default(null),
   finishedAt: z.string().nullable(),
   updatedAt: z.string(),
 });
@@ -54,11 +60,11 @@ export function fileStateStore(path: string): StateStore {
       try {
         json = JSON.parse(readFileSync(path, 'utf8'));
       } catch (err) {
-        throw new Error(`release state ${path} is not valid JSON (${(err as Error).message}); fix or remove it`, { cause: err });
+        throw new MarqueeError('INPUT', `release state ${path} is not valid JSON (${(err as Error).message}); fix or remove it`, { cause: err });
       }
       const parsed = releaseStateSchema.safeParse(json);
       if (!parsed.success) {
-        throw new Error(`release state ${path} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new MarqueeError('INPUT', `release state ${path} is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       return parsed.data;
     },

@@ -19,6 +19,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { z } from 'zod';
 import type { RejectReason } from '../parse/types.ts';
 import { appendDurably } from './durable-append.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface DeadLetter {
   at: string;
@@ -122,10 +123,10 @@ export function readDeadLetters(path: string, keepFiles = DEFAULT_DEAD_LETTER_LI
       try {
         value = JSON.parse(text);
       } catch {
-        throw new Error(`${file}:${i + 1}: not a JSON dead-letter entry`);
+        throw new MarqueeError('INPUT', `${file}:${i + 1}: not a JSON dead-letter entry`);
       }
       const parsed = deadLetterSchema.safeParse(value);
-      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      if (!parsed.success) throw new MarqueeError('INPUT', `${file}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
       out.push(parsed.data as DeadLetter);
     });
   }

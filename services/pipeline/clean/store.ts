@@ -16,6 +16,7 @@ import { Journal } from './journal.ts';
 import { type DirLock, lockDataDir } from './lock.ts';
 import { applyRows, type CleanState, emptyState, type MergePlan, planMerge } from './merge.ts';
 import { type CollapsedBatch, compareRows, pairKey } from './rows.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export const RATINGS_FILE = 'clean_rating.csv';
 export const WATCHES_FILE = 'clean_watch.csv';
@@ -33,11 +34,11 @@ function readCsv<T>(path: string, header: string, parse: (line: string) => T | s
   const lines = readFileSync(path, 'utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length === 0) return [];
-  if (lines[0].replace(/\r$/, '') !== header) throw new Error(`${path}:1: expected header '${header}', found '${lines[0].slice(0, 80)}'`);
+  if (lines[0].replace(/\r$/, '') !== header) throw new MarqueeError('INPUT', `${path}:1: expected header '${header}', found '${lines[0].slice(0, 80)}'`);
   const rows: T[] = [];
   for (let i = 1; i < lines.length; i++) {
     const row = parse(lines[i].replace(/\r$/, ''));
-    if (typeof row === 'string') throw new Error(`${path}:${i + 1}: ${row}; fix or remove the row, then retry`);
+    if (typeof row === 'string') throw new MarqueeError('INPUT', `${path}:${i + 1}: ${row}; fix or remove the row, then retry`);
     rows.push(row);
   }
   return rows;

@@ -14,6 +14,7 @@ import { readVersion } from '../version/version-file.ts';
 import type { PipelineConfig } from './config.ts';
 import { acquireRunLock, type RunLock } from './run-lock.ts';
 import type { Prepared } from './types.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export const RUN_LOCK_FILE = 'marquee-pipeline.lock';
 
@@ -26,15 +27,15 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
   const git = openGit(cfg.workdir);
   const top = await git.raw(['rev-parse', '--show-toplevel']).catch(() => '');
   if (!top.trim() || resolve(top.trim()) !== resolve(cfg.workdir)) {
-    throw new Error(`PIPELINE_WORKDIR ${cfg.workdir} is not the top of a git working copy`);
+    throw new MarqueeError('CONFIG', `PIPELINE_WORKDIR ${cfg.workdir} is not the top of a git working copy`);
   }
   await currentBranch(git);
   await git.raw(['remote', 'get-url', cfg.git.remote]).catch(() => {
-    throw new Error(`the working copy has no git remote '${cfg.git.remote}' (PIPELINE_GIT_REMOTE)`);
+    throw new MarqueeError('CONFIG', `the working copy has no git remote '${cfg.git.remote}' (PIPELINE_GIT_REMOTE)`);
   });
   checkSshFiles(cfg.git.ssh);
   if (!existsSync(cfg.dvcRemote.dir) || !statSync(cfg.dvcRemote.dir).isDirectory()) {
-    throw new Error(`DVC_REMOTE ${cfg.dvcRemote.dir} is not a directory`);
+    throw new MarqueeError('CONFIG', `DVC_REMOTE ${cfg.dvcRemote.dir} is not a directory`);
   }
 
   const gitDir = resolve(cfg.workdir, (await git.raw(['rev-parse', '--git-dir'])).trim());
@@ -44,15 +45,15 @@ export async function prepare(cfg: PipelineConfig, logger: Logger): Promise<Prep
     removeStaleStaging(layout.modelsDir, logger);
     pool = createPool(cfg.mysql, 2);
     const schema = await checkSchema(pool);
-    if (!schema.ok) throw new Error(`MySQL database ${cfg.mysql.database}: ${schema.reason}; ${MIGRATE_HINT}`);
+    if (!schema.ok) throw new MarqueeError('DATABASE', `MySQL database ${cfg.mysql.database}: ${schema.reason}; ${MIGRATE_HINT}`);
 
     const previousVersion = readVersion(layout.versionFile);
     const version = previousVersion + 1;
     if (existsSync(layout.modelDir(version))) {
-      throw new Error(`models/${version} exists but data/version.txt says ${previousVersion}; remove it or fix version.txt`);
+      throw new MarqueeError('INPUT', `models/${version} exists but data/version.txt says ${previousVersion}; remove it or fix version.txt`);
     }
     if (await findTracking(pool, String(version))) {
-      throw new Error(`the tracking table already has version ${version} but data/version.txt says ${previousVersion}`);
+      throw new MarqueeError('INPUT', `the tracking table already has version ${version} but data/version.txt says ${previousVersion}`);
     }
     const runId = newRunId();
     logger.info('run prepared', { run: runId, previous_version: previousVersion, candidate_version: version });
@@ -77,7 +78,7 @@ function checkSshFiles(ssh: PipelineConfig['git']['ssh']): void {
       accessSync(path, constants.R_OK);
       if (!statSync(path).isFile()) throw new Error('not a file');
     } catch (err) {
-      throw new Error(`${name} ${path} is not a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      throw new MarqueeError('CONFIG', `${name} ${path} is not a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
         cause: err,
       });
     }

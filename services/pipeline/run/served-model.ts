@@ -9,6 +9,7 @@ import { MANIFEST_FILE, MODEL_FILE } from '../../model/index.ts';
 import type { Logger } from '../../core/logger.ts';
 import { cacheDir, dvcPull } from '../version/dvc-store.ts';
 import type { WorkdirLayout } from '../version/layout.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface ServedModel {
   version: string;
@@ -22,7 +23,7 @@ export async function servedModel(layout: WorkdirLayout, previousVersion: number
   for (const file of missing) {
     const pointer = join(dir, `${file}.dvc`);
     if (!existsSync(pointer)) {
-      throw new Error(`the served model version ${previousVersion} has no ${file} nor ${file}.dvc in ${dir}: cannot judge the candidate against it`);
+      throw new MarqueeError('ARTIFACT', `the served model version ${previousVersion} has no ${file} nor ${file}.dvc in ${dir}: cannot judge the candidate against it`);
     }
     const errors: string[] = [];
     for (const source of [cacheDir(layout.root), remoteDir]) {
@@ -35,7 +36,7 @@ export async function servedModel(layout: WorkdirLayout, previousVersion: number
         errors.push((err as Error).message);
       }
     }
-    if (errors.length) throw new Error(`cannot restore the served model version ${previousVersion}: ${errors.join('; ')}`);
+    if (errors.length) throw new MarqueeError('ARTIFACT', `cannot restore the served model version ${previousVersion}: ${errors.join('; ')}`);
   }
   return { version: String(previousVersion), dir };
 }

@@ -18,6 +18,7 @@ import { throttle } from './throttle.ts';
 import { servedModel } from './served-model.ts';
 import type { Collected, PipelineDeps, Prepared, Trained } from './types.ts';
 import { readWatchInteractions } from './watches.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface StepOptions {
   deps: PipelineDeps;
@@ -59,7 +60,7 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
       });
       const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
       if (rejected > 0) log.warn('lines rejected', { count: rejected, dead_letter: cfg.deadLetterPath, reasons: report.rejected });
-      if (!existsSync(p.layout.ratings)) throw new Error(`no clean ratings at ${p.layout.ratings}: nothing to train on`);
+      if (!existsSync(p.layout.ratings)) throw new MarqueeError('INPUT', `no clean ratings at ${p.layout.ratings}: nothing to train on`);
       // After reading: the snapshot this run would version.
       const rows = await checkNotShrunk(p.layout, p.previousVersion, [cfg.dvcRemote.dir]);
       log.info('clean ratings', { rows: rows.rows, previous_version_rows: rows.previousRows ?? undefined });

@@ -16,6 +16,7 @@ import { dvcAdd, dvcPush, ensureDvcConfig } from './dvc-store.ts';
 import { workdirLayout } from './layout.ts';
 import { UndoLog } from './undo-log.ts';
 import { readVersion, writeVersion } from './version-file.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface VersionRequest {
   workdir: string;
@@ -64,14 +65,14 @@ async function build(req: VersionRequest, undo: UndoLog): Promise<Versioned> {
   const layout = workdirLayout(req.workdir);
   const current = readVersion(layout.versionFile);
   if (req.version !== current + 1) {
-    throw new Error(`version.txt says ${current}, so the next version is ${current + 1}, not ${req.version}`);
+    throw new MarqueeError('INPUT', `version.txt says ${current}, so the next version is ${current + 1}, not ${req.version}`);
   }
-  if (!existsSync(layout.ratings)) throw new Error(`no clean data at ${layout.ratings}`);
+  if (!existsSync(layout.ratings)) throw new MarqueeError('INPUT', `no clean data at ${layout.ratings}`);
   for (const f of MODEL_FILES) {
-    if (!existsSync(join(req.stagingDir, f))) throw new Error(`trained artifact is missing ${f} in ${req.stagingDir}`);
+    if (!existsSync(join(req.stagingDir, f))) throw new MarqueeError('ARTIFACT', `trained artifact is missing ${f} in ${req.stagingDir}`);
   }
   const modelDir = layout.modelDir(req.version);
-  if (existsSync(modelDir)) throw new Error(`${modelDir} already exists; refusing to overwrite a model folder`);
+  if (existsSync(modelDir)) throw new MarqueeError('INPUT', `${modelDir} already exists; refusing to overwrite a model folder`);
 
   undo.action(`move ${modelDir} back to ${req.stagingDir}`, () => renameSync(modelDir, req.stagingDir));
   renameSync(req.stagingDir, modelDir);
@@ -125,16 +126,16 @@ function checkManifest(path: string, version: number, model: DvcOut, rating: Dvc
     ratingArtifact?: { md5?: string; size?: number };
     data?: { md5?: string };
   };
-  if (m.version !== String(version)) throw new Error(`manifest version is '${m.version}', expected '${version}'`);
+  if (m.version !== String(version)) throw new MarqueeError('ARTIFACT', `manifest version is '${m.version}', expected '${version}'`);
   if (m.artifact?.md5 !== model.md5 || m.artifact?.size !== model.size) {
-    throw new Error(`manifest artifact md5/size (${m.artifact?.md5}, ${m.artifact?.size}) do not match model.bin (${model.md5}, ${model.size})`);
+    throw new MarqueeError('ARTIFACT', `manifest artifact md5/size (${m.artifact?.md5}, ${m.artifact?.size}) do not match model.bin (${model.md5}, ${model.size})`);
   }
   const r = m.ratingArtifact;
   if (r && (r.md5 !== rating?.md5 || r.size !== rating?.size)) {
-    throw new Error(`manifest rating artifact md5/size (${r.md5}, ${r.size}) do not match ${RATING_MODEL_FILE} (${rating ? `${rating.md5}, ${rating.size}` : 'missing'})`);
+    throw new MarqueeError('ARTIFACT', `manifest rating artifact md5/size (${r.md5}, ${r.size}) do not match ${RATING_MODEL_FILE} (${rating ? `${rating.md5}, ${rating.size}` : 'missing'})`);
   }
-  if (!r && rating) throw new Error(`the manifest pins no rating artifact but ${RATING_MODEL_FILE} is there`);
+  if (!r && rating) throw new MarqueeError('ARTIFACT', `the manifest pins no rating artifact but ${RATING_MODEL_FILE} is there`);
   if (m.data?.md5 && m.data.md5 !== data.md5) {
-    throw new Error(`the model was trained on data ${m.data.md5} but the snapshot is ${data.md5}`);
+    throw new MarqueeError('ARTIFACT', `the model was trained on data ${m.data.md5} but the snapshot is ${data.md5}`);
   }
 }

@@ -14,6 +14,7 @@ import {
   withGitignoreEntries,
 } from './dvc-file.ts';
 import type { UndoLog } from './undo-log.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 /** What `dvc init` puts in `.dvc/.gitignore`. */
 const DVC_DIR_GITIGNORE = ['config.local', 'tmp', 'cache'];
@@ -78,7 +79,7 @@ export function dvcPush(root: string, remoteDir: string, outs: DvcOut[], undo: U
   for (const out of outs) {
     const rel = objectRelPath(out.md5);
     const source = join(cacheDir(root), rel);
-    if (!existsSync(source)) throw new Error(`object ${out.md5} (${out.path}) is not in the cache ${cacheDir(root)}`);
+    if (!existsSync(source)) throw new MarqueeError('INPUT', `object ${out.md5} (${out.path}) is not in the cache ${cacheDir(root)}`);
     if (copyObject(source, join(remoteDir, rel), out.size, undo)) copied++;
   }
   return copied;
@@ -91,7 +92,7 @@ export function dvcPush(root: string, remoteDir: string, outs: DvcOut[], undo: U
 export async function dvcPull(dvcFile: string, remoteDir: string): Promise<DvcOut> {
   const out = parseDvcFile(readFileSync(dvcFile, 'utf8'), dvcFile);
   const source = join(remoteDir, objectRelPath(out.md5));
-  if (!existsSync(source)) throw new Error(`${dvcFile}: object ${out.md5} is missing from the remote ${remoteDir}`);
+  if (!existsSync(source)) throw new MarqueeError('INPUT', `${dvcFile}: object ${out.md5} is missing from the remote ${remoteDir}`);
   const target = join(dirname(dvcFile), out.path);
   const tmp = `${target}.pull-${process.pid}.tmp`;
   copyFileSync(source, tmp);
@@ -99,7 +100,7 @@ export async function dvcPull(dvcFile: string, remoteDir: string): Promise<DvcOu
   const size = statSync(tmp).size;
   if (md5 !== out.md5 || size !== out.size) {
     unlinkSync(tmp);
-    throw new Error(`${dvcFile}: remote object is corrupt (md5 ${md5}, size ${size}; expected ${out.md5}, ${out.size})`);
+    throw new MarqueeError('INPUT', `${dvcFile}: remote object is corrupt (md5 ${md5}, size ${size}; expected ${out.md5}, ${out.size})`);
   }
   renameSync(tmp, target);
   return out;

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.ts';
 import { safeDirectoryFor, sshCommand, privateKeyPath, type SshSettings } from './git-access.ts';
 import { retry } from './retry.ts';
 import type { UndoLog } from './undo-log.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export const commitMessage = (version: number): string => `Data and Model version update: [${version}]`;
 
@@ -78,7 +79,7 @@ export async function headCommit(git: SimpleGit): Promise<string | null> {
 
 export async function currentBranch(git: SimpleGit): Promise<string> {
   const branch = (await git.raw(['symbolic-ref', '--short', '-q', 'HEAD'])).trim();
-  if (!branch) throw new Error('the working copy is on a detached HEAD; check out a branch');
+  if (!branch) throw new MarqueeError('INPUT', 'the working copy is on a detached HEAD; check out a branch');
   return branch;
 }
 

@@ -1,12 +1,13 @@
 // `data/version.txt`: the number of the last published data+model version (0 before the first).
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../core/atomic-write.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export function parseVersion(text: string, source = 'version.txt'): number {
   const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed)) throw new Error(`${source}: expected a non-negative integer, got '${trimmed.slice(0, 40)}'`);
+  if (!/^\d+$/.test(trimmed)) throw new MarqueeError('INPUT', `${source}: expected a non-negative integer, got '${trimmed.slice(0, 40)}'`);
   const n = Number(trimmed);
-  if (!Number.isSafeInteger(n)) throw new Error(`${source}: version ${trimmed} is too large`);
+  if (!Number.isSafeInteger(n)) throw new MarqueeError('INPUT', `${source}: version ${trimmed} is too large`);
   return n;
 }
 
