@@ -62,10 +62,14 @@ export function boundCommands(conn: unknown, queryMs: number, where: string): vo
   });
 }
 
+/** Errors already explained: the same error may pass through more than one callback. */
+const explained = new WeakSet<object>();
+
 /** mysql2's connect timeout error, made to say where, how long and which setting. */
 export function explainConnectError<E>(err: E, where: string, connectMs: number): E {
   const e = err as NodeJS.ErrnoException | null;
-  if (e?.code === 'ETIMEDOUT' && e.syscall === 'connect' && !e.message.includes('MYSQL_CONNECT_TIMEOUT_MS')) {
+  if (e?.code === 'ETIMEDOUT' && e.syscall === 'connect' && !explained.has(e)) {
+    explained.add(e);
     e.message = `MySQL at ${where} did not complete a connection within ${connectMs} ms (MYSQL_CONNECT_TIMEOUT_MS): ${e.message}`;
   }
   return err;
