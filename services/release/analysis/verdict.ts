@@ -2,6 +2,7 @@
 // detected the stated harm, and no harmful difference beyond the tolerance. Only harm counts
 // (the direction is per metric): a faster canary or a higher watch-through never fails.
 import { z } from 'zod';
+import { judgeBounded, type BoundedData, type BoundedSpec } from './bounded.ts';
 import { num, pValue, signedPct } from './format.ts';
 import { histogramPairSchema } from './histogram.ts';
 import { parseInput } from './input.ts';
@@ -12,7 +13,7 @@ export type VerdictKind = 'pass' | 'fail' | 'inconclusive' | 'nodata';
 
 export interface MetricVerdict {
   metric: string;
-  test: 'mann-whitney-u' | 'two-proportion-z';
+  test: 'mann-whitney-u' | 'two-proportion-z' | 'bounded-difference';
   verdict: VerdictKind;
   /** Observations per track (requests, or recommendation lists). */
   n: { baseline: number; canary: number };
@@ -202,9 +203,17 @@ function nullIfNaN(v: number): number | null {
 
 export type MetricInput =
   | { kind: 'latency'; spec: LatencySpec; data: LatencyData }
-  | { kind: 'proportion'; spec: ProportionSpec; data: ProportionData };
+  | { kind: 'proportion'; spec: ProportionSpec; data: ProportionData }
+  | { kind: 'bounded'; spec: BoundedSpec; data: BoundedData };
 
 /** One verdict per metric, whatever its kind. */
 export function judgeMetric(input: MetricInput): MetricVerdict {
-  return input.kind === 'latency' ? judgeLatency(input.spec, input.data) : judgeProportion(input.spec, input.data);
+  switch (input.kind) {
+    case 'latency':
+      return judgeLatency(input.spec, input.data);
+    case 'proportion':
+      return judgeProportion(input.spec, input.data);
+    case 'bounded':
+      return judgeBounded(input.spec, input.data);
+  }
 }
