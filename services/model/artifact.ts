@@ -69,6 +69,10 @@ export const manifestSchema = z
       train: z.number().int().nonnegative(),
       test: z.number().int().nonnegative(),
     }),
+    /** How the test set was drawn (absent in older manifests): lets a later run tell trained pairs from held-out ones. */
+    holdout: z
+      .object({ split: z.enum(['rows', 'pairs']), fraction: z.number().gt(0).lt(1), seed: z.number().int() })
+      .optional(),
     trainSeconds: z.number().nonnegative(),
     trainedAt: z.string(),
   })
@@ -85,6 +89,7 @@ export interface ArtifactInfo {
   metrics: EvalMetrics;
   data: Manifest['data'];
   counts: { train: number; test: number };
+  holdout?: Manifest['holdout'];
   trainSeconds: number;
   /**
    * Format 2: the rating model (written to rating.bin) and the served model's ranking parameters.
@@ -110,6 +115,7 @@ export async function saveArtifact(dir: string, model: Model, info: ArtifactInfo
     ...(ratingBytes ? { ratingArtifact: { file: RATING_MODEL_FILE, md5: md5(ratingBytes), size: ratingBytes.length } } : {}),
     data: info.data,
     counts: { users: model.userIds.length, items: model.itemIds.length, train: info.counts.train, test: info.counts.test },
+    ...(info.holdout ? { holdout: { ...info.holdout } } : {}),
     trainSeconds: info.trainSeconds,
     trainedAt: new Date().toISOString(),
   };

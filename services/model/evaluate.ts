@@ -232,6 +232,12 @@ export interface CompareOptions {
   /** Most users scored (seeded sample beyond it); default 2000. */
   maxUsers?: number;
   seed?: number;
+  /**
+   * Pairs the baseline held out of its training (its manifest's `holdout`, split by pair). Its
+   * seen table lists them too (a served model knows every interaction), so without this they would
+   * count as trained on and be left out.
+   */
+  heldOutByBaseline?: (user: number, movie: string) => boolean;
 }
 
 /**
@@ -243,10 +249,12 @@ export interface CompareOptions {
  * test (e.g. a bootstrap over users) of candidate against the model in production.
  */
 export function compareRanking(candidate: Model, baseline: Model, test: ReadonlyArray<{ user: number; movie: string; rating?: number; minutes?: number }>, opts: CompareOptions = {}): RankingComparison {
-  // Only held-out interactions neither model trained on count: the split is drawn afresh each run,
-  // so part of this run's held-out set was the served model's training data, which it has learnt
-  // (scoring on it would flatter the served model and refuse nearly every candidate).
-  const relevant = unseenBy(baseline, relevantByUser(test));
+  // Only held-out interactions neither model trained on count: with a split drawn afresh each run
+  // (a row permutation), part of this run's held-out set was the served model's training data,
+  // which it has learnt (scoring on it would flatter the served model and refuse nearly every
+  // candidate). The pipeline splits by pair (split.ts#heldOutPair) and says which pairs the
+  // baseline held out (heldOutByBaseline), so then only the pairs added since are lost.
+  const relevant = unseenBy(baseline, relevantByUser(test), opts.heldOutByBaseline);
   const known = [...relevant.keys()].filter((u) => userIndexOf(candidate, u) >= 0);
   const users = sampleUsers(known, opts.maxUsers ?? 2000, opts.seed ?? 0x5eed);
   const baselineView = withSeenOf(baseline, candidate, users);
@@ -268,15 +276,18 @@ export function compareRanking(candidate: Model, baseline: Model, test: Readonly
   return out;
 }
 
-/** `relevant` without the items `model` saw in training for each user; users left with none go. */
-function unseenBy(model: Model, relevant: Map<number, Set<string>>): Map<number, Set<string>> {
+/** `relevant` without the items `model` trained on for each user; users left with none go. */
+function unseenBy(model: Model, relevant: Map<number, Set<string>>, heldOut?: (user: number, movie: string) => boolean): Map<number, Set<string>> {
   const out = new Map<number, Set<string>>();
   for (const [user, items] of relevant) {
     const u = userIndexOf(model, user);
     let kept = items;
     if (u >= 0) {
       kept = new Set(items);
-      for (let j = model.seenOffsets[u]; j < model.seenOffsets[u + 1]; j++) kept.delete(model.itemIds[model.seenItems[j]]);
+      for (let j = model.seenOffsets[u]; j < model.seenOffsets[u + 1]; j++) {
+        const movie = model.itemIds[model.seenItems[j]];
+        if (!heldOut?.(user, movie)) kept.delete(movie);
+      }
     }
     if (kept.size > 0) out.set(user, kept);
   }

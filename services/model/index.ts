@@ -20,7 +20,7 @@ export {
 export { isValidMovieId, normalizeMovieId, MAX_MOVIE_ID_LENGTH } from './movie-id.ts';
 export { isValidTimestamp, formatLocalTimestamp } from './timestamp.ts';
 export { readRatingsFile, detectFormat, type Rating, type RowError, type RatingsFormat, type ReadOptions, type ReadResult } from './readers.ts';
-export { splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';
+export { heldOutPair, splitByPair, splitHoldout, splitByTime, splitRatingsAndWatches } from './split.ts';
 export { trainModel, type TrainOptions } from './train.ts';
 export { predict, topNForUser, movieIndexOf } from './predict.ts';
 export { userIndexOf, userLookup, type UserLookup } from './user-index.ts';
@@ -57,4 +57,4 @@ export {
   type SignalOptions,
 } from './interactions.ts';
 export { trainIals, defaultIalsParams, resolveIalsParams, type IalsParams, type IalsProgress, type IalsOptions } from './ials.ts';
-export { trainRankingModel, recentPopularity, DEFAULT_POPULARITY_HALF_LIFE_DAYS, type RankingModel, type PopularityOptions } from './ranking-model.ts';
+export { trainRankingModel, recentPopularity, withSeen, DEFAULT_POPULARITY_HALF_LIFE_DAYS, type RankingModel, type PopularityOptions } from './ranking-model.ts';

@@ -13,7 +13,7 @@ import { mergeInteractions, readWatchesFile, type Interaction, type Watch } from
 import { resolveParams } from './params.ts';
 import { trainRankingModel, withSeen, type RankingModel } from './ranking-model.ts';
 import { readRatingsFile, type ReadResult, type Rating } from './readers.ts';
-import { splitByTime, splitRatingsAndWatches } from './split.ts';
+import { heldOutPair, splitByPair, splitByTime, splitRatingsAndWatches } from './split.ts';
 import { trainModel } from './train.ts';
 import type { EvalMetrics, Manifest, Model, TrainParams } from './types.ts';
 
@@ -23,6 +23,12 @@ export interface RunTrainingOptions {
   /** A separate test file; otherwise a seeded `holdout` fraction (default 0.2) of `ratings`. */
   test?: string;
   holdout?: number;
+  /**
+   * How the hold-out is drawn: `rows` (default) a seeded permutation of the rows, exactly
+   * round(fraction × n) of them; `pairs` a seeded hash per (user, movie) pair, so that a pair stays
+   * on its side as the data grows (the pipeline: see split.ts#heldOutPair).
+   */
+  split?: 'rows' | 'pairs';
   /** Model folder to write (model.bin + rating.bin + manifest.json). */
   out: string;
   /** The rating model's (biased MF by SGD) parameters. */
@@ -107,11 +113,14 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
     trainWatches = watched.rows;
   } else {
     const fraction = opts.holdout ?? 0.2;
-    ({ train, test, trainWatches, testWatches } = splitRatingsAndWatches(rows, watched.rows, fraction, params.seed));
+    ({ train, test, trainWatches, testWatches } =
+      opts.split === 'pairs'
+        ? splitByPair(rows, watched.rows, fraction, params.seed)
+        : splitRatingsAndWatches(rows, watched.rows, fraction, params.seed));
     progress(
       `held out ${test.length} of ${rows.length} ratings` +
         (watched.rows.length ? ` and ${testWatches.length} of ${watched.rows.length} watches` : '') +
-        ` (${fraction}) for testing, seed ${params.seed}`,
+        ` (${fraction}${opts.split === 'pairs' ? ', by pair' : ''}) for testing, seed ${params.seed}`,
     );
   }
   if (train.length === 0) throw new RangeError(`no usable training ratings in ${opts.ratings}`);
@@ -148,7 +157,12 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
   if (opts.baseline !== undefined) {
     const t2 = performance.now();
     const base = await loadArtifact(opts.baseline);
-    const c = compareRanking(trained.ranking.model, base.model, heldOut, { maxUsers: opts.compareMaxUsers, seed: params.seed });
+    const h = base.manifest.holdout;
+    const c = compareRanking(trained.ranking.model, base.model, heldOut, {
+      maxUsers: opts.compareMaxUsers,
+      seed: params.seed,
+      ...(h?.split === 'pairs' ? { heldOutByBaseline: (user: number, movie: string) => heldOutPair(user, movie, h.fraction, h.seed) } : {}),
+    });
     comparison = { ...c, baselineVersion: base.manifest.version };
     progress(
       `compared with ${opts.baseline} (version ${base.manifest.version}) on ${c.users.length} held-out users in ${secs(t2)} s: ` +
@@ -170,6 +184,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<RunTraining
       ...(watched.md5 ? { watchesMd5: watched.md5 } : {}),
     },
     counts: { train: train.length + trainWatches.length, test: test.length + testWatches.length },
+    ...(opts.test === undefined ? { holdout: { split: opts.split ?? 'rows', fraction: opts.holdout ?? 0.2, seed: params.seed } } : {}),
     trainSeconds: trained.seconds,
     rating: trained.rating,
     ranking: { kind: 'ials', params: rankingParams },

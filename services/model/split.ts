@@ -1,4 +1,4 @@
-// Seeded random hold-out split: a reproducible test set for offline evaluation.
+// Seeded random hold-out splits: reproducible test sets for offline evaluation.
 import { permutation, seedState } from './random.ts';
 import type { Rating } from './readers.ts';
 
@@ -82,4 +82,41 @@ export function splitRatingsAndWatches<W extends { user: number; movie: string }
     (inTest ? testWatches : trainWatches).push(w);
   });
   return { train, test, trainWatches, testWatches };
+}
+
+/**
+ * Whether the (user, movie) pair is held out: a seeded hash of the pair below `fraction`. Unlike a
+ * permutation of the rows, a pair keeps its side when rows are added, so successive pipeline runs
+ * hold out the same pairs: the served model never trained on the pairs the next candidate is
+ * tested on, and the relative gate compares both on nearly the whole test set (not only on the
+ * part the served model happened not to see).
+ */
+export function heldOutPair(user: number, movie: string, fraction: number, seed: number): boolean {
+  // FNV-1a over the movie id's characters, mixed with the user and seed by murmur3's finaliser.
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let k = 0; k < movie.length; k++) h = Math.imul(h ^ movie.charCodeAt(k), 0x01000193);
+  h = Math.imul(h ^ user, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296 < fraction;
+}
+
+/**
+ * Ratings and watches split by pair (heldOutPair): a watch goes where its pair goes, rated or not;
+ * about `fraction` of the pairs are held out (a Bernoulli draw per pair, not an exact count).
+ */
+export function splitByPair<R extends { user: number; movie: string }, W extends { user: number; movie: string }>(
+  ratings: readonly R[],
+  watches: readonly W[],
+  fraction: number,
+  seed: number,
+): { train: R[]; test: R[]; trainWatches: W[]; testWatches: W[] } {
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`hold-out fraction must be in (0, 1), got ${fraction}`);
+  const out = { train: [] as R[], test: [] as R[], trainWatches: [] as W[], testWatches: [] as W[] };
+  for (const r of ratings) (heldOutPair(r.user, r.movie, fraction, seed) ? out.test : out.train).push(r);
+  for (const w of watches) (heldOutPair(w.user, w.movie, fraction, seed) ? out.testWatches : out.trainWatches).push(w);
+  return out;
 }

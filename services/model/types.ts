@@ -93,6 +93,8 @@ export interface Manifest {
   ratingArtifact?: ArtifactFile;
   data: { md5: string; path?: string; ratings: number; watches?: number; watchesMd5?: string };
   counts: { users: number; items: number; train: number; test: number };
+  /** How the test set was drawn; absent when a separate test file was given, and in older manifests. */
+  holdout?: { split: 'rows' | 'pairs'; fraction: number; seed: number };
   trainSeconds: number;
   trainedAt: string; // ISO-8601 UTC
 }

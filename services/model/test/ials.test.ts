@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildInteractionMatrix,
   compareRanking,
+  withSeen,
   encodeModel,
   evaluateRanking,
   mergeInteractions,
@@ -228,6 +229,19 @@ describe('compareRanking and a served model trained on the held-out data', () =>
     const d = compareRanking(candidate, servedHalf, test);
     expect(d.users.length).toBeGreaterThan(50);
     expect(Math.abs(d.candidateMean - d.baselineMean)).toBeLessThan(0.1);
+  });
+
+  it('keeps the pairs the served model held out (split by pair) although its seen table lists them', async () => {
+    const { train, test } = plantedData();
+    const { model: candidate } = await trainRankingModel(train, params);
+    // Served as the pipeline ships it: trained on `train`, then every held-out pair marked seen.
+    const served = withSeen((await trainRankingModel(train, params)).model, test);
+    const key = new Set(test.map((x) => `${x.user}/${x.movie}`));
+    const heldOutByBaseline = (user: number, movie: string) => key.has(`${user}/${movie}`);
+    expect(compareRanking(candidate, served, test).users.length).toBe(0);
+    const c = compareRanking(candidate, served, test, { heldOutByBaseline });
+    expect(c.users.length).toBe(compareRanking(candidate, candidate, test).users.length);
+    expect(Array.from(c.baseline)).toEqual(Array.from(c.candidate)); // the same training, the same lists
   });
 });
 

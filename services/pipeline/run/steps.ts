@@ -84,6 +84,9 @@ export function createRunSteps(cfg: PipelineConfig, opts: StepOptions): Pipeline
         ratings: p.layout.ratings,
         watches: watches.rows,
         holdout: cfg.holdout,
+        // By pair: successive runs hold out the same pairs, so the relative gate scores candidate
+        // and served model on data neither trained on, also when the data grew (split.ts).
+        split: 'pairs',
         out: p.stagingDir,
         params: cfg.trainParams,
         ranking: cfg.rankingParams,

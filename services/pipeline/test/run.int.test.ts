@@ -399,8 +399,9 @@ describe('pipeline run: the ranking model and the relative gate (issue 9)', () =
 
   it('learns a watch-only user from their watches, and gates each candidate against the served model', async () => {
     const { ws, pool, logs, run } = await setup();
-    // Each run brings new ratings: the relative gate scores only held-out interactions that neither
-    // model trained on, so a run with no new data has nothing to judge.
+    // The relative gate scores held-out interactions neither model trained on: the runs split by
+    // (user, movie) pair, so the pairs version 1 held out stay held out and count too (not only
+    // the ratings each run adds).
     const all = seedRatings(100_000);
     const [a, b] = [Math.floor(all.length / 2), Math.floor((all.length * 3) / 4)];
     const ratings = all.slice(0, a);
