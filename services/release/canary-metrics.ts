@@ -13,7 +13,7 @@ export interface Measurements {
 }
 
 /** First sample of a vector as a finite number; empty or NaN (0/0) is "no data". */
-function single(samples: Array<{ value: number }>): number | null {
+export function single(samples: Array<{ value: number }>): number | null {
   const v = samples[0]?.value;
   return v === undefined || Number.isNaN(v) ? null : v;
 }
