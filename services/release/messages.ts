@@ -2,7 +2,7 @@
 // message per outcome, with the measured figures. Pure: state in, message out.
 import { formatDuration } from './duration.ts';
 import { fmtMs, fmtRate } from './report.ts';
-import type { Notification } from '../pipeline/notify/index.ts';
+import type { Notification } from '../core/notify/index.ts';
 import type { ReleaseState } from './state.ts';
 
 export type ReleaseMessage = Notification & { fields: Record<string, string> };

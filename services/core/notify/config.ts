@@ -1,7 +1,7 @@
 // Notification channels from the environment. Every channel is optional: an unset SMTP_HOST or
 // SLACK_WEBHOOK_URL turns that channel off. Secrets (SMTP_PASSWORD, the webhook URL) are never echoed.
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from '../../core/config.ts';
+import { ConfigError, env, loadConfig } from '../config.ts';
 
 export const notifyEnvShape = {
   SMTP_HOST: env.optionalString(),

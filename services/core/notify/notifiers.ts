@@ -1,6 +1,6 @@
 // Builds the configured channels and fans a notification out to them. Delivery problems are logged
 // and returned, never thrown: a broken mail server must not fail a pipeline run or a release.
-import type { Logger } from '../../core/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { NotifyConfig } from './config.ts';
 import { createEmailNotifier } from './email.ts';
 import { createSlackNotifier } from './slack.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../core/config.ts';
+import { ConfigError } from '../config.ts';
 import { notifyConfigFromEnv } from '../notify/config.ts';
 
 const configError = (env: Record<string, string>): ConfigError => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/logger.ts';
+import { silentLogger } from '../logger.ts';
 import { formatEmail, formatSlack, formatValue } from '../notify/format.ts';
 import { notifyAll } from '../notify/notifiers.ts';
 import type { Notification, Notifier } from '../notify/types.ts';

@@ -2,11 +2,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../core/logger.ts';
+import { createLogger } from '../logger.ts';
 import { notifyConfigFromEnv } from '../notify/config.ts';
 import { createNotifiers, notifyAll } from '../notify/notifiers.ts';
 import type { Notification } from '../notify/types.ts';
-import { notifyEnv, startSlackReceiver, startSmtp, type SlackSink, type SmtpSink } from './run-fixtures.ts';
+import { notifyEnv, startSlackReceiver, startSmtp, type SlackSink, type SmtpSink } from '../testing/notify-sinks.ts';
 
 let smtp: SmtpSink;
 let slack: SlackSink;

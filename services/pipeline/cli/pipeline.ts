@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { runCli } from '../../core/cli.ts';
 import { createLogger } from '../../core/logger.ts';
-import { createNotifiers } from '../notify/notifiers.ts';
+import { createNotifiers } from '../../core/notify/notifiers.ts';
 import { loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';

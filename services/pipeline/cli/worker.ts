@@ -9,7 +9,7 @@ import { runCli } from '../../core/cli.ts';
 import { loadConfig } from '../../core/config.ts';
 import { MarqueeError } from '../../core/errors.ts';
 import { createLogger } from '../../core/logger.ts';
-import { createNotifiers } from '../notify/notifiers.ts';
+import { createNotifiers } from '../../core/notify/notifiers.ts';
 import { loadAll, loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';

@@ -8,7 +8,7 @@ import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../../core
 import type { RankingParams, TrainParams } from '../../model/index.ts';
 import type { DeadLetterLimits } from '../clean/dead-letter.ts';
 import { deadLetterEnvShape, deadLetterLimitsFrom } from '../clean/dead-letter-config.ts';
-import { notifyConfigFromEnv, type NotifyConfig } from '../notify/config.ts';
+import { notifyConfigFromEnv, type NotifyConfig } from '../../core/notify/config.ts';
 import { parseEnvShape, parseOptionsFrom } from '../parse/options.ts';
 import type { ParseOptions } from '../parse/types.ts';
 import { kafkaEnvShape, splitBrokers } from '../sources/kafka-config.ts';

@@ -1,5 +1,5 @@
 // The pipeline's notifications, written from a run summary (pure).
-import type { Notification } from '../notify/types.ts';
+import type { Notification } from '../../core/notify/types.ts';
 import type { RelativeGateSummary, RunSummary } from './summary.ts';
 
 const round = (v: number | null | undefined) => (v === undefined || v === null ? undefined : Number(v.toFixed(4)));

@@ -1,7 +1,7 @@
 // One pipeline run end to end: orchestrated steps, a summary, and the notifications.
 import type { Logger } from '../../core/logger.ts';
-import { notifyAll } from '../notify/notifiers.ts';
-import type { Notifier } from '../notify/types.ts';
+import { notifyAll } from '../../core/notify/notifiers.ts';
+import type { Notifier } from '../../core/notify/types.ts';
 import type { PipelineConfig } from './config.ts';
 import { runNotification } from './messages.ts';
 import { orchestrate } from './orchestrate.ts';

@@ -1,13 +1,10 @@
 // Shared set-up for the pipeline run's tests and benchmark: realistic log lines from the shipped
-// MovieLens sample, a git working copy with a bare remote, a DVC remote folder, a local SMTP
-// server and a Slack webhook receiver. Nothing here is a test itself.
+// MovieLens sample, a git working copy with a bare remote, a DVC remote folder (the SMTP server and
+// Slack receiver are in services/core/testing/notify-sinks.ts). Nothing here is a test itself.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import type { MysqlSettings } from '../../core/db/connection.ts';
 import { rateLine, recommendationLine, watchLine } from '../simulator/lines.ts';
 
@@ -123,113 +120,5 @@ export function pipelineEnv(ws: Workspace, db: MysqlSettings, extra: Record<stri
     TRAIN_EPOCHS: '10',
     PIPELINE_PUSH_BACKOFF_MS: '20',
     ...extra,
-  };
-}
-
-export interface Mail {
-  from: string;
-  to: string[];
-  raw: string;
-  /** Subject and body with quoted-printable soft breaks and escapes decoded. */
-  subject: string;
-  body: string;
-}
-
-export interface SmtpSink {
-  port: number;
-  user: string;
-  password: string;
-  mails: Mail[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server (smtp-server) on an ephemeral port that requires AUTH and keeps every mail. */
-export async function startSmtp(): Promise<SmtpSink> {
-  const mails: Mail[] = [];
-  const user = 'alerts';
-  const password = 's3cret-smtp-pass';
-  const server = new SMTPServer({
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === user && auth.password === password) cb(null, { user });
-      else cb(new Error('invalid credentials'));
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          ...decodeMail(raw),
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, user, password, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function decodeMail(raw: string): { subject: string; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const subject = /^Subject: (.*)$/m.exec(headers)?.[1] ?? '';
-  let body = raw.slice(split + 4);
-  if (/Content-Transfer-Encoding: quoted-printable/i.test(headers)) {
-    body = Buffer.from(
-      body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8');
-  }
-  return { subject, body: body.replace(/\r\n/g, '\n') };
-}
-
-export interface SlackSink {
-  url: string;
-  payloads: Array<Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/** A local incoming-webhook receiver: records the JSON bodies and answers `ok` like Slack. */
-export async function startSlackReceiver(): Promise<SlackSink> {
-  const payloads: Array<Record<string, unknown>> = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/services/T000/B000/XXXX' || !/json/.test(req.headers['content-type'] ?? '')) {
-        res.writeHead(400).end('bad request');
-        return;
-      }
-      payloads.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/services/T000/B000/XXXX`,
-    payloads,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-/** SMTP + Slack settings for pipelineEnv. */
-export function notifyEnv(smtp: SmtpSink, slack: SlackSink): Record<string, string> {
-  return {
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    SMTP_USER: smtp.user,
-    SMTP_PASSWORD: smtp.password,
-    ALERT_EMAIL_FROM: 'pipeline@marquee.test',
-    ALERT_EMAIL_TO: 'oncall@marquee.test',
-    SLACK_WEBHOOK_URL: slack.url,
   };
 }

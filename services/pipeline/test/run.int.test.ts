@@ -16,7 +16,7 @@ import { loadArtifact, topNForUser } from '../../model/index.ts';
 import { createRecommender, DEFAULT_COLD_START_BELOW } from '../../inference/recommender.ts';
 import { readDeadLetters } from '../clean/dead-letter.ts';
 import { findTracking, latestTrackedVersion } from '../lineage/tracking.ts';
-import { createNotifiers } from '../notify/notifiers.ts';
+import { createNotifiers } from '../../core/notify/notifiers.ts';
 import { loadPipelineConfig } from '../run/config.ts';
 import { defaultDeps } from '../run/deps.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
@@ -26,21 +26,8 @@ import { committedOffsets } from '../sources/kafka-client.ts';
 import { exitCodeFor } from '../run/summary.ts';
 import { objectRelPath, parseDvcFile } from '../version/dvc-file.ts';
 import { dvcPull } from '../version/dvc-store.ts';
-import {
-  createWorkspace,
-  git,
-  logLinesFor,
-  MALFORMED_LINES,
-  notifyEnv,
-  pipelineEnv,
-  REPO_ROOT,
-  seedRatings,
-  startSlackReceiver,
-  startSmtp,
-  type SlackSink,
-  type SmtpSink,
-  type Workspace,
-} from './run-fixtures.ts';
+import { createWorkspace, git, logLinesFor, MALFORMED_LINES, pipelineEnv, REPO_ROOT, seedRatings, type Workspace } from './run-fixtures.ts';
+import { notifyEnv, startSlackReceiver, startSmtp, type SlackSink, type SmtpSink } from '../../core/testing/notify-sinks.ts';
 import { killHolder, startHolder } from './helpers/kafka.ts';
 import { treeOf } from './version-helpers.ts';
 

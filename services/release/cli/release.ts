@@ -12,7 +12,7 @@ import { acquirePidLock } from '../../core/pid-lock.ts';
 import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
-import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../pipeline/notify/index.ts';
+import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../core/notify/index.ts';
 import { buildInputsHash } from '../build-inputs.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { createEngineClient } from '../engine-api.ts';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { silentLogger } from '../../core/logger.ts';
-import { createNotifiers, notifyAll, type Notification } from '../../pipeline/notify/index.ts';
+import { createNotifiers, notifyAll, type Notification } from '../../core/notify/index.ts';
 
 export interface CapturedMail {
   from: string;

@@ -1,6 +1,6 @@
 // Test doubles for the controller: an orchestrator that records calls, a Prometheus that answers
 // the controller's queries from per-track figures, a clock that jumps instead of sleeping.
-import type { Notification } from '../../pipeline/notify/index.ts';
+import type { Notification } from '../../core/notify/index.ts';
 import type { Clock } from '../controller.ts';
 import type { Orchestrator } from '../orchestrator.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
