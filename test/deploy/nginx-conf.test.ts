@@ -1,5 +1,6 @@
-// nginx/nginx.conf: the upstream's weights give stable exactly 4/5 and canary 1/5 of the traffic
-// (tracks taken from docker-compose.yml's TRACK of each server), with passive failover, short
+// nginx/nginx.conf: one upstream per track (tracks taken from docker-compose.yml's TRACK of each
+// server, the other tracks' servers as backups), stable 4/5 and canary 1/5 of the traffic until a
+// weight step is written (services/core/localstack/weights-dir.ts), with passive failover, short
 // timeouts, upstream keepalive, request ids and a useful access log. Upstream servers are the
 // replicas' static addresses (topology.ts PRODUCTION_REPLICAS; compose gives them the same).
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,10 @@ const compose = parseCompose();
 const serviceAt = (ip: string) => PRODUCTION_REPLICAS.find((r) => r.ipv4 === ip)?.service ?? `unknown ${ip}`;
 
 describe('nginx/nginx.conf', () => {
-  const servers = upstreamServers(conf, 'inference');
+  const tracks = ['stable', 'canary'];
+  /** Each track's own servers (not its backups). */
+  const primaries = Object.fromEntries(tracks.map((t) => [t, upstreamServers(conf, `inference_${t}`).filter((s) => !s.params.includes('backup'))]));
+  const servers = tracks.flatMap((t) => primaries[t]);
 
   it('balances over every inference service of the compose file, by static address', () => {
     const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
@@ -33,11 +37,18 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'resolver')).toBeUndefined();
   });
 
-  it('gives stable exactly 4:1 of the traffic over canary', () => {
-    const share = { stable: 0, canary: 0 } as Record<string, number>;
-    for (const s of servers) share[compose.services[serviceAt(s.host)].environment?.TRACK as string] += s.weight;
-    expect(share.stable).toBe(4 * share.canary);
-    expect(share.stable / (share.stable + share.canary)).toBe(0.8);
+  it("serves each track from its own servers, the others' as backups", () => {
+    for (const t of tracks) {
+      for (const s of primaries[t]) expect(compose.services[serviceAt(s.host)].environment?.TRACK, s.host).toBe(t);
+      const backups = upstreamServers(conf, `inference_${t}`).filter((s) => s.params.includes('backup'));
+      expect(backups.map((s) => s.host).sort()).toEqual(servers.filter((s) => !primaries[t].includes(s)).map((s) => s.host).sort());
+    }
+  });
+
+  it('gives stable exactly 4:1 of the traffic over canary until a weight step is written', () => {
+    expect(conf).toMatch(/split_clients "\$\{request_id\}" \$marquee_default_track \{\s*20% canary;\s*\* stable;\s*\}/);
+    expect(conf).toContain('if (-f /etc/nginx/weights/current/$marquee_slot.canary) { set $marquee_track canary; }');
+    expect(directive(conf, 'proxy_pass')).toBe('http://inference_$marquee_track');
   });
 
   it('marks failing servers down passively and retries the next one', () => {
@@ -88,7 +99,8 @@ describe('nginx/nginx.conf', () => {
   });
 
   it('proxies only /recommend/ (behaviour: services/core/localstack/test/nginx-edge.int.test.ts)', () => {
-    const proxied = [...conf.matchAll(/location ([^{]+)\{[^}]*proxy_pass/g)].map((m) => m[1].trim());
+    // (a location's `if (...) { set ...; }` lines hold braces of their own)
+    const proxied = [...conf.matchAll(/location ([^{]+)\{(?:[^}]|\{[^}]*\})*proxy_pass/g)].map((m) => m[1].trim());
     expect(proxied).toEqual(['/recommend/']);
     expect(conf).toMatch(/location \/ \{[^}]*return 404/);
   });

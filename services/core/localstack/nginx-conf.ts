@@ -1,20 +1,22 @@
 // Renders nginx.conf for the inference load balancer. One renderer for both places NGINX runs:
 // production (nginx/nginx.conf, generated from PRODUCTION_NGINX in topology.ts) and the local
 // processes the tests start, so both share the same proxy, failover and logging settings.
-import { TRACK_WEIGHTS, type TrackWeights } from '../tracks.ts';
+import { TRACK_WEIGHTS } from '../tracks.ts';
+import { renderSlotMaps, renderTrackChoice, renderTrackUpstreams, servingTracks, type TrackUpstreams } from './nginx-track-routing.ts';
+import { slotCounts, type SplitWeights } from './track-split.ts';
 
 /** Upstream servers (`host:port`) of each track. */
-export interface Upstreams {
-  stable: string[];
-  canary: string[];
-}
+export type Upstreams = TrackUpstreams;
 
 export type { TrackWeights } from '../tracks.ts';
 
 export interface NginxConfOptions {
   listen: number | string; // port, or `host:port`
   upstreams: Upstreams;
-  weights?: TrackWeights;
+  /** The split while `weightsDir` holds no step (default TRACK_WEIGHTS); steps change it without a reload. */
+  weights?: SplitWeights;
+  /** Where the weight steps are (weights-dir.ts), read by NGINX per request. */
+  weightsDir: string;
   workerProcesses?: number | 'auto';
   /** `user` directive; omitted when undefined (the master's build-time default applies). */
   user?: string;
@@ -29,16 +31,6 @@ export interface NginxConfOptions {
   generation?: number;
   header?: string;
 }
-
-export interface WeightedServer {
-  address: string;
-  track: 'stable' | 'canary';
-  weight: number;
-}
-
-// Passive failover: a server that fails 3 times within 10 s is skipped for 10 s.
-const MAX_FAILS = 3;
-const FAIL_TIMEOUT = '10s';
 
 /** The course simulator gives up on an answer after this long. */
 export const SIMULATOR_BUDGET_MS = 600;
@@ -68,55 +60,15 @@ export function worstCaseAnswerMs(t: ProxyTimeouts = PROXY_TIMEOUTS): number {
  */
 export const SAFE_REQUEST_ID = '^[A-Za-z0-9._:-]{1,64}$';
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-/**
- * Per-server integer weights whose per-track sums are in exactly the `weights` ratio.
- * A track with weight 0 (or no servers) gets no servers at all: NGINX has no weight=0.
- */
-export function weightedServers(upstreams: Upstreams, weights: TrackWeights = TRACK_WEIGHTS): WeightedServer[] {
-  for (const track of ['stable', 'canary'] as const) {
-    const w = weights[track];
-    if (!Number.isInteger(w) || w < 0) throw new Error(`weight of ${track} must be a non-negative integer, got ${w}`);
-    for (const a of upstreams[track]) {
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(a)) throw new Error(`upstream '${a}' (${track}) is not host:port`);
-    }
-  }
-  const stable = weights.stable > 0 ? upstreams.stable : [];
-  const canary = weights.canary > 0 ? upstreams.canary : [];
-  if (stable.length === 0 && canary.length === 0) {
-    throw new Error('no upstream server would receive traffic (empty lists or zero weights)');
-  }
-  // Track total = per-server weight × server count; cross-multiplying by the other track's
-  // count makes both totals proportional to the track weights, then reduce by the common divisor.
-  let ws = stable.length && canary.length ? weights.stable * canary.length : 1;
-  let wc = stable.length && canary.length ? weights.canary * stable.length : 1;
-  const g = gcd(ws, wc);
-  ws /= g;
-  wc /= g;
-  return [
-    ...stable.map((address) => ({ address, track: 'stable' as const, weight: ws })),
-    ...canary.map((address) => ({ address, track: 'canary' as const, weight: wc })),
-  ];
-}
-
 export function renderNginxConf(o: NginxConfOptions): string {
+  const upstreams = renderTrackUpstreams(o.upstreams, o.serverNames);
   const weights = o.weights ?? TRACK_WEIGHTS;
-  const servers = weightedServers(o.upstreams, weights);
-  const share = (track: 'stable' | 'canary') => servers.filter((s) => s.track === track).reduce((n, s) => n + s.weight, 0);
-  const total = share('stable') + share('canary');
-  const pct = (track: 'stable' | 'canary') => `${((100 * share(track)) / total).toFixed(1)} %`;
+  const percent = slotCounts(weights, servingTracks(o.upstreams));
   const temp = o.tempDir
     ? ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
         .map((k) => `    ${k}_temp_path ${o.tempDir}/${k};`)
         .join('\n') + '\n'
     : '';
-  const serverLines = servers
-    .map((s) => {
-      const name = o.serverNames?.[s.address];
-      return `        server ${s.address} weight=${s.weight} max_fails=${MAX_FAILS} fail_timeout=${FAIL_TIMEOUT}; # ${s.track}${name ? ` ${name}` : ''}`;
-    })
-    .join('\n');
   const t = PROXY_TIMEOUTS;
   const health = `ok${o.generation === undefined ? '' : ` generation=${o.generation}`}\\n`;
   return `${o.header ? o.header.replace(/^/gm, '# ') + '\n' : ''}${o.user ? `user ${o.user};\n` : ''}worker_processes ${o.workerProcesses ?? 'auto'};
@@ -143,25 +95,24 @@ ${temp}
         default "$msec-$marquee_random_id";
     }
 
-    # Which replica answered, how long the connect and the response took, and the track it
-    # reported (X-Serving-Track): enough to audit the canary split and failovers from the log.
+    # Which replica answered, how long the connect and the response took, the track it reported
+    # (X-Serving-Track) and the track the weights chose (route): enough to audit the split, and
+    # failovers (route and track differ when a track's servers were down).
     log_format marquee '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
                        'rid=$marquee_request_id upstream=$upstream_addr ustatus=$upstream_status '
                        'track=$upstream_http_x_serving_track replica=$upstream_http_x_replica rt=$request_time '
-                       'uct=$upstream_connect_time urt=$upstream_response_time';
+                       'uct=$upstream_connect_time urt=$upstream_response_time route=$marquee_track';
     access_log ${o.accessLog} marquee;
 
-    # Traffic share: stable ${pct('stable')}, canary ${pct('canary')} (track weights ${weights.stable}:${weights.canary}).
-    upstream inference {
-        # Shared memory: the round-robin position and failure counts are common to all workers,
-        # so the split is exact across workers, not per worker.
-        zone inference 64k;
-${serverLines}
-        keepalive 32;
-    }
+    # Traffic share without a written step: ${[...servingTracks(o.upstreams)].reverse().map((t) => `${t} ${percent[t]} %`).join(', ')}.
+    # Steps (${o.weightsDir}/current) change it per request; see nginx-track-routing.ts.
+${renderSlotMaps(weights, o.upstreams)}
+${upstreams}
 
     server {
         listen ${o.listen};
+        # The access log's route= for requests that are not proxied (location /recommend/ sets it).
+        set $marquee_track -;
 
         location = /nginx-health {
             access_log off;
@@ -172,9 +123,13 @@ ${serverLines}
         # Only the recommendation API is public. /metrics, /readyz and /healthz stay on the
         # replicas' own port, inside the Compose network, where Prometheus scrapes them.
         location /recommend/ {
-            # With a URI part NGINX passes the normalised path (dot segments applied), so a
-            # /metrics/../recommend/1 trick cannot reach another route of the replica.
-            proxy_pass http://inference/recommend/;
+            # The track owning this request's slot in the current weight step.
+${renderTrackChoice(o.weightsDir, o.upstreams)}
+            # A variable in proxy_pass would send the URI as the caller wrote it; after this rewrite
+            # NGINX sends the normalised one (dot segments applied, re-escaped), so a
+            # /recommend/../metrics trick cannot reach another route of the replica.
+            rewrite ^ $uri break;
+            proxy_pass http://inference_$marquee_track;
             # Upstream keepalive needs HTTP/1.1 and no "Connection: close" from the client.
             proxy_http_version 1.1;
             proxy_set_header Connection "";

@@ -1,11 +1,15 @@
 // A local NGINX in front of local inference processes, for tests and local runs: renders the
 // config with the production renderer, runs `nginx -g 'daemon off;'` with every path (pid,
-// logs, temp files) inside one directory, waits for /nginx-health, reloads on new upstreams.
+// logs, temp files) inside one directory, waits for /nginx-health, reloads on new upstreams and
+// changes weights without a reload (weights-dir.ts), so no keep-alive connection is dropped.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACK_WEIGHTS, type TrackWeights } from '../tracks.ts';
+import { TRACK_WEIGHTS } from '../tracks.ts';
 import { renderNginxConf, type Upstreams } from './nginx-conf.ts';
+import { servingTracks } from './nginx-track-routing.ts';
+import { assertServed, type SplitWeights } from './track-split.ts';
+import { writeStep, type WrittenStep } from './weights-dir.ts';
 import { childPids } from '../process-stat.ts';
 import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
 import { spawnLogged, tailFile } from '../spawn-logged.ts';
@@ -14,13 +18,14 @@ import { waitForHttp } from '../wait-for-ready.ts';
 import { findBinary, freePort, runCommand } from './process.ts';
 
 export type { TrackWeights, Upstreams } from './nginx-conf.ts';
+export type { SplitWeights } from './track-split.ts';
 
 export interface StartNginxOptions {
   /** Listen port; 0 picks a free one. */
   port: number;
   host?: string; // default 127.0.0.1
   upstreams: Upstreams;
-  weights?: TrackWeights; // default TRACK_WEIGHTS (services/core/tracks.ts)
+  weights?: SplitWeights; // default TRACK_WEIGHTS (services/core/tracks.ts)
   workerProcesses?: number; // default 1
   /** Working directory (config, pid, logs, temp); default a new temp dir, removed on stop. */
   dir?: string;
@@ -36,8 +41,16 @@ export interface LocalNginx {
   pid: number;
   accessLog: string;
   errorLog: string;
-  /** Swap the upstream servers (and optionally the weights; default: keep them) without dropping requests. */
-  reload(upstreams: Upstreams, weights?: TrackWeights): Promise<void>;
+  /**
+   * Swap the upstream servers (and optionally the weights; default: keep them). A reload: the old
+   * worker closes its idle keep-alive connections, so a client sending on one then gets a reset.
+   */
+  reload(upstreams: Upstreams, weights?: SplitWeights): Promise<void>;
+  /**
+   * Change the track split from the next request on, without a reload (no connection dropped).
+   * Every track with a weight must have servers. Returns the whole-percent split NGINX applies.
+   */
+  setWeights(weights: SplitWeights): WrittenStep;
   stop(): Promise<void>;
 }
 
@@ -46,7 +59,7 @@ interface NginxState {
   port: number;
   generation: number;
   upstreams: Upstreams;
-  weights: TrackWeights;
+  weights: SplitWeights;
   workerProcesses: number;
   ownsDir: boolean;
 }
@@ -54,6 +67,7 @@ interface NginxState {
 function pathsIn(dir: string) {
   return {
     conf: join(dir, 'nginx.conf'),
+    weights: join(dir, 'weights'),
     next: join(dir, 'nginx.conf.next'),
     pid: join(dir, 'nginx.pid'),
     state: join(dir, 'state.json'),
@@ -74,6 +88,7 @@ function renderLocal(dir: string, s: NginxState): string {
     listen: `${s.host}:${s.port}`,
     upstreams: s.upstreams,
     weights: s.weights,
+    weightsDir: p.weights,
     workerProcesses: s.workerProcesses,
     // As root, workers would otherwise run as nobody and could not enter the 0700 temp dir.
     user: process.getuid?.() === 0 ? 'root' : undefined,
@@ -97,7 +112,16 @@ async function writeCheckedConf(nginx: string, dir: string, s: NginxState): Prom
   const { code, output } = await runCommand(nginx, ['-t', '-q', ...baseArgs(dir, p.next)]);
   if (code !== 0) throw new Error(`nginx rejected the generated config (${p.next}):\n${output.trim()}`);
   renameSync(p.next, p.conf);
-  writeFileSync(p.state, JSON.stringify(s, null, 2));
+  saveState(dir, s);
+}
+
+function saveState(dir: string, s: NginxState): void {
+  writeFileSync(pathsIn(dir).state, JSON.stringify(s, null, 2));
+}
+
+/** Writes the step for `s.weights`; a track without servers gets no share (the others take it). */
+function writeWeights(dir: string, s: NginxState): WrittenStep {
+  return writeStep(pathsIn(dir).weights, s.weights, servingTracks(s.upstreams));
 }
 
 interface NginxHandle extends LocalNginx {
@@ -136,6 +160,14 @@ function handle(nginx: string, dir: string, state: NginxState, master: ProcessId
       // Old workers finish their in-flight requests and close their idle keepalive connections;
       // until they have gone a client could still reuse a connection to the old config.
       await waitForExit(oldWorkers, readyTimeoutMs);
+      writeWeights(dir, state);
+    },
+    setWeights(weights) {
+      assertServed(weights, servingTracks(state.upstreams));
+      const step = writeWeights(dir, { ...state, weights });
+      state.weights = weights;
+      saveState(dir, state);
+      return step;
     },
     async stop() {
       await stopProcess(master, { graceMs: 5000 });
@@ -163,6 +195,7 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
   };
   try {
     await writeCheckedConf(nginx, dir, state);
+    writeWeights(dir, state);
   } catch (err) {
     if (state.ownsDir) rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -1,50 +1,76 @@
-// The config renderers: exact traffic shares from per-server weights, and prometheus.yml labels.
+// The config renderers: track weights as 1 % slots and their steps on disk, nginx.conf, and prometheus.yml labels.
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROXY_TIMEOUTS, renderNginxConf, SAFE_REQUEST_ID, SIMULATOR_BUDGET_MS, weightedServers, worstCaseAnswerMs } from '../nginx-conf.ts';
+import { PROXY_TIMEOUTS, renderNginxConf, SAFE_REQUEST_ID, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../nginx-conf.ts';
+import { SLOTS, slotCounts, slotTracks } from '../track-split.ts';
+import { readStep, writeStep } from '../weights-dir.ts';
+import { PRODUCTION_WEIGHTS, setProductionWeights } from '../topology.ts';
 import { promDurationText, renderPrometheusYml } from '../prometheus-conf.ts';
 
-const hosts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}:8082`);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-describe('weightedServers', () => {
-  it('gives two stables 2 each and the canary 1 for 4:1', () => {
-    expect(weightedServers({ stable: hosts('s', 2), canary: hosts('c', 1) }, { stable: 4, canary: 1 })).toEqual([
-      { address: 's-1:8082', track: 'stable', weight: 2 },
-      { address: 's-2:8082', track: 'stable', weight: 2 },
-      { address: 'c-1:8082', track: 'canary', weight: 1 },
-    ]);
+describe('slotCounts (track weights as 1 % slots)', () => {
+  it('gives exact whole percents, stable 4 : canary 1 as 80/20, 1:1:1 as 34/33/33', () => {
+    expect(slotCounts({ stable: 4, canary: 1 })).toEqual({ stable: 80, baseline: 0, canary: 20 });
+    expect(slotCounts({ stable: 90, baseline: 5, canary: 5 })).toEqual({ stable: 90, baseline: 5, canary: 5 });
+    expect(slotCounts({ stable: 1, baseline: 1, canary: 1 })).toEqual({ stable: 33, baseline: 33, canary: 34 });
   });
 
-  it('keeps the track totals exactly in the weights ratio for any server counts', () => {
+  it('always sums to 100 and stays within one percent of the exact share', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), (ns, nc, ws, wc) => {
-        const servers = weightedServers({ stable: hosts('s', ns), canary: hosts('c', nc) }, { stable: ws, canary: wc });
-        const s = sum(servers.filter((x) => x.track === 'stable').map((x) => x.weight));
-        const c = sum(servers.filter((x) => x.track === 'canary').map((x) => x.weight));
-        expect(s * wc).toBe(c * ws);
-        expect(servers.every((x) => Number.isInteger(x.weight) && x.weight >= 1)).toBe(true);
-        // equal weights within a track
-        expect(new Set(servers.filter((x) => x.track === 'stable').map((x) => x.weight)).size).toBe(1);
+      fc.property(fc.nat(1000), fc.nat(1000), fc.integer({ min: 1, max: 1000 }), (s, b, c) => {
+        const counts = slotCounts({ stable: s, baseline: b, canary: c });
+        expect(sum(Object.values(counts))).toBe(SLOTS);
+        const total = s + b + c;
+        for (const [t, w] of [['stable', s], ['baseline', b], ['canary', c]] as const) expect(Math.abs(counts[t] - (100 * w) / total)).toBeLessThan(1);
       }),
     );
   });
 
-  it('drops a track with weight 0 or no servers, and refuses when nobody would serve', () => {
-    expect(weightedServers({ stable: hosts('s', 2), canary: hosts('c', 1) }, { stable: 1, canary: 0 }).map((s) => s.track)).toEqual(['stable', 'stable']);
-    expect(weightedServers({ stable: [], canary: hosts('c', 1) }, { stable: 4, canary: 1 })).toEqual([{ address: 'c-1:8082', track: 'canary', weight: 1 }]);
-    expect(() => weightedServers({ stable: [], canary: [] })).toThrow(/no upstream server/);
-    expect(() => weightedServers({ stable: hosts('s', 1), canary: [] }, { stable: 0, canary: 1 })).toThrow(/no upstream server/);
+  it('gives a track without servers nothing (the others share its weight), and refuses when nobody would serve', () => {
+    expect(slotCounts({ stable: 4, canary: 1 }, ['stable'])).toEqual({ stable: 100, baseline: 0, canary: 0 });
+    expect(() => slotCounts({ stable: 0, canary: 1 }, ['stable'])).toThrow(/no track with servers has a weight/);
+    expect(() => slotCounts({ stable: -1, canary: 1 })).toThrow(/non-negative/);
   });
 
-  it('refuses bad weights and addresses', () => {
-    expect(() => weightedServers({ stable: hosts('s', 1), canary: [] }, { stable: 1.5, canary: 1 })).toThrow(/non-negative integer/);
-    expect(() => weightedServers({ stable: hosts('s', 1), canary: [] }, { stable: -1, canary: 1 })).toThrow(/non-negative integer/);
-    expect(() => weightedServers({ stable: ['no-port'], canary: [] })).toThrow(/not host:port/);
-    expect(() => weightedServers({ stable: ['a:1; evil'], canary: [] })).toThrow(/not host:port/);
+  it('assigns canary slots first, then baseline, then stable', () => {
+    expect(slotTracks({ stable: 2, baseline: 1, canary: 1 })).toEqual(['canary', 'baseline', 'stable', 'stable']);
+  });
+});
+
+describe('weight steps (weights-dir.ts)', () => {
+  it('writes one file per non-stable slot and swaps `current` to the new step, leaving no old one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-weights-'));
+    try {
+      writeStep(dir, { stable: 4, canary: 1 });
+      const step = writeStep(dir, { stable: 90, baseline: 5, canary: 5 });
+      expect(step.percent).toEqual({ stable: 90, baseline: 5, canary: 5 });
+      const files = readdirSync(join(dir, 'current'));
+      expect(files.filter((f) => f.endsWith('.canary')).sort()).toEqual(['0.canary', '1.canary', '2.canary', '3.canary', '4.canary']);
+      expect(files.filter((f) => f.endsWith('.baseline'))).toHaveLength(5);
+      expect(readlinkSync(join(dir, 'current'))).toMatch(/^steps\//); // relative: works bind-mounted
+      expect(readdirSync(join(dir, 'steps'))).toHaveLength(1);
+      expect(readStep(dir)?.percent).toEqual(step.percent);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('setProductionWeights', () => {
+  it('writes the step the nginx container reads, and refuses a share for a track Compose does not run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-compose-'));
+    try {
+      expect(setProductionWeights(dir, { stable: 90, canary: 10 }).percent).toEqual({ stable: 90, baseline: 0, canary: 10 });
+      expect(readdirSync(join(dir, PRODUCTION_WEIGHTS.hostDir, 'current')).filter((f) => f.endsWith('.canary'))).toHaveLength(10);
+      expect(() => setProductionWeights(dir, { stable: 90, baseline: 5, canary: 5 })).toThrow(/track baseline has weight 5 but no servers/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -55,20 +81,28 @@ describe('renderNginxConf', () => {
     pidFile: '/t/nginx.pid',
     errorLog: '/t/error.log',
     accessLog: '/t/access.log',
+    weightsDir: '/t/weights',
   };
 
-  it('puts weighted servers with passive-failover limits in the upstream', () => {
+  it('gives each track an upstream with the others as backups, and the 80/20 default split', () => {
     const conf = renderNginxConf(base);
-    expect(conf).toContain('server 127.0.0.1:1 weight=4 max_fails=3 fail_timeout=10s; # stable');
-    expect(conf).toContain('server 127.0.0.1:2 weight=1 max_fails=3 fail_timeout=10s; # canary');
+    expect(conf).toMatch(/upstream inference_stable \{[^}]*server 127\.0\.0\.1:1 max_fails=3 fail_timeout=10s; # stable\n\s*server 127\.0\.0\.1:2 max_fails=3 fail_timeout=10s backup; # canary/);
+    expect(conf).toMatch(/upstream inference_canary \{[^}]*server 127\.0\.0\.1:2 max_fails=3 fail_timeout=10s; # canary\n\s*server 127\.0\.0\.1:1 max_fails=3 fail_timeout=10s backup; # stable/);
+    expect(conf).not.toContain('inference_baseline');
     expect(conf).toContain('listen 127.0.0.1:9000;');
-    expect(conf).toContain('stable 80.0 %, canary 20.0 %');
+    expect(conf).toContain('stable 80 %, canary 20 %');
+    expect(conf).toMatch(/split_clients "\$\{request_id\}" \$marquee_default_track \{\s*20% canary;\s*\* stable;/);
+    // The slot's file in the current step decides, per request: no reload to change weights.
+    expect(conf).toContain('if (-f /t/weights/current/$marquee_slot.canary) { set $marquee_track canary; }');
+    expect(conf).toContain('proxy_pass http://inference_$marquee_track;');
     expect(conf).not.toMatch(/^user /m);
     expect(conf).toContain('return 200 "ok\\n";');
   });
 
   it('adds user, temp paths, server names and the health generation when asked', () => {
     const conf = renderNginxConf({ ...base, user: 'root', tempDir: '/t/temp', serverNames: { '127.0.0.1:2': 'inference-canary' }, generation: 7 });
+    expect(() => renderNginxConf({ ...base, upstreams: { stable: ['a:1; evil'], canary: [] } })).toThrow(/not host:port/);
+    expect(() => renderNginxConf({ ...base, upstreams: { stable: [], canary: [] } })).toThrow(/no upstream server/);
     expect(conf).toMatch(/^user root;$/m);
     expect(conf).toContain('proxy_temp_path /t/temp/proxy;');
     expect(conf).toContain('client_body_temp_path /t/temp/client_body;');

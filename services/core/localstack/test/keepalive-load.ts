@@ -1,0 +1,69 @@
+// Steady keep-alive load for the NGINX weight tests: a node:http Agent that reuses connections
+// and never retries (a reset reaches the caller, as it would reach the course simulator), sending
+// at a fixed rate and recording, per phase, every answer's status and track and every client error.
+import { Agent, request } from 'node:http';
+
+export interface PhaseResult {
+  /** Requests of this phase carry X-Request-Id `load-<id>-<n>`, to find them in NGINX's log. */
+  id: number;
+  sent: number;
+  statuses: Record<number, number>;
+  tracks: Record<string, number>;
+  /** Client-side failures by code (ECONNRESET, 'socket hang up' as ECONNRESET too, ...). */
+  errors: Record<string, number>;
+}
+
+export interface KeepAliveLoad {
+  /** Requests sent from now on count in a new phase; returns the finished one (late answers still land in it). */
+  nextPhase(): PhaseResult;
+  /** Stops sending, waits for every answer, returns the last phase. */
+  stop(): Promise<PhaseResult>;
+}
+
+let phases = 0;
+const emptyPhase = (): PhaseResult => ({ id: phases++, sent: 0, statuses: {}, tracks: {}, errors: {} });
+const bump = (m: Record<string | number, number>, k: string | number) => (m[k] = (m[k] ?? 0) + 1);
+
+export function startKeepAliveLoad(url: string, perSecond: number): KeepAliveLoad {
+  const agent = new Agent({ keepAlive: true });
+  let phase = emptyPhase();
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const done = () => {
+    if (--inFlight === 0) drained?.();
+  };
+  const send = (p: PhaseResult, i: number) => {
+    p.sent++;
+    inFlight++;
+    const headers = { 'X-Request-Id': `load-${p.id}-${i}` };
+    const req = request(`${url}/recommend/${i}`, { agent, headers }, (res) => {
+      bump(p.statuses, res.statusCode ?? 0);
+      bump(p.tracks, String(res.headers['x-serving-track'] ?? 'none'));
+      res.resume();
+      res.on('end', done);
+      res.on('error', (err: NodeJS.ErrnoException) => (bump(p.errors, err.code ?? err.message), done()));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => (bump(p.errors, err.code ?? err.message), done()));
+    req.end();
+  };
+  // Catch up from the clock rather than trusting setInterval's period.
+  const start = performance.now();
+  let n = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - start) * perSecond) / 1000);
+    while (n < due) send(phase, n++);
+  }, 2);
+  return {
+    nextPhase() {
+      const finished = phase;
+      phase = emptyPhase();
+      return finished;
+    },
+    async stop() {
+      clearInterval(timer);
+      if (inFlight > 0) await new Promise<void>((r) => (drained = r));
+      agent.destroy();
+      return phase;
+    },
+  };
+}
