@@ -75,6 +75,54 @@ ${lines}
 `;
 }
 
+export interface BarSeries {
+  name: string;
+  /** One value per category. */
+  values: number[];
+  /** Optional error bars (e.g. a confidence interval), one [lower, upper] per category. */
+  intervals?: Array<[number, number] | null>;
+}
+
+/** Vertical bars, one group per category and one bar per series in it, with optional error bars. */
+export function groupedBarChartSvg(title: string, categories: string[], series: BarSeries[], yLabel: string): string {
+  const width = 720;
+  const height = 360;
+  const pad = { l: 70, r: 20, t: 50, b: 70 };
+  const colours = ['#d0574a', '#4a7bd0', '#3a9d5d', '#9b59b6'];
+  const tops = series.flatMap((s) => s.values.map((v, i) => Math.max(v, s.intervals?.[i]?.[1] ?? v)));
+  const y1 = Math.max(1e-9, ...tops) * 1.1;
+  const group = (width - pad.l - pad.r) / Math.max(1, categories.length);
+  const bar = (group * 0.8) / Math.max(1, series.length);
+  const sy = (y: number) => height - pad.b - (y / y1) * (height - pad.t - pad.b);
+  const bars = series
+    .flatMap((s, k) =>
+      s.values.map((v, i) => {
+        const x = pad.l + i * group + group * 0.1 + k * bar;
+        const ci = s.intervals?.[i];
+        const whisker = ci
+          ? `<line x1="${(x + bar / 2).toFixed(1)}" x2="${(x + bar / 2).toFixed(1)}" y1="${sy(ci[0]).toFixed(1)}" y2="${sy(ci[1]).toFixed(1)}" stroke="black"/>`
+          : '';
+        return `<rect x="${x.toFixed(1)}" y="${sy(v).toFixed(1)}" width="${Math.max(1, bar - 1).toFixed(1)}" height="${(height - pad.b - sy(v)).toFixed(1)}" fill="${colours[k % colours.length]}"/>${whisker}`;
+      }),
+    )
+    .join('\n');
+  const labels = categories
+    .map((c, i) => `<text x="${(pad.l + (i + 0.5) * group).toFixed(1)}" y="${height - pad.b + 16}" text-anchor="middle" font-size="10">${esc(c)}</text>`)
+    .join('\n');
+  const legend = series.map((s, k) => `<text x="${pad.l + 160 * k}" y="${pad.t - 12}" fill="${colours[k % colours.length]}">${esc(s.name)}</text>`).join('\n');
+  const ticks = [0, 0.5, 1].map((f) => `<text x="${pad.l - 6}" y="${sy(f * y1) + 4}" text-anchor="end">${esc(fmt(f * y1))}</text>`).join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-weight="bold">${esc(title)}</text>
+${legend}
+${ticks}
+<text x="16" y="${height / 2}" transform="rotate(-90 16 ${height / 2})" text-anchor="middle">${esc(yLabel)}</text>
+${bars}
+${labels}
+</svg>
+`;
+}
+
 function fmt(v: number): string {
   if (v === 0) return '0';
   if (Math.abs(v) >= 100) return v.toFixed(0);

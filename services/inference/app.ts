@@ -32,7 +32,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const T0 = Symbol('request start');
 
-export type Track = 'stable' | 'canary';
+export type Track = 'stable' | 'baseline' | 'canary';
 
 export interface AppOptions {
   /** Absent until the model is loaded (then /readyz and /recommend answer 503); see setModel. */

@@ -31,7 +31,7 @@ export const inferenceEnvShape = {
   HOST: env.string('0.0.0.0'),
   /** Folder of a model artifact (or a symlink to one), relative to the repo root unless absolute. */
   MODEL_PATH: env.string('models/current'),
-  TRACK: z.enum(['stable', 'canary']).default('stable'),
+  TRACK: z.enum(['stable', 'baseline', 'canary']).default('stable'),
   PROVENANCE: z.enum(['on', 'off']).default('off'),
   /** Rows per INSERT; a power of two is one prepared statement (see provenance/insert.ts). */
   PROVENANCE_BATCH_SIZE: env.int(1024, 1),
@@ -80,7 +80,7 @@ export interface InferenceConfig {
   port: number;
   host: string;
   modelPath: string;
-  track: 'stable' | 'canary';
+  track: 'stable' | 'baseline' | 'canary';
   replica: string;
   provenance: {
     enabled: boolean;

@@ -14,12 +14,15 @@ import { systemClock, type Clock } from './controller.ts';
 import { BUILD_INPUTS_LABEL } from './build-inputs.ts';
 import { createEngineClient, parseDockerHost, type ContainerInfo, type EngineClient } from './engine-api.ts';
 import type { Orchestrator } from './orchestrator.ts';
+import type { TrackWeights } from './rollout.ts';
 import { MarqueeError } from '../core/errors.ts';
 
 /** The inference services of docker-compose.yml; they all run one image (x-inference). */
 export const INFERENCE_SERVICES = {
   stables: ['inference-stable-1', 'inference-stable-2'],
   canary: 'inference-canary',
+  /** Started with a stepped release on the stables' model, removed at its end. */
+  baseline: 'inference-baseline',
 } as const;
 
 export interface CommandSpec {
@@ -52,7 +55,9 @@ export interface ComposeOrchestratorOptions {
   healthTimeoutMs?: number;
   healthPollMs?: number;
   clock?: Clock;
-  services?: { stables: readonly string[]; canary: string };
+  services?: { stables: readonly string[]; canary: string; baseline: string };
+  /** Routes the traffic per track (NGINX's weights); without it weights stay as NGINX is configured. */
+  applyWeights?: (weights: TrackWeights) => Promise<void>;
   logger?: Logger;
 }
 
@@ -101,7 +106,7 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
   const run = opts.run ?? execRunner;
   const log = opts.logger ?? silentLogger;
   const [command, ...leading] = opts.composeCommand ?? ['docker', 'compose'];
-  const { stables, canary } = opts.services ?? INFERENCE_SERVICES;
+  const { stables, canary, baseline } = opts.services ?? INFERENCE_SERVICES;
   const engine = opts.engine ?? createEngineClient(parseDockerHost(process.env.DOCKER_HOST));
   const clock = opts.clock ?? systemClock;
   let built = false;
@@ -172,15 +177,21 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
 
   /** The version a service's container was created with (its MODEL_PATH), read from the engine. */
   async function versionOf(service: string): Promise<string> {
+    const version = await versionIfAny(service);
+    if (version === null) throw new MarqueeError('CONTAINER', `service ${service} has no container (is the stack up?)`);
+    return version;
+  }
+
+  async function versionIfAny(service: string): Promise<string | null> {
     const [c] = await containersOf(service);
-    if (!c) throw new MarqueeError('CONTAINER', `service ${service} has no container (is the stack up?)`);
+    if (!c) return null;
     const path = c.env.MODEL_PATH?.trim();
     if (!path) throw new MarqueeError('CONTAINER', `service ${service} has no MODEL_PATH`);
     return posix.basename(path);
   }
 
   async function current() {
-    const [stable, canaryVersion] = await Promise.all([versionOf(stables[0]), versionOf(canary)]);
+    const [stable, canaryVersion] = await Promise.all([versionOf(stables[0]), versionIfAny(canary)]);
     return { stable, canary: canaryVersion };
   }
 
@@ -189,6 +200,18 @@ export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {})
     async deployCanary(version) {
       const now = await current();
       await recreate(canary, versionEnv(now.stable, version));
+    },
+    async deployBaseline(version) {
+      const now = await current();
+      await recreate(baseline, { ...versionEnv(now.stable, now.canary ?? now.stable), BASELINE_MODEL_VERSION: version });
+    },
+    async setWeights(weights) {
+      if (opts.applyWeights) await opts.applyWeights(weights);
+      else log.warn('no way to change the NGINX weights configured; the split stays as NGINX is configured', { ...weights });
+    },
+    async removeTrial() {
+      // rm -s: stop, then remove; -f: no prompt. Both Compose v1 and v2 take it.
+      await compose(['rm', '-s', '-f', canary, baseline]);
     },
     async promote(version) {
       for (const service of stables) await recreate(service, versionEnv(version, version));

@@ -1,4 +1,7 @@
-// The canary release as a resumable state machine:
+// The canary release as a resumable state machine. Stepped (with a measurer, issue 10):
+//   deploying (canary + baseline) → stepping (rollout.ts: weights, intervals, analysis per step;
+//   ⇄ paused for an operator) → promoting | rolling-back → done
+// Single-window (without a measurer, the threshold judge):
 //   deploying → observing (the window) → judging → promoting | rolling-back → done
 // Every phase change is saved before the next step starts, so a re-run continues where a dead
 // controller stopped: it re-does an interrupted (idempotent) orchestrator step, or observes for
@@ -10,10 +13,13 @@ import { measureTrack, measureWindow, type Measurements } from './canary-metrics
 import { formatDuration } from './duration.ts';
 import type { Judge, Thresholds, Verdict } from './judge.ts';
 import { failureMessage, outcomeMessage, refusedMessage, type ReleaseMessage, type ReleaseNotifier } from './messages.ts';
+import type { IntervalMeasurer } from './measure/types.ts';
 import type { Orchestrator } from './orchestrator.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
-import { writeReport } from './report.ts';
+import { writeReport, writeRolloutReport } from './report.ts';
+import { advance, nextAction, startRollout, STABLE_ONLY, type RolloutPlan, type RolloutState } from './rollout.ts';
 import type { Phase, ReleaseState, StateStore } from './state.ts';
+import { pausedMessage } from './messages.ts';
 
 export interface Clock {
   now(): number;
@@ -27,10 +33,15 @@ export const systemClock: Clock = {
 
 export interface ControllerDeps {
   orchestrator: Orchestrator;
-  prometheus: PrometheusClient;
+  /** The single-window release's measurements (not needed by a stepped one). */
+  prometheus?: PrometheusClient;
   notifier: ReleaseNotifier;
   store: StateStore;
-  judge: Judge;
+  /** The single-window release's judge. */
+  judge?: Judge;
+  /** With both: a stepped release (baseline + canary, weight steps, analysis per interval). */
+  measurer?: IntervalMeasurer;
+  rollout?: RolloutPlan;
   /** Shown in the report next to the verdict. */
   thresholds?: Thresholds;
   reportsDir: string;
@@ -61,7 +72,7 @@ export class ModelRefusedError extends ReleaseError {
 export interface ReleaseController {
   /** Starts a release of `version`, or resumes the unfinished release of that same version. */
   start(version: string, windowMs: number): Promise<ReleaseState>;
-  /** Continues the unfinished release from its saved phase. */
+  /** Continues the unfinished release from its saved phase (a paused step: analysis goes on). */
   resume(): Promise<ReleaseState>;
   /** Rolls the canary back now (operator decision). */
   abort(reason?: string): Promise<ReleaseState>;
@@ -74,6 +85,11 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
   const clock = deps.clock ?? systemClock;
   const log = deps.logger;
   const iso = () => new Date(clock.now()).toISOString();
+  const stepped = deps.measurer && deps.rollout ? { measurer: deps.measurer, plan: deps.rollout } : null;
+  const prometheus = (): PrometheusClient => {
+    if (!deps.prometheus) throw new ReleaseError('a single-window release needs Prometheus (ControllerDeps.prometheus)');
+    return deps.prometheus;
+  };
 
   function save(s: ReleaseState, changes: Partial<ReleaseState>): ReleaseState {
     const next = { ...s, ...changes, updatedAt: iso() };
@@ -114,10 +130,8 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
           thresholds: deps.thresholds,
         })
       : s.reportDir;
-    return {
-      decision: { ...verdict, by, at: iso(), canary: m?.canary ?? null, stable: m?.stable ?? null },
-      reportDir,
-    };
+    const decision = { ...verdict, by, at: iso(), canary: m?.canary ?? null, stable: m?.stable ?? null };
+    return { decision, reportDir: s.rollout ? reportOf({ ...s, decision }, s.rollout) : reportDir };
   }
 
   /** Sleeps out the window with progress lines; false when another invocation took the release over. */
@@ -133,7 +147,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
       const elapsed = Math.min(s.windowMs, clock.now() - start);
       let seen: string;
       try {
-        const so = await measureTrack(deps.prometheus, 'canary', Math.floor(clock.now() / 1000), Math.max(1000, elapsed));
+        const so = await measureTrack(prometheus(), 'canary', Math.floor(clock.now() / 1000), Math.max(1000, elapsed));
         seen = ` canary so far: ${Math.round(so.requests)} requests, avg ${so.avgLatencyMs === null ? 'n/a' : `${so.avgLatencyMs.toFixed(1)} ms`}`;
       } catch {
         seen = ' (Prometheus not answering yet)';
@@ -147,13 +161,101 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
     return true;
   }
 
+  /** After a restart the step's weights are applied again (idempotent): NGINX may have lost them. */
+  function reapplying(s: ReleaseState): ReleaseState {
+    return s.rollout && s.phase === 'stepping' ? { ...s, rollout: { ...s.rollout, weights: null } } : s;
+  }
+
+  /** All traffic back on the stables, then the canary and the baseline go. */
+  async function endTrial(): Promise<void> {
+    await deps.orchestrator.setWeights(STABLE_ONLY);
+    await deps.orchestrator.removeTrial();
+  }
+
+  /** Still ours: no other invocation decided (--abort / --promote) or took over meanwhile. */
+  function stillStepping(s: ReleaseState): boolean {
+    const latest = deps.store.load();
+    return !!latest && latest.id === s.id && latest.phase === 'stepping';
+  }
+
+  /** Sleeps until `untilMs` in progress-sized steps; false when another invocation took over. */
+  async function waitUntil(s: ReleaseState, untilMs: number, label: string): Promise<boolean> {
+    const every = deps.progressEveryMs ?? Math.min(600_000, Math.max(1000, (s.rollout?.plan.intervalMs ?? 20_000) / 4));
+    while (clock.now() < untilMs) {
+      if (!stillStepping(s)) return false;
+      log.info(`${label}: ${formatDuration(Math.max(0, untilMs - clock.now()))} left`);
+      await clock.sleep(Math.max(1, Math.min(every, untilMs - clock.now())));
+    }
+    return stillStepping(s);
+  }
+
+  function reportOf(s: ReleaseState, r: RolloutState): string {
+    return writeRolloutReport(deps.reportsDir, { id: s.id, version: s.version, stableVersion: s.stableVersion, rollout: r, decision: s.decision });
+  }
+
+  /** One action of the rollout (rollout.ts decides which), its result saved at once. */
+  async function rolloutStep(s: ReleaseState): Promise<ReleaseState | null> {
+    const r = s.rollout;
+    if (!r || !stepped) throw new ReleaseError(`release ${s.id} is stepped but this controller has no measurer; run it with one`);
+    const action = nextAction(r);
+    const at = r.stepIndex < r.plan.steps.length ? `step ${r.stepIndex + 1}/${r.plan.steps.length} (${r.plan.steps[r.stepIndex]} %)` : 'last step done';
+    switch (action.kind) {
+      case 'set-weights': {
+        log.info(`${at}: weights stable ${action.weights.stable} / baseline ${action.weights.baseline} / canary ${action.weights.canary}`);
+        await deps.orchestrator.setWeights(action.weights);
+        return save(s, { rollout: advance(r, { type: 'weights-set', weights: action.weights, atMs: clock.now() }), lastError: null });
+      }
+      case 'measure': {
+        // Prometheus needs one more scrape to hold the interval's last seconds.
+        if (!(await waitUntil(s, action.toMs + deps.scrapeIntervalMs, `${at}: interval ${r.run.intervals + 1}`))) return null;
+        let next: RolloutState;
+        try {
+          const measurement = await stepped.measurer.measure({ fromMs: action.fromMs, toMs: action.toMs, baselineVersion: s.stableVersion, canaryVersion: s.version });
+          next = advance(r, { type: 'measured', fromMs: action.fromMs, toMs: action.toMs, measurement });
+        } catch (err) {
+          log.warn(`${at}: measurement failed`, { error: err });
+          next = advance(r, { type: 'measure-failed', fromMs: action.fromMs, toMs: action.toMs, error: (err as Error).message });
+        }
+        if (!stillStepping(s)) return null;
+        const last = next.intervals[next.intervals.length - 1];
+        log.info(`${at}: interval ${last.kind} ${last.decision ?? ''} (canary ${Math.round(last.canaryRequests)} requests, baseline ${Math.round(last.baselineRequests)}): ${next.run.reason}`);
+        return save(s, { rollout: next, reportDir: reportOf(s, next), lastError: null });
+      }
+      case 'pause': {
+        const decision = { verdict: 'inconclusive' as const, reasons: [action.reason], by: 'judge' as const, at: iso(), canary: null, stable: null };
+        return save(s, { phase: 'paused', decision, reportDir: reportOf({ ...s, decision }, r), lastError: null });
+      }
+      case 'promote':
+      case 'rollback': {
+        const verdict = action.kind === 'promote' ? ('pass' as const) : ('fail' as const);
+        const decision = { verdict, reasons: [action.reason], by: 'judge' as const, at: iso(), canary: null, stable: null };
+        log.info(`rollout ${verdict === 'pass' ? 'succeeded' : 'failed'}: ${action.reason}`);
+        return save(s, {
+          phase: verdict === 'pass' ? 'promoting' : 'rolling-back',
+          decision,
+          reportDir: reportOf({ ...s, decision }, r),
+          lastError: null,
+        });
+      }
+    }
+  }
+
   async function step(s: ReleaseState): Promise<ReleaseState | null> {
     switch (s.phase) {
       case 'deploying':
         await deps.checkModel?.(s.version);
         log.info(`deploying canary ${s.version} (stables stay on ${s.stableVersion})`);
         await deps.orchestrator.deployCanary(s.version);
+        if (s.rollout) {
+          log.info(`starting a baseline replica on ${s.stableVersion}`);
+          await deps.orchestrator.deployBaseline(s.stableVersion);
+          return save(s, { phase: 'stepping', lastError: null });
+        }
         return save(s, { phase: 'observing', observeStartedAt: iso(), lastError: null });
+      case 'stepping':
+        return rolloutStep(s);
+      case 'paused':
+        return s;
       case 'observing':
         log.info(`observing canary ${s.version} for ${formatDuration(s.windowMs)}`);
         if (!(await observe(s))) return null;
@@ -161,7 +263,8 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
       case 'judging': {
         const start = Date.parse(s.observeStartedAt ?? s.startedAt);
         const endSec = Math.floor((start + s.windowMs) / 1000);
-        const m = await measureWindow(deps.prometheus, endSec, s.windowMs, deps.scrapeIntervalMs);
+        const m = await measureWindow(prometheus(), endSec, s.windowMs, deps.scrapeIntervalMs);
+        if (!deps.judge) throw new ReleaseError('a single-window release needs a judge (ControllerDeps.judge)');
         const verdict = deps.judge({ canary: m.canary, stable: m.stable, series: m.series });
         log.info(`verdict: ${verdict.verdict}`, { reasons: verdict.reasons.join('; ') });
         return save(s, {
@@ -175,10 +278,16 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         await deps.checkModel?.(s.version);
         log.info(`promoting ${s.version} to the stables`);
         await deps.orchestrator.promote(s.version);
+        if (s.rollout) await endTrial();
         return save(s, { phase: 'done', outcome: 'promoted', finishedAt: iso(), lastError: null });
       case 'rolling-back':
-        log.info(`rolling the canary back to ${s.stableVersion}`);
-        await deps.orchestrator.rollbackCanary(s.stableVersion);
+        if (s.rollout) {
+          log.info(`rolling back: all traffic to the stables (${s.stableVersion})`);
+          await endTrial();
+        } else {
+          log.info(`rolling the canary back to ${s.stableVersion}`);
+          await deps.orchestrator.rollbackCanary(s.stableVersion);
+        }
         return save(s, { phase: 'done', outcome: 'aborted', finishedAt: iso(), lastError: null });
       case 'done':
         return s;
@@ -187,7 +296,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
 
   async function drive(initial: ReleaseState): Promise<ReleaseState> {
     let s = initial;
-    while (s.phase !== 'done') {
+    while (s.phase !== 'done' && s.phase !== 'paused') {
       const phase: Phase = s.phase;
       let next: ReleaseState | null;
       try {
@@ -209,6 +318,10 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         log.info(`release ${s.id}: ${s.outcome}`, { report: s.reportDir ?? undefined });
         await tell(outcomeMessage(s));
       }
+      if (s.phase === 'paused') {
+        log.warn(`release ${s.id} paused: ${s.rollout?.run.reason}; --resume, --promote or --abort`);
+        await tell(pausedMessage(s));
+      }
     }
     return s;
   }
@@ -219,10 +332,10 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
     const other = phase === 'promoting' ? 'rolling-back' : 'promoting';
     if (s.phase === other) throw new ReleaseError(`release ${s.id} is already ${other}; run --resume to finish it`);
     let m: Measurements | null = null;
-    const span = measurable(s, clock.now());
+    const span = s.rollout ? null : measurable(s, clock.now());
     if (span) {
       try {
-        m = await measureWindow(deps.prometheus, span.endSec, span.windowMs, deps.scrapeIntervalMs);
+        m = await measureWindow(prometheus(), span.endSec, span.windowMs, deps.scrapeIntervalMs);
       } catch (err) {
         log.warn('could not measure the canary for the record', { error: err });
       }
@@ -241,7 +354,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
           );
         }
         log.info(`resuming release ${open.id} from phase '${open.phase}'`);
-        return drive(open);
+        return drive(reapplying(open));
       }
       try {
         await deps.checkModel?.(version);
@@ -266,6 +379,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         outcome: null,
         lastError: null,
         reportDir: null,
+        rollout: stepped ? startRollout(stepped.plan) : null,
         finishedAt: null,
         updatedAt: at,
       };
@@ -281,7 +395,10 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         return s;
       }
       log.info(`resuming release ${s.id} from phase '${s.phase}'`);
-      return drive(s);
+      if (s.phase === 'paused' && s.rollout) {
+        return drive(save(s, { phase: 'stepping', rollout: advance(s.rollout, { type: 'resumed' }), lastError: null }));
+      }
+      return drive(reapplying(s));
     },
     abort: (reason = 'aborted by an operator') =>
       operatorDecision({ verdict: 'fail', reasons: [reason] }, 'rolling-back'),

@@ -5,14 +5,14 @@ import { identify, type ProcessIdentity } from '../core/process-identity.ts';
 import { spawnLogged, tailFile } from '../core/spawn-logged.ts';
 import { stopProcess as stopGroup } from '../core/stop-process.ts';
 import { waitForHttp } from '../core/wait-for-ready.ts';
-import type { Track } from '../core/tracks.ts';
+import type { TrackName } from './measure/types.ts';
 
 export interface StartSpec {
   repoRoot: string;
   host: string;
   port: number;
   modelPath: string;
-  track: Track;
+  track: TrackName;
   env: Record<string, string>;
   logFile: string;
 }

@@ -1,4 +1,5 @@
-// Local-process orchestrator, for tests and local runs: each slot (stable-1, stable-2, canary) is
+// Local-process orchestrator, for tests and local runs: each slot (stable-1, stable-2, canary, and
+// during a stepped release baseline) is
 // one `services/inference/main.ts` process on one of the slot's two fixed ports. A replacement
 // starts the new process on the slot's other port, waits for /readyz and the new
 // X-Model-Version, announces the new endpoints (NGINX upstreams, Prometheus targets), and only
@@ -10,23 +11,25 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
+import { MarqueeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { isRunning, type ProcessIdentity } from '../core/process-identity.ts';
-import type { Track } from '../core/tracks.ts';
 import { startInference, stopProcess, waitReady } from './inference-process.ts';
+import type { TrackName } from './measure/types.ts';
 import type { Orchestrator } from './orchestrator.ts';
+import type { TrackWeights } from './rollout.ts';
 
 export interface LocalSlot {
   name: string;
-  track: Track;
+  track: TrackName;
   /** Two ports the slot alternates between on each replacement. */
   ports: [number, number];
 }
 
 export interface LocalEndpoint {
   slot: string;
-  track: 'stable' | 'canary';
+  track: TrackName;
   address: string; // host:port
   version: string;
 }
@@ -46,6 +49,8 @@ export interface LocalOrchestratorOptions {
   envFor?: (slot: LocalSlot, version: string) => Record<string, string>;
   /** Called after a new process serves and before the old one stops: reload NGINX / Prometheus here. */
   onEndpointsChange?: (endpoints: LocalEndpoint[]) => Promise<void>;
+  /** Routes the traffic per track (the local NGINX); endpoints are the processes serving now. */
+  onWeightsChange?: (weights: TrackWeights, endpoints: LocalEndpoint[]) => Promise<void>;
   readyTimeoutMs?: number;
   /** Pause between announcing new endpoints and stopping the old process, for in-flight requests. */
   drainMs?: number;
@@ -57,6 +62,7 @@ export function defaultSlots(basePort: number): LocalSlot[] {
     { name: 'stable-1', track: 'stable', ports: [basePort, basePort + 1] },
     { name: 'stable-2', track: 'stable', ports: [basePort + 2, basePort + 3] },
     { name: 'canary', track: 'canary', ports: [basePort + 4, basePort + 5] },
+    { name: 'baseline', track: 'baseline', ports: [basePort + 6, basePort + 7] },
   ];
 }
 
@@ -74,8 +80,9 @@ const stackStateSchema = z.object({ slots: z.record(z.string(), runningSchema) }
 type StackState = z.infer<typeof stackStateSchema>;
 
 export interface LocalOrchestrator extends Orchestrator {
-  /** Starts any slot that has no live process: stables on `stableVersion`, the canary on `canaryVersion`. */
-  up(stableVersion: string, canaryVersion?: string): Promise<LocalEndpoint[]>;
+  /** Starts any slot that has no live process: stables on `stableVersion`, the canary on
+   * `canaryVersion`; a baseline starts only with a release (deployBaseline). */
+  up(stableVersion: string, canaryVersion?: string | null): Promise<LocalEndpoint[]>;
   /** Stops every process and forgets them. */
   down(): Promise<void>;
   endpoints(): LocalEndpoint[];
@@ -89,6 +96,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
   const drainMs = opts.drainMs ?? 500;
   const stables = opts.slots.filter((s) => s.track === 'stable');
   const canary = opts.slots.find((s) => s.track === 'canary');
+  const baseline = opts.slots.find((s) => s.track === 'baseline');
   if (!stables.length || !canary) throw new Error('local orchestrator needs at least one stable slot and one canary slot');
 
   function load(): StackState {
@@ -186,12 +194,35 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     async rollbackCanary(stableVersion) {
       await replace(canary, stableVersion);
     },
+    async deployBaseline(version) {
+      if (!baseline) throw new MarqueeError('CONFIG', 'the local orchestrator has no baseline slot');
+      await replace(baseline, version);
+    },
+    async setWeights(weights) {
+      await opts.onWeightsChange?.(weights, endpointsOf(load()));
+    },
+    async removeTrial() {
+      const s = load();
+      const gone = [canary, baseline].flatMap((slot) => (slot && s.slots[slot.name] ? [slot.name] : []));
+      if (!gone.length) return;
+      const processes = gone.flatMap((name) => {
+        const r = s.slots[name];
+        delete s.slots[name];
+        return r.retiring ? [r, r.retiring] : [r];
+      });
+      save(s);
+      // Announced first, so NGINX and Prometheus no longer use them when they stop.
+      await opts.onEndpointsChange?.(endpointsOf(s));
+      await sleep(drainMs);
+      await Promise.all(processes.map((r) => stopProcess(identityOf(r))));
+      log.info('canary and baseline removed', { slots: gone.join(', ') });
+    },
     async current() {
       const s = load();
-      return { stable: versionOf(s, stables[0]), canary: versionOf(s, canary) };
+      return { stable: versionOf(s, stables[0]), canary: s.slots[canary.name]?.version ?? null };
     },
-    async up(stableVersion, canaryVersion = stableVersion) {
-      for (const slot of opts.slots) {
+    async up(stableVersion, canaryVersion) {
+      for (const slot of opts.slots.filter((x) => x.track !== 'baseline')) {
         const s = load();
         const r = s.slots[slot.name];
         if (r && isRunning(r)) continue;
@@ -199,7 +230,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
           delete s.slots[slot.name]; // died: forget it, start afresh on the slot's first port
           save(s);
         }
-        await replace(slot, slot.track === 'canary' ? canaryVersion : stableVersion);
+        await replace(slot, slot.track === 'canary' ? (canaryVersion ?? stableVersion) : stableVersion);
       }
       return endpointsOf(load());
     },
@@ -214,14 +245,12 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
 }
 
 /** Prometheus scrape targets (job `inference`, track and replica labels) from endpoints. */
-export function scrapeTargetsOf(endpoints: LocalEndpoint[]): Array<{ address: string; job: string; track: 'stable' | 'canary'; replica: string }> {
+export function scrapeTargetsOf(endpoints: LocalEndpoint[]): Array<{ address: string; job: string; track: TrackName; replica: string }> {
   return endpoints.map((e) => ({ address: e.address, job: 'inference', track: e.track, replica: e.slot }));
 }
 
-/** NGINX upstream lists from endpoints. */
-export function upstreamsOf(endpoints: LocalEndpoint[]): { stable: string[]; canary: string[] } {
-  return {
-    stable: endpoints.filter((e) => e.track === 'stable').map((e) => e.address),
-    canary: endpoints.filter((e) => e.track === 'canary').map((e) => e.address),
-  };
+/** NGINX upstream lists from endpoints (baseline: empty outside a stepped release). */
+export function upstreamsOf(endpoints: LocalEndpoint[]): Record<TrackName, string[]> {
+  const of = (track: TrackName) => endpoints.filter((e) => e.track === track).map((e) => e.address);
+  return { stable: of('stable'), baseline: of('baseline'), canary: of('canary') };
 }

@@ -27,6 +27,12 @@ function figures(s: ReleaseState): Record<string, string> {
     out['canary requests'] = String(Math.round(d.canary.requests));
   }
   if (d?.stable) out['stable avg latency'] = fmtMs(d.stable.avgLatencyMs);
+  const r = s.rollout;
+  if (r) {
+    out.steps = `${r.plan.steps.join(' → ')} %`;
+    out.step = r.stepIndex < r.plan.steps.length ? `${r.stepIndex + 1} (${r.plan.steps[r.stepIndex]} %)` : 'all done';
+    out.intervals = String(r.intervals.length);
+  }
   if (s.reportDir) out.report = s.reportDir;
   return out;
 }
@@ -59,6 +65,19 @@ export function failureMessage(s: ReleaseState, phase: string, error: string): R
       `Its state is kept; run \`npm run release -- --resume\` to retry or \`npm run release -- --abort\` to roll back.`,
     level: 'failure',
     fields: { ...figures(s), phase, error },
+  };
+}
+
+/** A stepped release waits for an operator: its analysis could not decide (too little data, no canary traffic). */
+export function pausedMessage(s: ReleaseState): ReleaseMessage {
+  return {
+    subject: `[marquee] release ${s.version} PAUSED`,
+    text:
+      `The release of model ${s.version} is paused; its canary and baseline keep their traffic.\n` +
+      `${s.decision?.reasons.map((r) => `- ${r}`).join('\n') ?? ''}\n` +
+      'Decide with `npm run release -- --resume` (analyse further), `--promote` or `--abort`.',
+    level: 'failure',
+    fields: figures(s),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Measurements } from './canary-metrics.ts';
 import { formatDuration } from './duration.ts';
 import type { TrackSummary, Verdict } from './judge.ts';
 import { avgLatencyQuery, errorsQuery, requestsQuery } from './promql.ts';
+import { renderRolloutReport, type RolloutReportInput } from './rollout-report.ts';
 
 export interface ReportInput {
   id: string;
@@ -72,5 +73,14 @@ export function writeReport(reportsDir: string, input: ReportInput): string {
   const dir = join(reportsDir, input.id);
   writeFileAtomic(join(dir, 'latency.svg'), renderChart(input));
   writeFileAtomic(join(dir, 'report.md'), renderMarkdown(input));
+  return dir;
+}
+
+/** A stepped release's report.md and charts into `<reportsDir>/<id>/` (rewritten as it goes); returns that folder. */
+export function writeRolloutReport(reportsDir: string, input: RolloutReportInput): string {
+  const dir = join(reportsDir, input.id);
+  const { markdown, charts } = renderRolloutReport(input);
+  for (const [name, svg] of Object.entries(charts)) writeFileAtomic(join(dir, name), svg);
+  writeFileAtomic(join(dir, 'report.md'), markdown);
   return dir;
 }

@@ -287,7 +287,7 @@ describe('compose command line', () => {
   });
 
   it('the inference services are listed once', () => {
-    expect(INFERENCE_SERVICES).toEqual({ stables: ['inference-stable-1', 'inference-stable-2'], canary: 'inference-canary' });
+    expect(INFERENCE_SERVICES).toEqual({ stables: ['inference-stable-1', 'inference-stable-2'], canary: 'inference-canary', baseline: 'inference-baseline' });
   });
 });
 

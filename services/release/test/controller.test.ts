@@ -62,6 +62,7 @@ function diedIn(phase: ReleaseState['phase'], observeStartedAt: string | null): 
     outcome: null,
     lastError: null,
     reportDir: null,
+    rollout: null,
     finishedAt: null,
     updatedAt: '2026-11-27T09:59:50.000Z',
   };

@@ -4,11 +4,12 @@ import type { Notification } from '../../core/notify/index.ts';
 import type { Clock } from '../controller.ts';
 import type { Orchestrator } from '../orchestrator.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
+import type { TrackWeights } from '../rollout.ts';
 
 export function fakeOrchestrator(stable = 'v1', canary = stable) {
   const calls: string[] = [];
   const failNext: string[] = [];
-  const state = { stable, canary };
+  const state: { stable: string; canary: string | null; baseline?: string | null; weights?: TrackWeights } = { stable, canary };
   const reads = { current: 0 };
   const act = (name: string, version: string, apply: () => void) => {
     calls.push(`${name} ${version}`);
@@ -24,6 +25,9 @@ export function fakeOrchestrator(stable = 'v1', canary = stable) {
     deployCanary: (v) => act('deployCanary', v, () => (state.canary = v)),
     promote: (v) => act('promote', v, () => Object.assign(state, { stable: v, canary: v })),
     rollbackCanary: (v) => act('rollbackCanary', v, () => (state.canary = v)),
+    deployBaseline: (v) => act('deployBaseline', v, () => (state.baseline = v)),
+    setWeights: (w) => act('setWeights', `${w.stable}/${w.baseline}/${w.canary}`, () => (state.weights = w)),
+    removeTrial: () => act('removeTrial', '', () => Object.assign(state, { canary: null, baseline: null })),
     current: async () => {
       reads.current++;
       return { ...state };
