@@ -4,13 +4,14 @@
 // Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config, or
 // another controller is driving the release, 4 the model failed its check (missing, altered):
 // refused before anything changed (the codes' statuses, services/core/errors.ts).
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { runCli } from '../../core/cli.ts';
 import { MarqueeError } from '../../core/errors.ts';
 import { acquirePidLock } from '../../core/pid-lock.ts';
 import { attachNginx } from '../../core/localstack/nginx.ts';
 import { attachPrometheus } from '../../core/localstack/prometheus.ts';
+import { setProductionWeights } from '../../core/localstack/topology.ts';
 import { createLogger, type Logger } from '../../core/logger.ts';
 import { createNotifiers, notifyAll, notifyConfigFromEnv } from '../../core/notify/index.ts';
 import { buildInputsHash } from '../build-inputs.ts';
@@ -51,6 +52,13 @@ function localOrchestrator(c: ReleaseConfig, log: Logger): LocalOrchestrator {
         await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
       }
     },
+    // Weights change without a reload (the weights directory NGINX reads per request).
+    async onWeightsChange(weights) {
+      if (!nginxDir) return;
+      const nginx = attachNginx(resolve(nginxDir));
+      if (!nginx) throw new MarqueeError('PROCESS', `no local NGINX running from ${nginxDir} (RELEASE_LOCAL_NGINX_DIR)`);
+      nginx.setWeights(weights);
+    },
   });
 }
 
@@ -66,6 +74,12 @@ function describe(s: ReleaseState | null): string {
   }
   if (s.decision) lines.push(`  decision (${s.decision.by}): ${s.decision.verdict} — ${s.decision.reasons.join('; ')}`);
   if (s.lastError) lines.push(`  last error while ${s.lastError.phase}: ${s.lastError.message}`);
+  const r = s.rollout;
+  if (r) {
+    const at = r.stepIndex < r.plan.steps.length ? `step ${r.stepIndex + 1} of ${r.plan.steps.length} (canary ${r.plan.steps[r.stepIndex]} %)` : 'all steps done';
+    lines.push(`  ${at}: ${r.run.status}, ${r.run.intervals} intervals — ${r.run.reason}`);
+    if (s.phase === 'paused') lines.push('  paused: decide with --resume, --promote or --abort');
+  }
   if (s.reportDir) lines.push(`  report: ${s.reportDir}/report.md`);
   return lines.join('\n');
 }
@@ -114,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
           buildInputs: c.RELEASE_COMPOSE_BUILD ? buildInputsHash(process.cwd()) : undefined,
           engine: createEngineClient(c.DOCKER_HOST),
           healthTimeoutMs: c.RELEASE_HEALTH_TIMEOUT,
+          // The weight steps beside the compose file (var/nginx-weights, bind-mounted into nginx).
+          applyWeights: async (weights) => void setProductionWeights(dirname(resolve(c.RELEASE_COMPOSE_FILE ?? 'docker-compose.yml')), weights),
           logger: log.child('compose'),
         });
   const notifiers = createNotifiers(notifyConfigFromEnv(), log.child('notify'));
