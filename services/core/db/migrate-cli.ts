@@ -3,6 +3,7 @@
 // creates or updates the application users given (users.ts). Run it before the services start;
 // they only check the schema. Config: migrate-config.ts. Exit 0 done, 1 failed, 2 bad config.
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
 import { UsageError } from '../args.ts';
@@ -12,8 +13,6 @@ import { connectMysql } from './connection.ts';
 import { applyMigrations, MIGRATION_STATEMENT_TIMEOUT_MS, withMigrationLock } from './migrate.ts';
 import { loadMigrateConfig, type MigrateConfig } from './migrate-config.ts';
 import { describeGrants, provisionUser } from './users.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connects to the server (no database yet), retrying while it is still starting. */
 async function connectWhenUp(cfg: MigrateConfig, log: Logger): Promise<mysql.Connection> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, quantile, quantileSorted } from '../stats.ts';
+import { median, nearestRankSorted, quantile, quantileSorted } from '../stats.ts';
 
 describe('quantileSorted', () => {
   it('interpolates linearly between order statistics (type 7)', () => {
@@ -9,6 +9,18 @@ describe('quantileSorted', () => {
     expect(quantileSorted([1, 2, 3, 4], 0.5)).toBeCloseTo(2.5, 12);
     expect(quantileSorted([7], 0.9)).toBe(7);
     expect(() => quantileSorted([], 0.5)).toThrow(/empty/);
+  });
+});
+
+describe('nearestRankSorted', () => {
+  it('takes the ceil(q·n)-th smallest value (type 1), never one between two', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(nearestRankSorted(xs, 0.95)).toBe(95);
+    expect(nearestRankSorted(xs, 0.951)).toBe(96);
+    expect(nearestRankSorted([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(nearestRankSorted([1, 2, 3, 4], 0)).toBe(1);
+    expect(nearestRankSorted([1, 2, 3, 4], 1)).toBe(4);
+    expect(() => nearestRankSorted([], 0.5)).toThrow(/empty/);
   });
 });
 

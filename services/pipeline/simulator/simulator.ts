@@ -6,6 +6,7 @@
 // has them watch the held-out rest only as answers bring it to them (audience.ts), so a better
 // model earns a higher watch-through.
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import { formatLocalTimestamp } from '../../model/index.ts';
 import { type Audience, type AudienceOptions, type AudienceStats, createAudience } from './audience.ts';
@@ -80,7 +81,6 @@ export interface Simulator {
 
 const TICK_MS = 25;
 const MAX_LATENCY_SAMPLES = 100_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function startSimulator(opts: SimulatorOptions): Simulator {
   const logger = opts.logger ?? silentLogger;

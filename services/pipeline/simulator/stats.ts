@@ -1,4 +1,7 @@
-// Latency summaries for the simulator's report (pure).
+// Latency summaries for the simulator's report (pure). Its percentiles are nearest-rank (type 1,
+// core/stats.ts): each is a latency some request really had, not one interpolated between two.
+import { nearestRankSorted } from '../../core/stats.ts';
+
 export interface LatencySummary {
   count: number;
   mean: number;
@@ -9,23 +12,18 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: ReadonlyArray<number>, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 export function summarize(values: ReadonlyArray<number>): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
+  const n = sorted.length;
+  // An empty run reports zeros rather than failing the report.
+  const at = (q: number) => (n ? nearestRankSorted(sorted, q) : 0);
   return {
-    count: sorted.length,
-    mean: sorted.length ? sum / sorted.length : 0,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : 0,
+    count: n,
+    mean: n ? sorted.reduce((a, b) => a + b, 0) / n : 0,
+    p50: at(0.5),
+    p90: at(0.9),
+    p95: at(0.95),
+    p99: at(0.99),
+    max: n ? sorted[n - 1] : 0,
   };
 }
