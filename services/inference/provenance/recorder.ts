@@ -13,6 +13,7 @@
 // nothing for provenance; only saturation longer than maxDeferMs pays the full price. Pressure is
 // judged when a flush starts, not per batch: a catch-up loads the CPU itself and must not stall on
 // the pressure it makes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
@@ -339,7 +340,7 @@ export class ProvenanceRecorder {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([attempt, new Promise((r) => (timeout = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
       clearTimeout(timeout);
-      if (this.buffered > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, deadline - Date.now())));
+      if (this.buffered > 0 && Date.now() < deadline) await sleep(Math.min(100, deadline - Date.now()));
     }
     const left = this.buffered;
     if (this.opts.spool) {

@@ -27,13 +27,12 @@ import {
   renameSync,
   rmSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { currentProcessIdentity, isRunning, type ProcessIdentity } from '../../core/process-identity.ts';
+import { currentProcessIdentity, isRunning, readIdentityFile, writeIdentityFile } from '../../core/process-identity.ts';
 import type { ProvenanceRow } from './row.ts';
 
 const OWNER = 'owner';
@@ -114,15 +113,6 @@ export function readSegment(path: string): { rows: ProvenanceRow[]; bad: number 
   return { rows: [...rows.values()], bad };
 }
 
-function readOwner(dir: string): ProcessIdentity | null {
-  try {
-    const o = JSON.parse(readFileSync(join(dir, OWNER), 'utf8')) as ProcessIdentity;
-    return Number.isInteger(o.pid) ? o : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Segment files under `dir` (adopted directories included), oldest first. */
 export function segmentFiles(dir: string): string[] {
   const out: string[] = [];
@@ -164,11 +154,11 @@ export class Spool {
    */
   open(): string[] {
     mkdirSync(this.instanceDir, { recursive: true });
-    writeFileSync(join(this.instanceDir, OWNER), JSON.stringify(currentProcessIdentity()));
+    writeIdentityFile(join(this.instanceDir, OWNER), currentProcessIdentity());
     for (const e of readdirSync(this.o.dir, { withFileTypes: true })) {
       const dir = join(this.o.dir, e.name);
       if (!e.isDirectory() || dir === this.instanceDir) continue;
-      const owner = readOwner(dir);
+      const owner = readIdentityFile(join(dir, OWNER));
       // No owner file: a process that died between mkdir and writing it, or a stray directory.
       if (owner && isRunning(owner)) continue;
       const to = join(this.instanceDir, `adopted-${e.name}`);
