@@ -2,7 +2,8 @@
 // at start (the migration step does), so every test database is migrated here, as `npm run migrate`
 // would: the one shared helper for tests, the local-process stack, e2e and benchmarks.
 import { randomBytes } from 'node:crypto';
-import { connectMysql, mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
+import type { Pool } from 'mysql2/promise';
+import { connectMysql, createPool, mysqlSettingsFromEnv, type MysqlSettings } from '../db/connection.ts';
 import { dropDatabase, ensureDatabase, migrate } from '../db/migrate.ts';
 import { APP_USER_HOST, provisionUser, type Role } from '../db/users.ts';
 
@@ -23,6 +24,25 @@ export async function createTestDatabase(prefix = 'marquee_t'): Promise<TestData
   await ensureDatabase(settings);
   await migrate(settings);
   return { settings, drop: () => dropDatabase(settings) };
+}
+
+export interface TestPool extends TestDatabase {
+  /** An admin pool on the database, for a suite to seed and read it. */
+  pool: Pool;
+}
+
+/** createTestDatabase with an admin pool on it; `drop` ends the pool, then drops the database. */
+export async function createTestPool(prefix?: string): Promise<TestPool> {
+  const db = await createTestDatabase(prefix);
+  const pool = createPool(db.settings);
+  return {
+    ...db,
+    pool,
+    drop: async () => {
+      await pool.end();
+      await db.drop();
+    },
+  };
 }
 
 /** A least-privilege application user of `role` on the test database (users.ts), as production has. */

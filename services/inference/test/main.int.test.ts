@@ -5,7 +5,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlSettingsFromEnv, type MysqlSettings } from '../../core/db/connection.ts';
 import { dropDatabase, ensureDatabase } from '../../core/db/migrate.ts';
-import { createTestDatabase, createTestUser } from '../../core/testing/mysql.ts';
+import { createTestDatabase, createTestUser, mysqlEnvOf } from '../../core/testing/mysql.ts';
 import { startService, tinyArtifact, waitReady } from './process.ts';
 
 describe('inference main with PROVENANCE=on', () => {
@@ -19,13 +19,6 @@ describe('inference main with PROVENANCE=on', () => {
     await user?.drop();
     await db?.drop();
   });
-  const mysqlEnv = (s: MysqlSettings) => ({
-    MYSQL_HOST: s.host,
-    MYSQL_PORT: String(s.port),
-    MYSQL_USER: s.user,
-    MYSQL_PASSWORD: s.password,
-    MYSQL_DATABASE: s.database,
-  });
 
   it('flushes buffered reccom rows on SIGTERM before exiting 0', async () => {
     const s = await startService({
@@ -34,7 +27,7 @@ describe('inference main with PROVENANCE=on', () => {
       // Nothing would be written before shutdown without the final flush.
       PROVENANCE_FLUSH_MS: '600000',
       PROVENANCE_BATCH_SIZE: '1000',
-      ...mysqlEnv(user.settings),
+      ...mysqlEnvOf(user.settings),
     });
     try {
       await waitReady(s.url);
@@ -65,7 +58,7 @@ describe('inference main with PROVENANCE=on', () => {
   it('does not migrate: on a database never migrated it warns naming npm run migrate and keeps serving', async () => {
     const bare = { ...mysqlSettingsFromEnv(), database: `marquee_bare_${randomBytes(4).toString('hex')}` };
     await ensureDatabase(bare);
-    const s = await startService({ MODEL_PATH: await tinyArtifact(), PROVENANCE: 'on', ...mysqlEnv(bare) });
+    const s = await startService({ MODEL_PATH: await tinyArtifact(), PROVENANCE: 'on', ...mysqlEnvOf(bare) });
     try {
       await waitReady(s.url);
       expect((await fetch(`${s.url}/recommend/10`)).status).toBe(200);

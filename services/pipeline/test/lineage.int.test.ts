@@ -3,21 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import { createPool } from '../../core/db/connection.ts';
-import { createTestDatabase } from '../../core/testing/mysql.ts';
+import { createTestPool, type TestPool } from '../../core/testing/mysql.ts';
 import { TcpProxy } from '../../core/testing/tcp-proxy.ts';
 import { findTracking, insertTracking, latestTrackedVersion, type TrackingRow } from '../lineage/tracking.ts';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: TestPool;
 let pool: mysql.Pool;
 
 beforeAll(async () => {
-  db = await createTestDatabase('marquee_lineage');
-  pool = createPool(db.settings);
+  db = await createTestPool('marquee_lineage');
+  pool = db.pool;
 });
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+afterAll(() => db?.drop());
 
 const row = (versionNumber: string): TrackingRow => ({
   versionNumber,

@@ -6,8 +6,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type MysqlSettings } from '../../core/db/connection.ts';
-import { createTestDatabase } from '../../core/testing/mysql.ts';
+import type { MysqlSettings } from '../../core/db/connection.ts';
+import { createTestPool, mysqlEnvOf, type TestPool } from '../../core/testing/mysql.ts';
 import { queryProvenance, type ProvenanceRecord } from '../query.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,14 +15,7 @@ const CLI = resolve(REPO, 'services/provenance/cli.ts');
 const TSX = resolve(REPO, 'node_modules/.bin/tsx');
 
 function runCli(args: string[], s: MysqlSettings): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    MYSQL_HOST: s.host,
-    MYSQL_PORT: String(s.port),
-    MYSQL_USER: s.user,
-    MYSQL_PASSWORD: s.password,
-    MYSQL_DATABASE: s.database,
-  };
+  const env = { ...process.env, ...mysqlEnvOf(s) };
   return new Promise((done) => {
     execFile(TSX, [CLI, ...args], { env, cwd: REPO }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 99) : 0;
@@ -32,12 +25,12 @@ function runCli(args: string[], s: MysqlSettings): Promise<{ code: number; stdou
 }
 
 describe('provenance against MariaDB', () => {
-  let db: { settings: MysqlSettings; drop: () => Promise<void> };
+  let db: TestPool;
   let pool: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase('marquee_prov');
-    pool = createPool(db.settings);
+    db = await createTestPool('marquee_prov');
+    pool = db.pool;
     await pool.query(
       `INSERT INTO tracking (version_number, data_creation, trained_on, model_rmse, model_mae, data_md5, model_md5, git_commit, rating_count, params)
        VALUES ('1', '2026-11-01 10:00:00.000', '2026-11-01 10:05:00.000', 0.9312, 0.73, ?, ?, ?, 1000, NULL),
@@ -61,10 +54,7 @@ describe('provenance against MariaDB', () => {
         ('r-8', 'stable-1', '1', 9, '2026-11-05 14:00:00.300', 'stable', 499, 250.0, '7')`,
     );
   });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  afterAll(() => db?.drop());
 
   it('joins every request of a user to its model lineage, newest first', async () => {
     const rows = await queryProvenance(pool, { kind: 'user', userId: 42, limit: 20 });

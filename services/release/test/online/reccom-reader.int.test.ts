@@ -3,20 +3,19 @@
 // lists joined with watches.
 import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../../core/db/connection.ts';
-import { createTestDatabase, type TestDatabase } from '../../../core/testing/mysql.ts';
+import { createTestPool, type TestPool } from '../../../core/testing/mysql.ts';
 import { readServedLists } from '../../online/reccom-reader.ts';
 import { watchThrough } from '../../online/watch-through.ts';
 
 const utc = (hms: string) => Date.parse(`2026-12-02T${hms}Z`);
 
 describe('readServedLists against MariaDB', () => {
-  let db: TestDatabase;
+  let db: TestPool;
   let pool: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase('marquee_online');
-    pool = createPool(db.settings);
+    db = await createTestPool('marquee_online');
+    pool = db.pool;
     await pool.query(
       `INSERT INTO reccom (request_id, replica, version_number, user_id, served_at, track, status, latency_ms, result) VALUES
         ('r-1', 'canary', '7', 1, '2026-12-02 10:00:00.250', 'canary', 200, 5, 'a+1,b+2'),
@@ -28,10 +27,7 @@ describe('readServedLists against MariaDB', () => {
         ('r-7', 'canary', '7', 7, '2026-12-02 10:30:00.000', 'canary', 200, 5, '')`,
     );
   });
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  afterAll(() => db?.drop());
 
   it('reads the answers callers got in [from, to), oldest first, by track', async () => {
     const lists = await readServedLists(pool, { from: utc('10:00:00'), to: utc('11:00:00') });
