@@ -32,7 +32,7 @@ import {
 } from '../../services/release/local-orchestrator.ts';
 import { createPrometheusClient } from '../../services/release/prometheus-client.ts';
 import { fileStateStore } from '../../services/release/state.ts';
-import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from '../../services/release/test/capture.ts';
+import { sinksNotifier, startSlackReceiver, startSmtp, type SlackSink, type SmtpSink } from '../../services/core/testing/notify-sinks.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // ml-latest-small as the repo ships it in the course's clean format (slug movie ids, whole stars;
@@ -48,8 +48,8 @@ let work: string;
 let db: { settings: MysqlSettings; drop: () => Promise<void> };
 /** Least-privilege users, as the migration step creates them in production (replicas, pipeline). */
 let users: Record<'inference' | 'pipeline', { settings: MysqlSettings; drop: () => Promise<void> }> | undefined;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
+let smtp: SmtpSink;
+let slack: SlackSink;
 let prometheus: LocalPrometheus;
 let nginx: LocalNginx | undefined;
 let orchestrator: LocalOrchestrator;
@@ -106,8 +106,8 @@ beforeAll(async () => {
     await runTraining({ ratings: slice, holdout: 0.1, out: join(repo, 'models', version), params: { factors: 8, epochs: 3, threads: 1 }, version });
   }
 
-  smtp = await startSmtpCapture();
-  hook = await startWebhookCapture();
+  smtp = await startSmtp();
+  slack = await startSlackReceiver();
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const s = users.inference.settings;
@@ -142,7 +142,7 @@ beforeAll(async () => {
   controller = createReleaseController({
     orchestrator,
     prometheus: createPrometheusClient(prometheus.url),
-    notifier: captureNotifier(smtp, hook),
+    notifier: sinksNotifier(smtp, slack),
     store: fileStateStore(join(work, 'release-state.json')),
     // the production judge with the defaults of services/release/config.ts (weights of core/tracks.ts)
     judge: releaseJudge(thresholds, { expectedShare: canaryShare(), minShareRatio: 0.25 }),
@@ -170,8 +170,8 @@ afterAll(async () => {
   await orchestrator?.down().catch(() => undefined);
   await nginx?.stop().catch(() => undefined);
   await prometheus?.stop().catch(() => undefined);
-  await smtp?.stop();
-  await hook?.stop();
+  await smtp?.close();
+  await slack?.close();
   for (const u of Object.values(users ?? {})) await u.drop();
   await db?.drop();
   if (work && !process.env.E2E_KEEP) rmSync(work, { recursive: true, force: true });
@@ -253,7 +253,7 @@ describe('the whole stack', () => {
 
     // 4. A release of a model that answers in 700 ms on the canary aborts and alerts.
     const mailsBefore = smtp.mails.length;
-    const hooksBefore = hook.bodies.length;
+    const hooksBefore = slack.payloads.length;
     const aborted = await controller.start(SLOW, 30_000);
     // NGINX's passive failover takes a canary that times out (700 ms > proxy_read_timeout 500 ms)
     // out of the rotation for 10 s after 3 failures and then probes it with one request, so the
@@ -266,11 +266,11 @@ describe('the whole stack', () => {
     expect(orchestrator.endpoints().map((e) => e.version)).toEqual(['1', '1', '1']);
     expect(await viaNginx(20)).toEqual({ 1: 20 });
     const deadline = Date.now() + 15_000;
-    while ((smtp.mails.length === mailsBefore || hook.bodies.length === hooksBefore) && Date.now() < deadline) {
+    while ((smtp.mails.length === mailsBefore || slack.payloads.length === hooksBefore) && Date.now() < deadline) {
       await sleep(100);
     }
-    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release slow aborted \(fail\)/);
-    expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release slow aborted');
+    expect(smtp.mails[mailsBefore].subject).toMatch(/release slow aborted \(fail\)/);
+    expect(JSON.stringify(slack.payloads[hooksBefore])).toContain('release slow aborted');
 
     // 5. Zero non-200 answers through NGINX for the whole run, and provenance for what was served.
     const stats = await simulator!.stop();

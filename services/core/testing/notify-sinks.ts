@@ -1,8 +1,11 @@
 // Real receivers for the notification channels, for tests and benchmarks: an SMTP server
-// (smtp-server) that requires AUTH and keeps every mail, and a Slack incoming-webhook receiver.
+// (smtp-server) that requires AUTH and keeps every mail, a Slack incoming-webhook receiver, and
+// the production notifiers pointed at both.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { silentLogger } from '../logger.ts';
+import { createNotifiers, notifyAll, notifyConfigFromEnv, type Notification } from '../notify/index.ts';
 
 export interface Mail {
   from: string;
@@ -110,4 +113,10 @@ export function notifyEnv(smtp: SmtpSink, slack: SlackSink): Record<string, stri
     ALERT_EMAIL_TO: 'oncall@marquee.test',
     SLACK_WEBHOOK_URL: slack.url,
   };
+}
+
+/** The production notifiers (email + Slack), configured as from the environment, sending to the two sinks. */
+export function sinksNotifier(smtp: SmtpSink, slack: SlackSink): { notify(n: Notification): Promise<unknown> } {
+  const notifiers = createNotifiers(notifyConfigFromEnv(notifyEnv(smtp, slack)), silentLogger);
+  return { notify: (n) => notifyAll(notifiers, n, silentLogger) };
 }

@@ -16,7 +16,7 @@ import { createLocalOrchestrator, scrapeTargetsOf, type LocalOrchestrator, type 
 import { checkModel } from '../model-check.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
 import { fileStateStore } from '../state.ts';
-import { captureNotifier, mailText, startSmtpCapture, startWebhookCapture } from './capture.ts';
+import { sinksNotifier, startSlackReceiver, startSmtp, type SlackSink, type SmtpSink } from '../../core/testing/notify-sinks.ts';
 import { startTraffic } from './traffic.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,8 +32,8 @@ let work: string;
 let prometheus: LocalPrometheus;
 let orchestrator: LocalOrchestrator;
 let controller: ReleaseController;
-let smtp: Awaited<ReturnType<typeof startSmtpCapture>>;
-let hook: Awaited<ReturnType<typeof startWebhookCapture>>;
+let smtp: SmtpSink;
+let slack: SlackSink;
 let traffic: ReturnType<typeof startTraffic>;
 let breakHookOnce = false;
 const log = process.env.RELEASE_TEST_LOG ? createLogger('release-int') : silentLogger;
@@ -62,8 +62,8 @@ beforeAll(async () => {
     await runTraining({ ratings, holdout: 0.1, out: join(modelsDir, version), params: { factors: 8, epochs: 3, seed, threads: 1 }, version });
   }
 
-  smtp = await startSmtpCapture();
-  hook = await startWebhookCapture();
+  smtp = await startSmtp();
+  slack = await startSlackReceiver();
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
 
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
@@ -98,7 +98,7 @@ beforeAll(async () => {
   controller = createReleaseController({
     orchestrator,
     prometheus: createPrometheusClient(prometheus.url),
-    notifier: captureNotifier(smtp, hook),
+    notifier: sinksNotifier(smtp, slack),
     store: fileStateStore(join(work, 'release-state.json')),
     judge: thresholdJudge(thresholds),
     thresholds,
@@ -119,8 +119,8 @@ afterAll(async () => {
   await traffic?.stop();
   await orchestrator?.down();
   await prometheus?.stop();
-  await smtp?.stop();
-  await hook?.stop();
+  await smtp?.close();
+  await slack?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 }, 60_000);
 
@@ -144,15 +144,15 @@ describe('canary release with local processes and a real Prometheus', () => {
     expect(report).toContain('verdict: **pass**');
     expect(readFileSync(join(state.reportDir!, 'latency.svg'), 'utf8')).toContain('<path d="M');
 
-    await waitFor(() => smtp.mails.length >= 1 && hook.bodies.length >= 1);
-    expect(mailText(smtp.mails[0])).toMatch(/Subject: .*release r2 promoted/);
-    expect(mailText(smtp.mails[0])).toContain('canary requests');
-    expect(JSON.stringify(hook.bodies[0])).toContain('release r2 promoted');
+    await waitFor(() => smtp.mails.length >= 1 && slack.payloads.length >= 1);
+    expect(smtp.mails[0].subject).toMatch(/release r2 promoted/);
+    expect(smtp.mails[0].body).toContain('canary requests');
+    expect(JSON.stringify(slack.payloads[0])).toContain('release r2 promoted');
   }, 180_000);
 
   it('aborts a slow canary and rolls it back, alerting by email and webhook', async () => {
     const mailsBefore = smtp.mails.length;
-    const hooksBefore = hook.bodies.length;
+    const hooksBefore = slack.payloads.length;
     const state = await controller.start(SLOW_VERSION, WINDOW_MS);
     expect(state).toMatchObject({ phase: 'done', outcome: 'aborted', stableVersion: 'r2', decision: { verdict: 'fail' } });
     expect(state.decision?.canary?.avgLatencyMs).toBeGreaterThanOrEqual(700);
@@ -163,11 +163,11 @@ describe('canary release with local processes and a real Prometheus', () => {
     expect(endpoints.map((e) => e.version)).toEqual(['r2', 'r2', 'r2']);
     for (const e of endpoints) expect(await servedVersion(e.address)).toBe('r2');
 
-    await waitFor(() => smtp.mails.length > mailsBefore && hook.bodies.length > hooksBefore);
-    const mail = mailText(smtp.mails[mailsBefore]);
-    expect(mail).toMatch(/Subject: .*FAILED: .*release r3 aborted \(fail\)/);
-    expect(mail).toContain('average latency');
-    expect(JSON.stringify(hook.bodies[hooksBefore])).toContain('release r3 aborted');
+    await waitFor(() => smtp.mails.length > mailsBefore && slack.payloads.length > hooksBefore);
+    const mail = smtp.mails[mailsBefore];
+    expect(mail.subject).toMatch(/FAILED: .*release r3 aborted \(fail\)/);
+    expect(mail.body).toContain('average latency');
+    expect(JSON.stringify(slack.payloads[hooksBefore])).toContain('release r3 aborted');
     const stats = await traffic.stop();
     traffic = startTraffic({ targets: () => [], perSecond: 1, users: [1] });
     expect(stats.byVersion[SLOW_VERSION]).toBeGreaterThan(0);
@@ -216,7 +216,7 @@ describe('canary release with local processes and a real Prometheus', () => {
     expect(JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8'))).toEqual(before);
     expect(controller.status()?.phase).toBe('done'); // the previous release's record, untouched
     await waitFor(() => smtp.mails.length > mailsBefore);
-    expect(mailText(smtp.mails[mailsBefore])).toMatch(/Subject: .*release altered REFUSED/);
+    expect(smtp.mails[mailsBefore].subject).toMatch(/release altered REFUSED/);
   });
 
   it('a promotion moves the canary too when it was not on the promoted version', async () => {
