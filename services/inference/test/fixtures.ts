@@ -1,7 +1,8 @@
-// Hand-built models for the inference tests: small enough to reason about every ranking.
+// Hand-built models for the tests that serve or check one (inference, release): small enough to
+// reason about every ranking.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { resolveParams, topNForUser, type Model, type TrainParams } from '../../model/index.ts';
+import { resolveParams, saveArtifact, topNForUser, type Manifest, type Model, type TrainParams } from '../../model/index.ts';
 
 // The defaults, at a size small enough to reason about every ranking.
 export const PARAMS: TrainParams = resolveParams({ factors: 2, epochs: 1 });
@@ -29,6 +30,23 @@ export function tinyModel(nItems = 30): Model {
     seenItems: Uint32Array.from(seen.flat()),
     popular: Uint32Array.from({ length: nItems }, (_, i) => i),
   };
+}
+
+/**
+ * Writes tinyModel() as model folder `dir` with placeholder metrics and data. Format 2 adds the
+ * rating model and iALS ranking parameters beside it (tinyModel again: only the format matters).
+ */
+export function saveTinyArtifact(dir: string, version: string, formatVersion: 1 | 2 = 1): Promise<Manifest> {
+  return saveArtifact(dir, tinyModel(), {
+    version,
+    metrics: { rmse: 1, mae: 1 },
+    data: { md5: '0'.repeat(32), ratings: 0 },
+    counts: { train: 0, test: 0 },
+    trainSeconds: 0,
+    ...(formatVersion === 2
+      ? { rating: tinyModel(), ranking: { kind: 'ials' as const, params: { factors: 2, iterations: 1, alpha: 1, lambda: 1, cgSteps: 1, initStd: 0.01, seed: 1 } } }
+      : {}),
+  });
 }
 
 /** Listens on an ephemeral port; resolves with the base URL and a closer. */

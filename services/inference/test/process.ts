@@ -8,8 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startListening, type ListeningService } from '../../core/testing/listening-service.ts';
 import { waitForHttp } from '../../core/wait-for-ready.ts';
-import { saveArtifact } from '../../model/index.ts';
-import { tinyModel } from './fixtures.ts';
+import { saveTinyArtifact } from './fixtures.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = join(REPO_ROOT, 'services/inference/main.ts');
@@ -17,13 +16,7 @@ const MAIN = join(REPO_ROOT, 'services/inference/main.ts');
 /** A model folder holding the tiny hand-built model, version `tiny` unless named. */
 export async function tinyArtifact(version = 'tiny'): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'inference-model-')), version);
-  await saveArtifact(dir, tinyModel(), {
-    version,
-    metrics: { rmse: 1, mae: 1 },
-    data: { md5: '0'.repeat(32), ratings: 0 },
-    counts: { train: 0, test: 0 },
-    trainSeconds: 0,
-  });
+  await saveTinyArtifact(dir, version);
   return dir;
 }
 

@@ -2,23 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveArtifact } from '../../model/index.ts';
-import { tinyModel } from '../../inference/test/fixtures.ts';
+import { saveTinyArtifact } from '../../inference/test/fixtures.ts';
 import { checkModel } from '../model-check.ts';
 
 let models: string;
 async function artifact(version: string, formatVersion: 1 | 2 = 1): Promise<string> {
   const dir = join(models, version);
-  await saveArtifact(dir, tinyModel(), {
-    version,
-    metrics: { rmse: 1, mae: 1 },
-    data: { md5: '0'.repeat(32), ratings: 0 },
-    counts: { train: 0, test: 0 },
-    trainSeconds: 0,
-    ...(formatVersion === 2
-      ? { rating: tinyModel(), ranking: { kind: 'ials' as const, params: { factors: 2, iterations: 1, alpha: 1, lambda: 1, cgSteps: 1, initStd: 0.01, seed: 1 } } }
-      : {}),
-  });
+  await saveTinyArtifact(dir, version, formatVersion);
   return dir;
 }
 

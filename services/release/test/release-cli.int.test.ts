@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveArtifact } from '../../model/index.ts';
-import { tinyModel } from '../../inference/test/fixtures.ts';
+import { saveTinyArtifact } from '../../inference/test/fixtures.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = join(REPO, 'services/release/cli/release.ts');
@@ -25,13 +24,7 @@ function release(args: string[], env: Record<string, string>): Promise<{ code: n
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'release-cli-'));
   mkdirSync(join(work, 'models'));
-  await saveArtifact(join(work, 'models', '8'), tinyModel(), {
-    version: '8',
-    metrics: { rmse: 1, mae: 1 },
-    data: { md5: '0'.repeat(32), ratings: 0 },
-    counts: { train: 0, test: 0 },
-    trainSeconds: 0,
-  });
+  await saveTinyArtifact(join(work, 'models', '8'), '8');
   mkdirSync(join(work, 'models', '9'));
   writeFileSync(join(work, 'models', '9', 'model.bin.dvc'), 'outs: []\n');
   // A compose CLI stand-in that records its arguments and fails.
