@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveParams, type Model, type Rating } from '../index.ts';
+import { resolveParams, type Interaction, type Model, type Rating } from '../index.ts';
 import { nextFloat, seedState } from '../random.ts';
 
 /** Ratings from a rank-3 matrix (values within [1, 5]) on a seeded 70 % of the cells. */
@@ -22,6 +22,23 @@ export function lowRankRatings(nUsers = 60, nItems = 40, seed = 7): Rating[] {
   return rows;
 }
 
+
+/** 4 taste groups of 30 users over 80 movies (20 per group) plus 8 movies everyone watches a lot. */
+export function plantedData(seed = 11): { train: Interaction[]; test: Interaction[] } {
+  const rng = seedState(seed);
+  const rows: Interaction[] = [];
+  for (let u = 0; u < 120; u++) {
+    const group = u % 4;
+    for (let i = 0; i < 88; i++) {
+      const inGroup = i < 80 && Math.floor(i / 20) === group;
+      const popular = i >= 80;
+      const chance = inGroup ? 0.45 : popular ? 0.3 : 0.02;
+      if (nextFloat(rng) < chance) rows.push({ user: u + 1, movie: `m${i}`, rating: inGroup || nextFloat(rng) < 0.5 ? 5 : 2, at: u * 1000 + i });
+    }
+  }
+  const isTest = rows.map(() => nextFloat(rng) < 0.2);
+  return { train: rows.filter((_, j) => !isTest[j]), test: rows.filter((_, j) => isTest[j]) };
+}
 
 /** A fresh temporary folder and its remover. */
 export function scratchDir(prefix = 'marquee-model-'): { dir: string; remove: () => void } {

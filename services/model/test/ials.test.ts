@@ -14,9 +14,10 @@ import {
   type Interaction,
   type Model,
 } from '../index.ts';
-import { choleskyUpper, gram, trainIals } from '../ials.ts';
+import { choleskyUpper, gram } from '../ials.ts';
 import { solveRows, whitenRows } from '../ials-kernel.ts';
 import { nextFloat, seedState } from '../random.ts';
+import { plantedData } from './fixtures.ts';
 
 /** Solve A x = b by Gaussian elimination with partial pivoting (the closed form the CG must reach). */
 function solveDense(A: number[][], b: number[]): number[] {
@@ -97,15 +98,6 @@ describe('conjugate-gradient solver', () => {
     for (let f = 0; f < k; f++) expect(Xw[f]).toBeCloseTo(expected[f], 5);
   });
 
-  it('gives the same factors bit for bit on one thread and on worker threads', async () => {
-    const { train } = plantedData();
-    const m = buildInteractionMatrix(train, 10);
-    const params = { factors: 8, iterations: 3, alpha: 10, lambda: 1, cgSteps: 3 };
-    const one = await trainIals(m, params);
-    const two = await trainIals(m, params, { threads: 2 });
-    expect(Buffer.from(two.userFactors.buffer).equals(Buffer.from(one.userFactors.buffer))).toBe(true);
-    expect(Buffer.from(two.itemFactors.buffer).equals(Buffer.from(one.itemFactors.buffer))).toBe(true);
-  });
 });
 
 describe('signals', () => {
@@ -130,23 +122,6 @@ describe('signals', () => {
     ]);
   });
 });
-
-/** 4 taste groups of 30 users over 80 movies (20 per group) plus 8 movies everyone watches a lot. */
-function plantedData(seed = 11): { train: Interaction[]; test: Interaction[] } {
-  const rng = seedState(seed);
-  const rows: Interaction[] = [];
-  for (let u = 0; u < 120; u++) {
-    const group = u % 4;
-    for (let i = 0; i < 88; i++) {
-      const inGroup = i < 80 && Math.floor(i / 20) === group;
-      const popular = i >= 80;
-      const chance = inGroup ? 0.45 : popular ? 0.3 : 0.02;
-      if (nextFloat(rng) < chance) rows.push({ user: u + 1, movie: `m${i}`, rating: inGroup || nextFloat(rng) < 0.5 ? 5 : 2, at: u * 1000 + i });
-    }
-  }
-  const isTest = rows.map(() => nextFloat(rng) < 0.2);
-  return { train: rows.filter((_, j) => !isTest[j]), test: rows.filter((_, j) => isTest[j]) };
-}
 
 /** The same served model with zero factors and item bias = training interaction count: a popularity chart. */
 function popularityModel(model: Model, train: Interaction[]): Model {

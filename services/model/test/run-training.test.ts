@@ -33,9 +33,12 @@ describe('runTraining', () => {
   let files: { ratings: string; watches: string };
   let first: RunTrainingResult;
   const ranking = { factors: 8, iterations: 4, lambda: 1 };
+  // On the calling thread: the ranking model is the same bit for bit on worker threads
+  // (ials-threads.int.test.ts), whose start-up costs seconds.
+  const rankingThreads = 1;
   beforeAll(async () => {
     files = writeData(scratch.dir);
-    first = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '1'), params: { factors: 4, epochs: 3 }, ranking, protocols: ['random', 'time'] });
+    first = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '1'), params: { factors: 4, epochs: 3 }, ranking, rankingThreads, protocols: ['random', 'time'] });
   });
   afterAll(() => scratch.remove());
 
@@ -85,15 +88,15 @@ describe('runTraining', () => {
         .join('\n') + '\n';
     writeFileSync(join(older, 'clean_rating.csv'), firstTenDays(files.ratings));
     writeFileSync(join(older, 'clean_watch.csv'), firstTenDays(files.watches));
-    await runTraining({ ratings: join(older, 'clean_rating.csv'), watches: join(older, 'clean_watch.csv'), holdout: 0.2, out: join(scratch.dir, '0'), params: { factors: 4, epochs: 3 }, ranking });
-    const second = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '2'), params: { factors: 4, epochs: 3 }, ranking, baseline: join(scratch.dir, '0') });
+    await runTraining({ ratings: join(older, 'clean_rating.csv'), watches: join(older, 'clean_watch.csv'), holdout: 0.2, out: join(scratch.dir, '0'), params: { factors: 4, epochs: 3 }, ranking, rankingThreads });
+    const second = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '2'), params: { factors: 4, epochs: 3 }, ranking, rankingThreads, baseline: join(scratch.dir, '0') });
     const c = second.comparison!;
     expect(c.baselineVersion).toBe('0');
     expect(c.users.length).toBeGreaterThan(10);
     expect(c.candidate.length).toBe(c.users.length);
     expect(c.baseline.length).toBe(c.users.length);
     // Against a model trained on this very data, no held-out interaction is new to it: nothing to judge.
-    const same = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '3'), params: { factors: 4, epochs: 3 }, ranking, baseline: join(scratch.dir, '1') });
+    const same = await runTraining({ ...files, holdout: 0.2, out: join(scratch.dir, '3'), params: { factors: 4, epochs: 3 }, ranking, rankingThreads, baseline: join(scratch.dir, '1') });
     expect(same.comparison!.users.length).toBe(0);
     expect(same.manifest.artifact.md5).toBe(first.manifest.artifact.md5);
   });
