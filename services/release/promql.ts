@@ -13,13 +13,15 @@ function sel(metric: string, track: MeasuredTrack, extra = ''): string {
   return `${HIST}_${metric}{track="${track}",route="${RECOMMEND_ROUTE}"${extra}}`;
 }
 
+/** Mean latency (seconds) of successful /recommend requests: `fn` over `rangeMs` of the sum, over that of the count. */
+function meanLatency(fn: 'increase' | 'rate', track: MeasuredTrack, rangeMs: number): string {
+  const r = promDuration(rangeMs);
+  return `sum(${fn}(${sel('sum', track, ',status_code="200"')}[${r}])) / sum(${fn}(${sel('count', track, ',status_code="200"')}[${r}]))`;
+}
+
 /** The latency threshold's query: mean latency (seconds) of successful /recommend requests over the window. */
 export function avgLatencyQuery(track: MeasuredTrack, windowMs: number): string {
-  const w = promDuration(windowMs);
-  return (
-    `sum(increase(${sel('sum', track, ',status_code="200"')}[${w}])) / ` +
-    `sum(increase(${sel('count', track, ',status_code="200"')}[${w}]))`
-  );
+  return meanLatency('increase', track, windowMs);
 }
 
 /** All /recommend requests over the window. */
@@ -34,11 +36,7 @@ export function errorsQuery(track: Track, windowMs: number): string {
 
 /** Mean latency (seconds) of successful requests per `rateWindowMs`, for query_range charts. */
 export function latencySeriesQuery(track: Track, rateWindowMs: number): string {
-  const r = promDuration(rateWindowMs);
-  return (
-    `sum(rate(${sel('sum', track, ',status_code="200"')}[${r}])) / ` +
-    `sum(rate(${sel('count', track, ',status_code="200"')}[${r}]))`
-  );
+  return meanLatency('rate', track, rateWindowMs);
 }
 
 // Per analysis interval (measure/): evaluated at the interval's end with the interval as the range.
