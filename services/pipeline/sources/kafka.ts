@@ -8,6 +8,7 @@
 // join a group whose partitions a killed member still holds (until its session times out), and
 // "nothing arrived" means nothing then. A window that read nothing while the group lags (committed
 // offsets behind the end of the topic) throws KafkaLagError instead of ending empty.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { type Logger, silentLogger } from '../../core/logger.ts';
 import type { LineSource, SourceBatch } from '../types.ts';
@@ -41,7 +42,6 @@ interface Pending {
 }
 
 const HEARTBEAT_EVERY_MS = 1_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createKafkaSource(opts: KafkaSourceOptions): LineSource {
   const windowMs = opts.windowMs ?? 900_000;

@@ -1,4 +1,5 @@
 // Retry with exponential backoff, for operations that fail transiently (a git push over the network).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { asError, MarqueeError } from '../../core/errors.ts';
 
 export interface RetryOptions {
@@ -26,11 +27,9 @@ export function backoffDelay(attempt: number, backoffMs: number, maxBackoffMs = 
   return Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<{ value: T; attempts: number }> {
   if (!Number.isInteger(opts.tries) || opts.tries < 1) throw new Error(`tries must be a positive integer, got ${opts.tries}`);
-  const sleep = opts.sleep ?? realSleep;
+  const pause = opts.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return { value: await fn(attempt), attempts: attempt };
@@ -39,7 +38,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
       if (attempt >= opts.tries) throw new RetryError(attempt, error);
       const wait = backoffDelay(attempt, opts.backoffMs, opts.maxBackoffMs);
       opts.onRetry?.(attempt, error, wait);
-      await sleep(wait);
+      await pause(wait);
     }
   }
 }
