@@ -162,7 +162,7 @@ export function createApp(opts: AppOptions): InferenceApp {
         // (delivery.ts), so no verdict to wait for. Only late answers go through the judge.
         res.end(body);
         recorder!.record(row, held);
-      } else res.end(body, () => judge!.written(row, held, socket, start));
+      } else res.end(body, () => judge!.written(row, held, socket, start, !res.shouldKeepAlive));
     } else res.end(body);
     observe();
   };

@@ -36,8 +36,19 @@ interface Pending<T, E> {
   item: T;
   extra: E;
   socket: Socket;
+  /** This side closes the connection after the answer (the request said `Connection: close`). */
+  closedByUs: boolean;
   writtenAtMs: number;
   startMs: number;
+}
+
+/**
+ * Did the peer hang up? It sent its FIN (read by now: `readableEnded`), or the socket broke while
+ * kept alive (a reset). A socket this side destroys itself after a `Connection: close` answer is
+ * not the peer leaving; for those only a FIN read before then counts.
+ */
+export function peerHungUp(socket: Pick<Socket, 'destroyed' | 'readableEnded'>, closedByUs: boolean): boolean {
+  return socket.readableEnded || (socket.destroyed && !closedByUs);
 }
 
 /**
@@ -54,7 +65,7 @@ export function deliveryJudge<T, E>(acceptWithinMs: number, settle: (item: T, ex
     waiting = incoming;
     incoming = [];
     for (const p of ready) {
-      const peerClosed = p.socket.destroyed || p.socket.readableEnded;
+      const peerClosed = peerHungUp(p.socket, p.closedByUs);
       settle(p.item, p.extra, delivered({ peerClosed, writtenAtMs: p.writtenAtMs, startMs: p.startMs, acceptWithinMs }));
     }
     scheduled = waiting.length > 0;
@@ -62,9 +73,12 @@ export function deliveryJudge<T, E>(acceptWithinMs: number, settle: (item: T, ex
   };
 
   return {
-    /** An answer whose last byte was just handed to the kernel ('finish'). */
-    written(item: T, extra: E, socket: Socket, startMs: number): void {
-      incoming.push({ item, extra, socket, writtenAtMs: now(), startMs });
+    /**
+     * An answer whose last byte was just handed to the kernel ('finish'); `closedByUs` when the
+     * response is the connection's last (ServerResponse.shouldKeepAlive false).
+     */
+    written(item: T, extra: E, socket: Socket, startMs: number, closedByUs = false): void {
+      incoming.push({ item, extra, socket, closedByUs, writtenAtMs: now(), startMs });
       if (!scheduled) {
         scheduled = true;
         setImmediate(step);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
-import { delivered, parseRequestStart, startOf } from '../provenance/delivery.ts';
+import { delivered, parseRequestStart, peerHungUp, startOf } from '../provenance/delivery.ts';
 import type { ProvenanceRow } from '../provenance/row.ts';
 import type { Recommender } from '../recommender.ts';
 import { listen } from './fixtures.ts';
@@ -29,6 +29,13 @@ describe('the delivery verdict', () => {
     expect(delivered({ ...base, peerClosed: false, writtenAtMs: 5000 })).toBe(true);
     expect(delivered({ ...base, peerClosed: true, writtenAtMs: 50 })).toBe(true); // read it, then closed
     expect(delivered({ ...base, peerClosed: true, writtenAtMs: 180 })).toBe(false);
+  });
+
+  it('takes a socket this side destroyed after a Connection: close answer for hung up only if the FIN came first', () => {
+    expect(peerHungUp({ destroyed: true, readableEnded: false }, true)).toBe(false);
+    expect(peerHungUp({ destroyed: true, readableEnded: true }, true)).toBe(true);
+    expect(peerHungUp({ destroyed: true, readableEnded: false }, false)).toBe(true); // a reset while kept alive
+    expect(peerHungUp({ destroyed: false, readableEnded: false }, false)).toBe(false);
   });
 });
 
@@ -131,6 +138,15 @@ describe('provenance rows and delivery', () => {
     expect(out).toMatch(/^HTTP\/1.1 200/);
     await settle();
     expect(rows.map((r) => [r.requestId, r.status])).toEqual([['d-close', 200]]);
+  });
+
+  it('keeps 200 for a late answer to a Connection: close caller that waited for it (this side closes, not the peer)', async () => {
+    rows.length = 0;
+    mode = 'slow'; // 400 ms: past the accept window, so the verdict waits two turns after the write
+    const out = await rawClient(port, get('d-late-close', 'Connection: close\r\n'), 0);
+    expect(out).toMatch(/^HTTP\/1.1 200/);
+    await settle();
+    expect(rows.map((r) => [r.requestId, r.status])).toEqual([['d-late-close', 200]]);
   });
 
   it('records nothing for HEAD: no list reached anyone', async () => {
