@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // so is one that starts worker threads (each boots its own TypeScript loader: a second or more).
 export default defineConfig({
   test: {
-    include: ['services/**/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['services/**/test/**/*.test.ts', 'deploy/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/*.int.test.ts', '**/*.e2e.test.ts', 'test/stack/**'],
     // Most of a unit run is loading modules, not running tests: worker threads start faster than
     // forked processes, and without per-file isolation a module (zod, express, the model code) is

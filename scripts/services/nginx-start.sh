@@ -8,4 +8,4 @@
 #   stop:    bash scripts/services/nginx-stop.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-exec node_modules/.bin/tsx services/core/localstack/cli.ts nginx start "$@"
+exec node_modules/.bin/tsx deploy/localstack/cli.ts nginx start "$@"

@@ -2,4 +2,4 @@
 # Stop the local NGINX started by nginx-start.sh (no-op when none runs). Options: --dir var/nginx
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-exec node_modules/.bin/tsx services/core/localstack/cli.ts nginx stop "$@"
+exec node_modules/.bin/tsx deploy/localstack/cli.ts nginx stop "$@"

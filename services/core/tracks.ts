@@ -1,5 +1,5 @@
 // The two tracks the inference replicas serve on, and how NGINX splits the traffic between them.
-// Declared once here: the NGINX config (localstack/nginx-conf.ts renders nginx/nginx.conf and the
+// Declared once here: the NGINX config (deploy/config/nginx-conf.ts renders nginx/nginx.conf and the
 // local NGINX from it), the release judge (the share a healthy canary should get) and the tests
 // all derive from TRACK_WEIGHTS.
 

@@ -25,11 +25,11 @@ import { ABANDONED_STATUS, type ProvenanceRow } from './provenance/row.ts';
 import type { Recommender } from './recommender.ts';
 import { requestIdMinter } from './request-id.ts';
 import { parseUserId, userIdError } from './user-id.ts';
+import { REQUEST_ID } from '../core/nginx-contract.ts';
 
 export const RECOMMEND_ROUTE = '/recommend/:userId';
 export const UNMATCHED_ROUTE = 'unmatched';
 const TEXT = 'text/plain; charset=utf-8';
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const T0 = Symbol('request start');
 
 export type Track = 'stable' | 'baseline' | 'canary';
@@ -95,7 +95,7 @@ export function createApp(opts: AppOptions): InferenceApp {
   const mintRequestId = requestIdMinter();
   const requestIdOf = (req: IncomingMessage): string => {
     const incoming = req.headers['x-request-id'];
-    return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : mintRequestId();
+    return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : mintRequestId();
   };
 
   const elapsed = (req: IncomingMessage) => performance.now() - ((req as Timed)[T0] ?? performance.now());

@@ -4,11 +4,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { env, loadConfig } from '../core/config.ts';
 import { mysqlEnvShape, mysqlSettingsFrom, type MysqlSettings } from '../core/db/connection.ts';
-import { PROXY_TIMEOUTS } from '../core/localstack/nginx-conf.ts';
+import { PROXY_TIMEOUTS, REQUEST_ID } from '../core/nginx-contract.ts';
 import { DEFAULT_COLD_START_BELOW } from './recommender.ts';
 
 /** A replica's name: X-Replica and reccom.replica (ASCII, as the column). */
-const REPLICA_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+const REPLICA_NAME = REQUEST_ID; // the same characters: it is stored in reccom.replica beside request_id
 
 /** `<host>-<port>`, made safe for REPLICA_NAME: unique per process on one host. */
 export function defaultReplicaName(port: number, host = hostname()): string {

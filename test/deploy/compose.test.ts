@@ -3,7 +3,7 @@
 // the one-shot init and the pipeline worker; healthchecks, ordered start-up, restart policies.
 // Quick checks of the file's shape; test/stack/compose.stack.test.ts runs it for real.
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../services/core/localstack/topology.ts';
+import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../deploy/config/topology.ts';
 import { parseCompose, readRepo } from './repo.ts';
 
 const compose = parseCompose();

@@ -1,10 +1,10 @@
 // nginx/nginx.conf: one upstream per track (tracks taken from docker-compose.yml's TRACK of each
 // server, the other tracks' servers as backups), stable 4/5 and canary 1/5 of the traffic until a
-// weight step is written (services/core/localstack/weights-dir.ts), with passive failover, short
+// weight step is written (deploy/config/weights-dir.ts), with passive failover, short
 // timeouts, upstream keepalive, request ids and a useful access log. Upstream servers are the
 // replicas' static addresses (topology.ts PRODUCTION_REPLICAS; compose gives them the same).
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../services/core/localstack/topology.ts';
+import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../deploy/config/topology.ts';
 import { directive, nginxMs, parseCompose, readRepo, upstreamServers } from './repo.ts';
 
 const conf = readRepo('nginx/nginx.conf');
@@ -98,7 +98,7 @@ describe('nginx/nginx.conf', () => {
     expect(conf).toMatch(/location = \/nginx-health \{[^}]*return 200/);
   });
 
-  it('proxies only /recommend/ (behaviour: services/core/localstack/test/nginx-edge.int.test.ts)', () => {
+  it('proxies only /recommend/ (behaviour: deploy/test/nginx-edge.int.test.ts)', () => {
     // (a location's `if (...) { set ...; }` lines hold braces of their own)
     const proxied = [...conf.matchAll(/location ([^{]+)\{(?:[^}]|\{[^}]*\})*proxy_pass/g)].map((m) => m[1].trim());
     expect(proxied).toEqual(['/recommend/']);

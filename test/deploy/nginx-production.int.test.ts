@@ -3,13 +3,13 @@
 // needed, and the public port serves /nginx-health and 404s for the replicas' own routes. (No
 // request to the 172.30.82.x replicas here: what answers them depends on the machine's network.
 // Timeouts and request ids are tested on the same renderer's output in
-// services/core/localstack/test/nginx-edge.int.test.ts.)
+// deploy/test/nginx-edge.int.test.ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, freePort, stopChild } from '../../services/core/localstack/process.ts';
+import { findBinary, freePort, stopChild } from '../../deploy/localstack/process.ts';
 import { tailFile } from '../../services/core/spawn-logged.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { readRepo, REPO } from './repo.ts';

@@ -15,9 +15,11 @@
 // also turn a value too long for its column into a silently cut one, so every row is checked
 // against the columns first (rowProblem): then a duplicate key is all IGNORE can skip.
 import { MODEL_VERSION_PATTERN } from '../../core/model-version.ts';
+import { REQUEST_ID } from '../../core/nginx-contract.ts';
 import type { ProvenanceRow } from './row.ts';
 
-const ASCII_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** reccom.request_id and reccom.replica: VARCHAR(64) ascii_bin, the request-id rule NGINX keeps. */
+const ASCII_ID = REQUEST_ID;
 const TRACK = /^[a-z]{1,16}$/;
 /** DATETIME ends with year 9999. */
 const MAX_DATETIME_MS = Date.UTC(10000, 0, 1);

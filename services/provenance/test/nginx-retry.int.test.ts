@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNginx, type LocalNginx } from '../../core/localstack/nginx.ts';
+import { startNginx, type LocalNginx } from '../../../deploy/localstack/nginx.ts';
 import { createTestDatabase, type TestDatabase } from '../../core/testing/mysql.ts';
 import { REPO_ROOT, startService, tinyArtifact, waitReady, type Service } from '../../inference/test/process.ts';
 

@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from '../args.ts';
-import { runCli } from '../cli.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { parseArgs } from '../../services/core/args.ts';
+import { runCli } from '../../services/core/cli.ts';
+import { writeFileAtomic } from '../../services/core/atomic-write.ts';
 import { productionNginxConf, productionPrometheusYml } from './topology.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNginx, attachNginx, type LocalNginx } from '../nginx.ts';
-import { pidRunning } from '../../process-identity.ts';
-import { canaryShare } from '../../tracks.ts';
-import { freePort } from '../process.ts';
+import { startNginx, attachNginx, type LocalNginx } from '../localstack/nginx.ts';
+import { pidRunning } from '../../services/core/process-identity.ts';
+import { canaryShare } from '../../services/core/tracks.ts';
+import { freePort } from '../localstack/process.ts';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../nginx-conf.ts';
-import { startNginx, type LocalNginx } from '../nginx.ts';
+import { SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../../services/core/nginx-contract.ts';
+import { startNginx, type LocalNginx } from '../localstack/nginx.ts';
 
 interface Backend {
   server: Server;

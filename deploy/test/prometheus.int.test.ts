@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../../inference/metrics.ts';
-import { requestsQuery } from '../../../release/promql.ts';
-import { scrapeTargetsOf } from '../../../release/local-orchestrator.ts';
-import { startPrometheus, type LocalPrometheus } from '../prometheus.ts';
+import { createMetrics } from '../../services/inference/metrics.ts';
+import { requestsQuery } from '../../services/release/promql.ts';
+import { scrapeTargetsOf } from '../../services/release/local-orchestrator.ts';
+import { startPrometheus, type LocalPrometheus } from '../localstack/prometheus.ts';
 
 function metricsServer(name: string): Promise<{ server: Server; address: string; hits: () => number }> {
   let hits = 0;

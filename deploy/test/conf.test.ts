@@ -1,15 +1,16 @@
 // The config renderers: track weights as 1 % slots and their steps on disk, nginx.conf, and prometheus.yml labels.
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROXY_TIMEOUTS, renderNginxConf, SAFE_REQUEST_ID, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../nginx-conf.ts';
-import { SLOTS, slotCounts, slotTracks } from '../track-split.ts';
-import { readStep, writeStep } from '../weights-dir.ts';
-import { PRODUCTION_WEIGHTS, setProductionWeights } from '../topology.ts';
-import { promDurationText, renderPrometheusYml } from '../prometheus-conf.ts';
+import { renderNginxConf } from '../config/nginx-conf.ts';
+import { PROXY_TIMEOUTS, REQUEST_ID, REQUEST_ID_SOURCE, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../../services/core/nginx-contract.ts';
+import { SLOTS, slotCounts, slotTracks } from '../config/track-split.ts';
+import { readStep, writeStep } from '../config/weights-dir.ts';
+import { PRODUCTION_WEIGHTS, setProductionWeights } from '../config/topology.ts';
+import { promDurationText, renderPrometheusYml } from '../config/prometheus-conf.ts';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -137,10 +138,12 @@ describe('worstCaseAnswerMs', () => {
   });
 });
 
-describe('SAFE_REQUEST_ID', () => {
-  it('is the replica\'s own rule (services/inference/app.ts), so both keep the same ids', () => {
-    const app = readFileSync(resolve(import.meta.dirname, '../../../inference/app.ts'), 'utf8');
-    expect(app).toContain(`const SANE_REQUEST_ID = /${SAFE_REQUEST_ID}/;`);
+describe('the request-id rule', () => {
+  it('is the one the replicas use (services/core/nginx-contract.ts) and keeps only short ASCII ids', () => {
+    const conf = renderNginxConf({ listen: '127.0.0.1:9000', upstreams: { stable: ['127.0.0.1:1'], canary: [] }, pidFile: 'p', errorLog: 'e', accessLog: 'a', weightsDir: 'w' });
+    expect(conf).toContain(`"~${REQUEST_ID_SOURCE}" $http_x_request_id;`);
+    for (const ok of ['abc', '1764633000.123-0123456789abcdef', 'a'.repeat(64)]) expect(REQUEST_ID.test(ok)).toBe(true);
+    for (const bad of ['', 'a'.repeat(65), 'a b', 'a"b', 'é']) expect(REQUEST_ID.test(bad)).toBe(false);
   });
 });
 

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNginx, type LocalNginx, type SplitWeights, type Upstreams } from '../nginx.ts';
-import { slotCounts, SPLIT_TRACKS } from '../track-split.ts';
+import { startNginx, type LocalNginx, type SplitWeights, type Upstreams } from '../localstack/nginx.ts';
+import { slotCounts, SPLIT_TRACKS } from '../config/track-split.ts';
 import { startKeepAliveLoad, type PhaseResult } from './keepalive-load.ts';
 import { startTrackBackends, type TrackBackends } from './track-backends.ts';
 

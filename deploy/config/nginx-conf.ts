@@ -1,14 +1,15 @@
 // Renders nginx.conf for the inference load balancer. One renderer for both places NGINX runs:
 // production (nginx/nginx.conf, generated from PRODUCTION_NGINX in topology.ts) and the local
 // processes the tests start, so both share the same proxy, failover and logging settings.
-import { TRACK_WEIGHTS } from '../tracks.ts';
+import { PROXY_TIMEOUTS, REQUEST_ID_SOURCE, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../../services/core/nginx-contract.ts';
+import { TRACK_WEIGHTS } from '../../services/core/tracks.ts';
 import { renderSlotMaps, renderTrackChoice, renderTrackUpstreams, servingTracks, type TrackUpstreams } from './nginx-track-routing.ts';
 import { slotCounts, type SplitWeights } from './track-split.ts';
 
 /** Upstream servers (`host:port`) of each track. */
 export type Upstreams = TrackUpstreams;
 
-export type { TrackWeights } from '../tracks.ts';
+export type { TrackWeights } from '../../services/core/tracks.ts';
 
 export interface NginxConfOptions {
   listen: number | string; // port, or `host:port`
@@ -32,33 +33,6 @@ export interface NginxConfOptions {
   header?: string;
 }
 
-/** The course simulator gives up on an answer after this long. */
-export const SIMULATOR_BUDGET_MS = 600;
-
-/**
- * Per-try timeouts and the retry window. NGINX checks proxy_next_upstream_timeout only when it
- * decides whether to retry; it does not cut a try short. So the last answer can come as late as
- * (window + one whole try), and a whole try is connect + read (a GET's body is sent at once).
- * Replicas answer in a few ms (p99 < 10 ms, docs/benchmarks.md), so 180 ms is already ~20x a slow
- * answer; a connect to a container on the Compose bridge takes well under 1 ms, so 40 ms only
- * matters for a stopped one. The window leaves 120 ms after a first read timeout, so a hung
- * replica is always retried once, even on a busy host. Worst case 300 + 40 + 180 = 520 ms:
- * 80 ms of the simulator's 600 ms are left for the network.
- */
-export const PROXY_TIMEOUTS = { connectMs: 40, readMs: 180, retryWindowMs: 300, tries: 3 } as const;
-export type ProxyTimeouts = { connectMs: number; readMs: number; retryWindowMs: number; tries: number };
-
-/** Latest NGINX answers (504 or a retried 200) after the request arrived, in ms. */
-export function worstCaseAnswerMs(t: ProxyTimeouts = PROXY_TIMEOUTS): number {
-  const oneTry = t.connectMs + t.readMs;
-  return Math.min(t.tries * oneTry, t.retryWindowMs + oneTry);
-}
-
-/**
- * Caller request ids NGINX keeps (the replica's own rule, services/inference/app.ts
- * SANE_REQUEST_ID); anything else is replaced, so no caller text reaches the log or a header.
- */
-export const SAFE_REQUEST_ID = '^[A-Za-z0-9._:-]{1,64}$';
 
 export function renderNginxConf(o: NginxConfOptions): string {
   const upstreams = renderTrackUpstreams(o.upstreams, o.serverNames);
@@ -91,7 +65,7 @@ ${temp}
         "~^(?<head>[0-9a-f]{16})" $head;
     }
     map $http_x_request_id $marquee_request_id {
-        "~${SAFE_REQUEST_ID}" $http_x_request_id;
+        "~${REQUEST_ID_SOURCE}" $http_x_request_id;
         default "$msec-$marquee_random_id";
     }
 

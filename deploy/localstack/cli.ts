@@ -1,11 +1,11 @@
-// `tsx services/core/localstack/cli.ts nginx|prometheus start|stop [options]`: a local NGINX or
+// `tsx deploy/localstack/cli.ts nginx|prometheus start|stop [options]`: a local NGINX or
 // Prometheus that outlives the command (for local runs; scripts/services/{nginx,prometheus}-*.sh
 // wrap it). `start` on a running instance applies the new upstreams/targets instead.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError } from '../args.ts';
-import { runCli } from '../cli.ts';
-import { MarqueeError } from '../errors.ts';
+import { parseArgs, UsageError } from '../../services/core/args.ts';
+import { runCli } from '../../services/core/cli.ts';
+import { MarqueeError } from '../../services/core/errors.ts';
 import { attachNginx, startNginx, type TrackWeights, type Upstreams } from './nginx.ts';
 import { attachPrometheus, startPrometheus, type ScrapeTarget } from './prometheus.ts';
 

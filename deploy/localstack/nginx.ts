@@ -5,20 +5,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRACK_WEIGHTS } from '../tracks.ts';
-import { renderNginxConf, type Upstreams } from './nginx-conf.ts';
-import { servingTracks } from './nginx-track-routing.ts';
-import { assertServed, type SplitWeights } from './track-split.ts';
-import { writeStep, type WrittenStep } from './weights-dir.ts';
-import { childPids } from '../process-stat.ts';
-import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
-import { spawnLogged, tailFile } from '../spawn-logged.ts';
-import { stopProcess, waitForExit } from '../stop-process.ts';
-import { waitForHttp } from '../wait-for-ready.ts';
+import { TRACK_WEIGHTS } from '../../services/core/tracks.ts';
+import { renderNginxConf, type Upstreams } from '../config/nginx-conf.ts';
+import { servingTracks } from '../config/nginx-track-routing.ts';
+import { assertServed, type SplitWeights } from '../config/track-split.ts';
+import { writeStep, type WrittenStep } from '../config/weights-dir.ts';
+import { childPids } from '../../services/core/process-stat.ts';
+import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../../services/core/process-identity.ts';
+import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
+import { stopProcess, waitForExit } from '../../services/core/stop-process.ts';
+import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { findBinary, freePort, runCommand } from './process.ts';
 
-export type { TrackWeights, Upstreams } from './nginx-conf.ts';
-export type { SplitWeights } from './track-split.ts';
+export type { TrackWeights, Upstreams } from '../config/nginx-conf.ts';
+export type { SplitWeights } from '../config/track-split.ts';
 
 export interface StartNginxOptions {
   /** Listen port; 0 picks a free one. */
@@ -84,7 +84,7 @@ function pathsIn(dir: string) {
 function renderLocal(dir: string, s: NginxState): string {
   const p = pathsIn(dir);
   return renderNginxConf({
-    header: 'Local NGINX started by services/core/localstack/nginx.ts (same renderer as nginx/nginx.conf).',
+    header: 'Local NGINX started by deploy/localstack/nginx.ts (same renderer as nginx/nginx.conf).',
     listen: `${s.host}:${s.port}`,
     upstreams: s.upstreams,
     weights: s.weights,

@@ -4,14 +4,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderPrometheusYml, type ScrapeTarget } from './prometheus-conf.ts';
-import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../process-identity.ts';
-import { spawnLogged, tailFile } from '../spawn-logged.ts';
-import { stopProcess } from '../stop-process.ts';
-import { waitForHttp } from '../wait-for-ready.ts';
+import { renderPrometheusYml, type ScrapeTarget } from '../config/prometheus-conf.ts';
+import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessIdentity } from '../../services/core/process-identity.ts';
+import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
+import { stopProcess } from '../../services/core/stop-process.ts';
+import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { findBinary, freePort } from './process.ts';
 
-export type { ScrapeTarget } from './prometheus-conf.ts';
+export type { ScrapeTarget } from '../config/prometheus-conf.ts';
 
 export interface StartPrometheusOptions {
   /** Listen port; 0 picks a free one. */
@@ -60,7 +60,7 @@ function writeConf(dir: string, s: PrometheusState): void {
   writeFileSync(
     p.conf,
     renderPrometheusYml({
-      header: 'Local Prometheus started by services/core/localstack/prometheus.ts (same renderer as monitoring/prometheus.yml).',
+      header: 'Local Prometheus started by deploy/localstack/prometheus.ts (same renderer as monitoring/prometheus.yml).',
       scrapeIntervalMs: s.scrapeIntervalMs,
       targets: s.targets,
       self: `${s.host}:${s.port}`,
