@@ -8,7 +8,7 @@ import { runCli } from '../../services/core/cli.ts';
 import { writeFileAtomic } from '../../services/core/atomic-write.ts';
 import { productionNginxConf, productionPrometheusYml } from './topology.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const PRODUCTION_FILES: Array<{ path: string; render: () => string }> = [
   { path: 'nginx/nginx.conf', render: productionNginxConf },

@@ -9,7 +9,7 @@ import { MarqueeError } from '../../services/core/errors.ts';
 import { attachNginx, startNginx, type TrackWeights, type Upstreams } from './nginx.ts';
 import { attachPrometheus, startPrometheus, type ScrapeTarget } from './prometheus.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 const USAGE = `usage:
   cli.ts nginx start --stable HOST:PORT[,HOST:PORT...] [--canary HOST:PORT,...] [--port 8082]

@@ -12,7 +12,7 @@ import { pidRunning } from '../../services/core/process-identity.ts';
 import { canaryShare } from '../../services/core/tracks.ts';
 import { freePort } from '../localstack/process.ts';
 
-const REPO = resolve(import.meta.dirname, '../../../..');
+const REPO = resolve(import.meta.dirname, '../..');
 
 function backend(track: string): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
