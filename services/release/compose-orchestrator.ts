@@ -12,7 +12,7 @@ import { silentLogger } from '../core/logger.ts';
 import { waitHealthy } from './container-health.ts';
 import { systemClock, type Clock } from './controller.ts';
 import { BUILD_INPUTS_LABEL } from './build-inputs.ts';
-import { createEngineClient, parseDockerHost, type ContainerInfo, type EngineClient } from './engine-api.ts';
+import type { ContainerInfo, EngineClient } from './engine-api.ts';
 import type { Orchestrator } from './orchestrator.ts';
 import type { TrackWeights } from './rollout.ts';
 import { MarqueeError } from '../core/errors.ts';
@@ -50,8 +50,8 @@ export interface ComposeOrchestratorOptions {
   /** The checkout's build-inputs hash (build-inputs.ts): the build is skipped while the running
    * canary's image already carries it, and a build labels the image with it. */
   buildInputs?: string;
-  /** Default: the engine DOCKER_HOST names (or the default Docker socket). */
-  engine?: EngineClient;
+  /** The container engine's API (the CLI builds it from DOCKER_HOST, validated in config.ts). */
+  engine: EngineClient;
   healthTimeoutMs?: number;
   healthPollMs?: number;
   clock?: Clock;
@@ -102,12 +102,12 @@ export const execRunner: CommandRunner = (spec) =>
     });
   });
 
-export function createComposeOrchestrator(opts: ComposeOrchestratorOptions = {}): Orchestrator {
+export function createComposeOrchestrator(opts: ComposeOrchestratorOptions): Orchestrator {
   const run = opts.run ?? execRunner;
   const log = opts.logger ?? silentLogger;
   const [command, ...leading] = opts.composeCommand ?? ['docker', 'compose'];
   const { stables, canary, baseline } = opts.services ?? INFERENCE_SERVICES;
-  const engine = opts.engine ?? createEngineClient(parseDockerHost(process.env.DOCKER_HOST));
+  const engine = opts.engine;
   const clock = opts.clock ?? systemClock;
   let built = false;
 

@@ -24,7 +24,7 @@ export const decisionConfigSchema = z
     /** score >= passScore passes; marginalScore <= score < passScore is inconclusive; below fails. */
     passScore: z.number().min(0).max(100).default(95),
     marginalScore: z.number().min(0).max(100).default(75),
-    /** The original team's absolute guardrail: canary mean latency at or above this fails. */
+    /** The absolute latency guardrail kept from the first release rule (mean < 500 ms): a canary at or above it fails. */
     maxCanaryAvgLatencyMs: z.number().positive().default(500),
   })
   .refine((c) => c.marginalScore <= c.passScore, { message: 'marginalScore must not exceed passScore', path: ['marginalScore'] });

@@ -21,7 +21,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(stack: Partial<FakeComposeOptions> = {}, options: ComposeOrchestratorOptions = {}) {
+async function setup(stack: Partial<FakeComposeOptions> = {}, options: Partial<ComposeOrchestratorOptions> = {}) {
   const d = await fakeCompose({ running: ALL7, ...stack });
   cleanups.push(() => d.close());
   const clock = fakeClock();
