@@ -26,6 +26,11 @@ export interface IngestOptions {
   logger?: Logger;
   /** Called after every acknowledged batch with the running totals. */
   onProgress?: (report: IngestReport) => void;
+  /**
+   * Called with the raw lines of every acknowledged batch (the worker's feedback-loop monitor needs
+   * each watched minute, which the clean store collapses). Must not throw.
+   */
+  onLines?: (lines: ReadonlyArray<string>) => void;
   /** When set, recommendation events are appended to this CSV (e.g. data/recommendations.csv). */
   recommendationsPath?: string;
   /** Stops after the batch in hand (which is finished and acknowledged), e.g. on SIGTERM. */
@@ -107,6 +112,7 @@ export async function ingest(source: LineSource, opts: IngestOptions): Promise<I
       report.seconds = (performance.now() - started) / 1000;
       logger.debug('batch ingested', { lines: sourceBatch.lines.length, rejected: rejected.length, ratingsChanged: plan.ratings.length });
       opts.onProgress?.(report);
+      opts.onLines?.(sourceBatch.lines);
       inBatch = false;
       if (opts.signal?.aborted) break;
     }

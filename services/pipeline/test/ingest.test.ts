@@ -89,6 +89,18 @@ describe('ingest', () => {
     ]);
   });
 
+  it('hands each acknowledged batch\'s raw lines to onLines, after the commit', async () => {
+    const w = workDir();
+    const source = createArraySource(LINES, 4);
+    const calls: Array<{ lines: readonly string[]; committed: number }> = [];
+    await ingest(source, { ...w, onLines: (lines) => calls.push({ lines, committed: source.committed }) });
+    expect(calls).toEqual([
+      { lines: LINES.slice(0, 4), committed: 4 },
+      { lines: LINES.slice(4, 8), committed: 8 },
+      { lines: LINES.slice(8), committed: 9 },
+    ]);
+  });
+
   it('adds nothing when the same lines are ingested again (replay)', async () => {
     const w = workDir();
     await ingest(createArraySource(LINES, 3), w);

@@ -9,6 +9,8 @@ import { freePort } from '../../../deploy/localstack/process.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
 import { stopProcess } from '../../core/stop-process.ts';
 import { waitUntilReady } from '../../core/wait-for-ready.ts';
+import { createPool } from '../../core/db/connection.ts';
+import { recommendationLine, watchLine } from '../simulator/lines.ts';
 import { createKafkaSink } from '../simulator/sinks.ts';
 import { createWorkspace, git, logLinesFor, pipelineEnv, REPO_ROOT, seedRatings } from './run-fixtures.ts';
 
@@ -120,6 +122,47 @@ describe('worker process', () => {
     expect(code).toBe(0);
     expect(readFileSync(ws.logFile, 'utf8')).toMatch(/worker INFO worker stopped \(idle\)/);
     expect(git(ws.remote, 'log', '-1', '--format=%s', 'main')).toBe('Data and Model version update: [1]');
+  });
+
+  it('exports the feedback-loop share per model version from the lines it ingests and reccom', async () => {
+    const ws = workspace();
+    const db = await database();
+    const now = Date.now();
+    const at = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const pool = createPool(db);
+    try {
+      await pool.query(
+        'INSERT INTO reccom (request_id, version_number, user_id, served_at, track, status, latency_ms, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ['req-1', 'v42', 4242, new Date(now - 5 * 60_000), 'stable', 200, 30, 'heat+1995,up+2009'],
+      );
+    } finally {
+      await pool.end();
+    }
+    const feedbackTopic = `movielog-feedback-${randomBytes(4).toString('hex')}`;
+    const lines = [
+      recommendationLine(at(now - 5 * 60_000), 4242, 'host:8082', 200, 'heat+1995, up+2009', 30),
+      watchLine(at(now - 2 * 60_000), 4242, 'heat+1995', 0),
+      watchLine(at(now - 60_000), 4242, 'alien+1979', 0),
+    ];
+    const sink = createKafkaSink({ brokers: [BROKERS], topic: feedbackTopic });
+    await sink.write(lines);
+    await sink.close();
+    const port = await freePort();
+    start({
+      ...pipelineEnv(ws, db, { PIPELINE_RUN_ON_START: 'true', WORKER_METRICS_PORT: String(port), WORKER_METRICS_HOST: '127.0.0.1', FEEDBACK_INTERVAL_MS: '1000' }),
+      ...kafkaEnv({ KAFKA_TOPIC: feedbackTopic, INGEST_MAX_MESSAGES: String(lines.length) }),
+    });
+    const share = /^marquee_feedback_watch_share\{version="v42"\} (\S+)$/m;
+    let text = '';
+    await waitUntilReady(
+      async () => {
+        text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return share.test(text) || 'no marquee_feedback_watch_share for v42 yet';
+      },
+      { timeoutMs: 60_000, what: "the worker's feedback metrics" },
+    );
+    expect(Number(share.exec(text)?.[1])).toBe(0.5);
+    expect(text).toMatch(/^marquee_feedback_watches\{version="v42"\} 2$/m);
   });
 
   it('on SIGTERM mid-run with no grace, aborts at the next step boundary, rolls back and exits 0', async () => {
