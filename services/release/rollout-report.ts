@@ -5,6 +5,8 @@
 import { groupedBarChartSvg } from '../core/chart.ts';
 import { wilsonInterval, type MetricVerdict } from './analysis/index.ts';
 import { num, pValue } from './analysis/format.ts';
+import { feedbackSection } from './feedback-report.ts';
+import type { FeedbackWindow } from './online/feedback-loop.ts';
 import type { IntervalRecord, RolloutState } from './rollout.ts';
 import { stepWeights } from './rollout.ts';
 
@@ -14,6 +16,8 @@ export interface RolloutReportInput {
   stableVersion: string;
   rollout: RolloutState;
   decision: { verdict: string; reasons: string[]; by: string } | null;
+  /** The feedback-loop windows over the release (feedbackLoop, grouped by version); drawn when given. */
+  feedback?: readonly FeedbackWindow[];
 }
 
 type Counts = { events: number; total: number };
@@ -131,5 +135,8 @@ export function renderRolloutReport(input: RolloutReportInput): { markdown: stri
     charts['watch-through.svg'] = watchThroughChart(watch);
     lines.push('## Watch-through', '', '![watch-through per step](watch-through.svg)', '');
   }
+  const feedback = feedbackSection(input.feedback ?? []);
+  lines.push(...feedback.lines);
+  Object.assign(charts, feedback.charts);
   return { markdown: `${lines.join('\n')}\n`, charts };
 }
