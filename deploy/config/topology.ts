@@ -33,13 +33,28 @@ export const PRODUCTION_REPLICAS = [
   { service: 'inference-canary', ipv4: '172.30.82.13', track: 'canary', replica: 'canary' },
 ] as const;
 
+/**
+ * Replicas that run only during a stepped release (docker-compose.yml profile `release`): NGINX
+ * routes to them by fixed address (no DNS lookup, so it starts without them; weight 0 outside a
+ * release), Prometheus scrapes them under their own job, so the replica-down alert
+ * (job="inference") does not fire while they are off.
+ */
+export const PRODUCTION_TRIAL_REPLICAS = [
+  { service: 'inference-baseline', ipv4: '172.30.82.14', track: 'baseline', replica: 'baseline' },
+] as const;
+
+const TRIAL_JOB = 'inference-trial';
+
 /** The pipeline worker's metrics endpoint (last run, last success). */
 export const PIPELINE_METRICS = { service: 'worker', port: 9464 } as const;
 
-const upstreamOf = (r: (typeof PRODUCTION_REPLICAS)[number]) => `${r.ipv4}:${INFERENCE_PORT}`;
+type Replica = (typeof PRODUCTION_REPLICAS)[number] | (typeof PRODUCTION_TRIAL_REPLICAS)[number];
+
+const upstreamOf = (r: Replica) => `${r.ipv4}:${INFERENCE_PORT}`;
 
 export const PRODUCTION_UPSTREAMS: Upstreams = {
   stable: PRODUCTION_REPLICAS.filter((r) => r.track === 'stable').map(upstreamOf),
+  baseline: PRODUCTION_TRIAL_REPLICAS.filter((r) => r.track === 'baseline').map(upstreamOf),
   canary: PRODUCTION_REPLICAS.filter((r) => r.track === 'canary').map(upstreamOf),
 };
 
@@ -52,6 +67,7 @@ export const PRODUCTION_SCRAPE_TARGETS: ScrapeTarget[] = [
     job: 'inference',
     replica: r.replica,
   })),
+  ...PRODUCTION_TRIAL_REPLICAS.map((r) => ({ address: `${r.service}:${INFERENCE_PORT}`, job: TRIAL_JOB, replica: r.replica })),
   { address: `${PIPELINE_METRICS.service}:${PIPELINE_METRICS.port}`, job: 'pipeline' },
   { address: 'cadvisor:8080', job: 'cadvisor' },
 ];
@@ -84,7 +100,7 @@ export function productionNginxConf(): string {
     ].join('\n'),
     listen: INFERENCE_PORT,
     upstreams: PRODUCTION_UPSTREAMS,
-    serverNames: Object.fromEntries(PRODUCTION_REPLICAS.map((r) => [upstreamOf(r), r.service])),
+    serverNames: Object.fromEntries([...PRODUCTION_REPLICAS, ...PRODUCTION_TRIAL_REPLICAS].map((r) => [upstreamOf(r), r.service])),
     weights: TRACK_WEIGHTS,
     weightsDir: PRODUCTION_WEIGHTS.containerDir,
     workerProcesses: 'auto',

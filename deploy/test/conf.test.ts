@@ -63,12 +63,14 @@ describe('weight steps (weights-dir.ts)', () => {
 });
 
 describe('setProductionWeights', () => {
-  it('writes the step the nginx container reads, and refuses a share for a track Compose does not run', () => {
+  it("writes the step the nginx container reads, the stepped release's baseline share included", () => {
     const dir = mkdtempSync(join(tmpdir(), 'marquee-compose-'));
     try {
       expect(setProductionWeights(dir, { stable: 90, canary: 10 }).percent).toEqual({ stable: 90, baseline: 0, canary: 10 });
       expect(readdirSync(join(dir, PRODUCTION_WEIGHTS.hostDir, 'current')).filter((f) => f.endsWith('.canary'))).toHaveLength(10);
-      expect(() => setProductionWeights(dir, { stable: 90, baseline: 5, canary: 5 })).toThrow(/track baseline has weight 5 but no servers/);
+      // inference-baseline (profile `release`) is an upstream by its fixed address.
+      setProductionWeights(dir, { stable: 90, baseline: 5, canary: 5 });
+      expect(readdirSync(join(dir, PRODUCTION_WEIGHTS.hostDir, 'current')).filter((f) => f.endsWith('.baseline'))).toHaveLength(5);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,8 @@
 // the one-shot init and the pipeline worker; healthchecks, ordered start-up, restart policies.
 // Quick checks of the file's shape; test/stack/compose.stack.test.ts runs it for real.
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../deploy/config/topology.ts';
+import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS, PRODUCTION_TRIAL_REPLICAS } from '../../deploy/config/topology.ts';
+import { INFERENCE_SERVICES } from '../../services/release/compose-orchestrator.ts';
 import { parseCompose, readRepo } from './repo.ts';
 
 const compose = parseCompose();
@@ -13,8 +14,23 @@ const INFERENCE = ['inference-stable-1', 'inference-stable-2', 'inference-canary
 describe('docker-compose.yml topology', () => {
   it('has exactly the production services', () => {
     expect(Object.keys(svc).sort()).toEqual(
-      ['cadvisor', 'inference-canary', 'inference-stable-1', 'inference-stable-2', 'init', 'mysql', 'nginx', 'prometheus', 'worker'].sort(),
+      ['cadvisor', 'inference-baseline', 'inference-canary', 'inference-stable-1', 'inference-stable-2', 'init', 'mysql', 'nginx', 'prometheus', 'worker'].sort(),
     );
+  });
+
+  it("keeps a stepped release's baseline out of the default stack: same image as the canary, profile `release`", () => {
+    const b = svc['inference-baseline'];
+    expect(b.profiles).toEqual(['release']);
+    expect(b.image).toBe(svc['inference-canary'].image);
+    expect(b.build).toEqual(svc['inference-canary'].build);
+    expect(b.environment?.TRACK).toBe('baseline');
+    expect(b.environment?.MODEL_PATH).toMatch(/^\/app\/models\/\$\{BASELINE_MODEL_VERSION(:-[^}]*)?\}$/);
+    expect(b.ports).toBeUndefined();
+    // Nothing waits for it, so `docker compose up -d` starts without it.
+    for (const [name, s] of Object.entries(svc)) expect(s.depends_on?.['inference-baseline'], name).toBeUndefined();
+    expect(PRODUCTION_TRIAL_REPLICAS.map((r) => [r.service, r.track])).toEqual([['inference-baseline', 'baseline']]);
+    // the service the release controller recreates and removes
+    expect(INFERENCE_SERVICES.baseline).toBe('inference-baseline');
   });
 
   it('runs the three inference replicas from one image, with their track and model version', () => {
@@ -64,7 +80,7 @@ describe('docker-compose.yml topology', () => {
   });
 
   it('gives each replica the fixed address NGINX is generated with', () => {
-    for (const r of PRODUCTION_REPLICAS) {
+    for (const r of [...PRODUCTION_REPLICAS, ...PRODUCTION_TRIAL_REPLICAS]) {
       const networks = svc[r.service].networks as Record<string, { ipv4_address?: string }>;
       expect(networks.backend?.ipv4_address, r.service).toBe(r.ipv4);
     }

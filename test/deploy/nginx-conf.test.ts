@@ -4,16 +4,17 @@
 // timeouts, upstream keepalive, request ids and a useful access log. Upstream servers are the
 // replicas' static addresses (topology.ts PRODUCTION_REPLICAS; compose gives them the same).
 import { describe, expect, it } from 'vitest';
-import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS } from '../../deploy/config/topology.ts';
+import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS, PRODUCTION_TRIAL_REPLICAS } from '../../deploy/config/topology.ts';
 import { directive, nginxMs, parseCompose, readRepo, upstreamServers } from './repo.ts';
 
 const conf = readRepo('nginx/nginx.conf');
 const compose = parseCompose();
 /** Compose service of an upstream address. */
-const serviceAt = (ip: string) => PRODUCTION_REPLICAS.find((r) => r.ipv4 === ip)?.service ?? `unknown ${ip}`;
+const serviceAt = (ip: string) => [...PRODUCTION_REPLICAS, ...PRODUCTION_TRIAL_REPLICAS].find((r) => r.ipv4 === ip)?.service ?? `unknown ${ip}`;
 
 describe('nginx/nginx.conf', () => {
-  const tracks = ['stable', 'canary'];
+  // baseline: a stepped release's (inference-baseline, profile `release`), weight 0 outside one.
+  const tracks = ['stable', 'baseline', 'canary'];
   /** Each track's own servers (not its backups). */
   const primaries = Object.fromEntries(tracks.map((t) => [t, upstreamServers(conf, `inference_${t}`).filter((s) => !s.params.includes('backup'))]));
   const servers = tracks.flatMap((t) => primaries[t]);

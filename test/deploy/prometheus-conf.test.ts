@@ -20,9 +20,15 @@ describe('monitoring/prometheus.yml', () => {
   });
 
   it('scrapes each inference replica with its replica label and no track label of its own', () => {
-    const targets = job('inference')?.static_configs.flatMap((c) => c.targets.map((t) => ({ t, labels: c.labels ?? {} }))) ?? [];
+    const targetsOf = (name: string) => job(name)?.static_configs.flatMap((c) => c.targets.map((t) => ({ t, labels: c.labels ?? {} }))) ?? [];
+    const hosts = (ts: Array<{ t: string }>) => ts.map((x) => x.t.split(':')[0]).sort();
     const inference = Object.keys(compose.services).filter((n) => n.startsWith('inference-'));
-    expect(targets.map((x) => x.t.split(':')[0]).sort()).toEqual(inference.sort());
+    // Replicas only a release starts (a Compose profile) have their own job: the replica-down
+    // alert (job="inference") must not fire while they are off.
+    const trial = inference.filter((n) => compose.services[n].profiles);
+    expect(hosts(targetsOf('inference'))).toEqual(inference.filter((n) => !trial.includes(n)).sort());
+    expect(hosts(targetsOf('inference-trial'))).toEqual(trial.sort());
+    const targets = [...targetsOf('inference'), ...targetsOf('inference-trial')];
     for (const { t, labels } of targets) {
       const [host, port] = t.split(':');
       const env = compose.services[host].environment ?? {};

@@ -16,6 +16,7 @@ export interface ComposeService {
   ports?: string[];
   volumes?: string[];
   restart?: string;
+  profiles?: string[];
   user?: string;
   command?: string[] | string;
   init?: boolean;
