@@ -2,6 +2,8 @@
 // and never retries (a reset reaches the caller, as it would reach the course simulator), sending
 // at a fixed rate and recording, per phase, every answer's status and track and every client error.
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalNginx, SplitWeights } from '../localstack/nginx.ts';
 
 export interface PhaseResult {
   /** Requests of this phase carry X-Request-Id `load-<id>-<n>`, to find them in NGINX's log. */
@@ -67,3 +69,48 @@ export function startKeepAliveLoad(url: string, perSecond: number): KeepAliveLoa
     },
   };
 }
+
+export const RATE = 200;
+export const STEP_MS = 1000;
+// Requests sent this soon after a change may be routed by either split: not counted in a share.
+const SETTLE_MS = 50;
+
+/** A release walk: 90/5/5 → 60/20/20 → 0/50/50 → canary promoted, a rollback, uneven ratios. */
+export const STEPS: SplitWeights[] = [
+  { stable: 90, baseline: 5, canary: 5 },
+  { stable: 60, baseline: 20, canary: 20 },
+  { stable: 0, baseline: 50, canary: 50 },
+  { stable: 0, baseline: 0, canary: 100 },
+  { stable: 100, baseline: 0, canary: 0 },
+  { stable: 4, canary: 1 },
+  { stable: 1, baseline: 1, canary: 1 },
+  { stable: 95, baseline: 5, canary: 0 },
+  { stable: 50, baseline: 25, canary: 25 },
+  { stable: 90, baseline: 5, canary: 5 },
+];
+
+/** Runs the load across STEPS; `change` applies one and returns the whole-percent split to expect. */
+export async function walk(nginx: LocalNginx, change: (w: SplitWeights) => Promise<Record<string, number>>) {
+  const load = startKeepAliveLoad(nginx.url, RATE);
+  const all: PhaseResult[] = [];
+  const measured: Array<{ expected: Record<string, number>; phase: PhaseResult }> = [];
+  await sleep(STEP_MS);
+  for (const w of STEPS) {
+    all.push(load.nextPhase());
+    const expected = await change(w);
+    await sleep(SETTLE_MS);
+    all.push(load.nextPhase()); // the transition
+    await sleep(STEP_MS);
+    const phase = load.nextPhase();
+    all.push(phase);
+    measured.push({ expected, phase });
+  }
+  all.push(await load.stop());
+  const sum = (pick: (p: PhaseResult) => Record<string | number, number>) => {
+    const out: Record<string, number> = {};
+    for (const p of all) for (const [k, v] of Object.entries(pick(p))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return { sent: all.reduce((n, p) => n + p.sent, 0), statuses: sum((p) => p.statuses), errors: sum((p) => p.errors), measured };
+}
+

@@ -2,59 +2,14 @@
 // client that never retries while the stable/baseline/canary split changes 10 times with
 // setWeights. No client error, every answer 200, and each step's shares within 4 sigma of the
 // split NGINX was given: the tracks its weights chose (route= in the access log), as a replica
-// that stalls past the 180 ms read timeout on a busy host is failed over to another track. MEASURE_RELOAD=1 also runs the same load across 10 reloads (the
-// old way) and prints its resets; not asserted, as that count is a race.
+// that stalls past the 180 ms read timeout on a busy host is failed over to another track. The same
+// walk by reloads (the old way) resets connections by a race: `npm run bench -- nginx-weights`.
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNginx, type LocalNginx, type SplitWeights, type Upstreams } from '../localstack/nginx.ts';
-import { slotCounts, SPLIT_TRACKS } from '../config/track-split.ts';
-import { startKeepAliveLoad, type PhaseResult } from './keepalive-load.ts';
+import { startNginx, type LocalNginx, type Upstreams } from '../localstack/nginx.ts';
+import { SPLIT_TRACKS } from '../config/track-split.ts';
+import { RATE, STEP_MS, walk } from './keepalive-load.ts';
 import { startTrackBackends, type TrackBackends } from './track-backends.ts';
-
-const RATE = 200;
-const STEP_MS = 1000;
-// Requests sent this soon after a change may be routed by either split: not counted in a share.
-const SETTLE_MS = 50;
-
-/** A release walk: 90/5/5 → 60/20/20 → 0/50/50 → canary promoted, a rollback, uneven ratios. */
-const STEPS: SplitWeights[] = [
-  { stable: 90, baseline: 5, canary: 5 },
-  { stable: 60, baseline: 20, canary: 20 },
-  { stable: 0, baseline: 50, canary: 50 },
-  { stable: 0, baseline: 0, canary: 100 },
-  { stable: 100, baseline: 0, canary: 0 },
-  { stable: 4, canary: 1 },
-  { stable: 1, baseline: 1, canary: 1 },
-  { stable: 95, baseline: 5, canary: 0 },
-  { stable: 50, baseline: 25, canary: 25 },
-  { stable: 90, baseline: 5, canary: 5 },
-];
-
-/** Runs the load across STEPS; `change` applies one and returns the whole-percent split to expect. */
-async function walk(nginx: LocalNginx, change: (w: SplitWeights) => Promise<Record<string, number>>) {
-  const load = startKeepAliveLoad(nginx.url, RATE);
-  const all: PhaseResult[] = [];
-  const measured: Array<{ expected: Record<string, number>; phase: PhaseResult }> = [];
-  await sleep(STEP_MS);
-  for (const w of STEPS) {
-    all.push(load.nextPhase());
-    const expected = await change(w);
-    await sleep(SETTLE_MS);
-    all.push(load.nextPhase()); // the transition
-    await sleep(STEP_MS);
-    const phase = load.nextPhase();
-    all.push(phase);
-    measured.push({ expected, phase });
-  }
-  all.push(await load.stop());
-  const sum = (pick: (p: PhaseResult) => Record<string | number, number>) => {
-    const out: Record<string, number> = {};
-    for (const p of all) for (const [k, v] of Object.entries(pick(p))) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return { sent: all.reduce((n, p) => n + p.sent, 0), statuses: sum((p) => p.statuses), errors: sum((p) => p.errors), measured };
-}
 
 /** Per load phase: the track the split chose for each request, and how many were failed over. */
 function routesByPhase(accessLog: string): Map<number, { routes: Record<string, number>; failovers: number }> {
@@ -125,12 +80,4 @@ describe('NGINX weight changes under keep-alive load', () => {
     }
     console.log(`setWeights walk: ${failovers} answers failed over to another track (a replica past the read timeout)`);
   }, 60_000);
-
-  it.runIf(process.env.MEASURE_RELOAD)('(measurement) the same walk by reloads: prints the resets', async () => {
-    const r = await walk(nginx, async (w) => {
-      await nginx.reload(upstreams, w);
-      return slotCounts(w);
-    });
-    console.log(`reload walk: ${r.sent} requests, statuses ${JSON.stringify(r.statuses)}, client errors ${JSON.stringify(r.errors)}`);
-  }, 120_000);
 });
