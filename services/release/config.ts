@@ -1,11 +1,16 @@
 // The release controller's settings, from the environment, validated once at start-up.
 import { z } from 'zod';
+import { UsageError } from '../core/args.ts';
 import { env, loadConfig } from '../core/config.ts';
+import { mysqlEnvShape } from '../core/db/connection.ts';
+import { kafkaEnvShape } from '../pipeline/sources/kafka-config.ts';
 import { canaryShare } from '../core/tracks.ts';
 import { parseComposeCommand } from './compose-orchestrator.ts';
 import { parseDuration } from './duration.ts';
 import { parseDockerHost } from './engine-api.ts';
 import { releaseJudge, type Judge, type Thresholds } from './judge.ts';
+import { MEASURED_DECISION_CONFIG } from './measure/metric-inputs.ts';
+import { parseSteps, type RolloutPlan } from './rollout.ts';
 
 /** A zod transform from a parser that throws: its message becomes the variable's issue. */
 function parsedBy<I, T>(parse: (text: I) => T) {
@@ -20,6 +25,9 @@ function parsedBy<I, T>(parse: (text: I) => T) {
 }
 
 const duration = (dflt: string) => z.string().default(dflt).transform(parsedBy(parseDuration));
+
+/** `5,20,50` (a trailing 100 allowed): rollout.ts's rule, as a zod transform. */
+const stepsSchema = z.string().transform(parsedBy(parseSteps));
 
 export const releaseEnvShape = {
   RELEASE_ORCHESTRATOR: z.enum(['compose', 'local']).default('compose'),
@@ -57,7 +65,56 @@ export const releaseEnvShape = {
   /** local: directory of a detached local Prometheus (startPrometheus({ dir, detached })) to retarget. */
   RELEASE_LOCAL_PROMETHEUS_DIR: env.optionalString(),
   MODELS_DIR: env.string('models'),
+  /** Stepped release (issue 10), opt-in: canary percents per analysis step, e.g. `5,20,50`. Unset: one window. */
+  RELEASE_STEPS: stepsSchema.optional(),
+  /** Stepped: the length of one analysis interval. */
+  RELEASE_INTERVAL: duration('5m').refine((ms) => ms >= 1000, 'at least 1s'),
+  /** Stepped: intervals per step, and the run limits of each step's analysis (analysis/run.ts). */
+  RELEASE_STEP_INTERVALS: env.int(3, 1),
+  RELEASE_CONSECUTIVE_FAILURE_LIMIT: env.int(2, 1),
+  RELEASE_INCONCLUSIVE_LIMIT: env.int(2, 1),
+  RELEASE_CONSECUTIVE_ERROR_LIMIT: env.int(3, 1),
+  /** Stepped: watch-through's T, how long after an answer a watch start counts for it. */
+  RELEASE_WATCH_WINDOW: duration('30m'),
 };
+
+/**
+ * Where a stepped release reads the served lists (reccom, the MYSQL_* the pipeline and provenance
+ * use) and the watches (KAFKA_BROKERS/KAFKA_TOPIC the pipeline reads). Loaded only for a stepped
+ * release, so a single-window release never depends on them.
+ */
+export const steppedSourcesEnvShape = {
+  KAFKA_BROKERS: kafkaEnvShape.KAFKA_BROKERS,
+  KAFKA_TOPIC: kafkaEnvShape.KAFKA_TOPIC,
+  ...mysqlEnvShape,
+};
+
+export function steppedSourcesConfigFromEnv(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(steppedSourcesEnvShape, source);
+}
+
+/** `--steps`, validated as RELEASE_STEPS is; a bad value is a usage error naming both. */
+export function stepsFromFlag(text: string): number[] {
+  const r = stepsSchema.safeParse(text);
+  if (!r.success) throw new UsageError(`--steps (or RELEASE_STEPS): ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data;
+}
+
+/** The stepped release's plan from the config (steps from --steps or RELEASE_STEPS); null: single window. */
+export function rolloutPlanOf(c: ReleaseConfig, steps: number[] | undefined = c.RELEASE_STEPS): RolloutPlan | null {
+  if (!steps) return null;
+  return {
+    steps,
+    intervalMs: c.RELEASE_INTERVAL,
+    limits: {
+      intervals: c.RELEASE_STEP_INTERVALS,
+      consecutiveFailureLimit: c.RELEASE_CONSECUTIVE_FAILURE_LIMIT,
+      inconclusiveLimit: c.RELEASE_INCONCLUSIVE_LIMIT,
+      consecutiveErrorLimit: c.RELEASE_CONSECUTIVE_ERROR_LIMIT,
+    },
+    decision: MEASURED_DECISION_CONFIG,
+  };
+}
 
 export type ReleaseConfig = ReturnType<typeof releaseConfigFromEnv>;
 

@@ -1,9 +1,11 @@
 // `npm run release -- --model <version> [--window 30s]`  canary → observe → judge → promote | abort
+// `npm run release -- --model <version> --steps 5,20,50`  stepped: baseline + canary, analysis per step
 // `npm run release -- --status | --resume | --abort | --promote [--reason "..."]`
 // `npm run release -- --up <version> | --down`          (local orchestrator: start/stop the processes)
 // Exit codes: 0 promoted (or command done), 3 aborted, 1 a step failed, 2 bad usage or config, or
 // another controller is driving the release, 4 the model failed its check (missing, altered):
-// refused before anything changed (the codes' statuses, services/core/errors.ts).
+// refused before anything changed (the codes' statuses, services/core/errors.ts), 5 a stepped
+// release paused (inconclusive: decide with --resume, --promote or --abort).
 import { dirname, resolve } from 'node:path';
 import { parseArgs, UsageError } from '../../core/args.ts';
 import { runCli } from '../../core/cli.ts';
@@ -18,15 +20,21 @@ import { buildInputsHash } from '../build-inputs.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { createEngineClient } from '../engine-api.ts';
 import { checkModel } from '../model-check.ts';
-import { judgeOf, releaseConfigFromEnv, thresholdsOf, type ReleaseConfig } from '../config.ts';
+import { judgeOf, releaseConfigFromEnv, stepsFromFlag, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
 import type { Orchestrator } from '../orchestrator.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
 import { fileStateStore, type ReleaseState } from '../state.ts';
+import { planToRun, steppedRelease } from './stepped.ts';
+
+/** Exit statuses a release ends with besides 0 and the errors' (services/core/errors.ts). */
+const EXIT_ABORTED = 3;
+const EXIT_PAUSED = 5;
 
 const USAGE = `usage: npm run release -- --model <version> [--window 30s]
+       npm run release -- --model <version> --steps 5,20,50   (or RELEASE_STEPS; stepped, RELEASE_INTERVAL per analysis)
        npm run release -- --status | --resume | --abort [--reason text] | --promote [--reason text]
        npm run release -- --up <version> | --down        (RELEASE_ORCHESTRATOR=local only)`;
 
@@ -88,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     model: 'string',
     window: 'string',
+    steps: 'string',
     status: 'boolean',
     resume: 'boolean',
     abort: 'boolean',
@@ -99,6 +108,9 @@ async function main(argv: string[]): Promise<number> {
   const commands = ['model', 'status', 'resume', 'abort', 'promote', 'up', 'down'].filter((k) => args[k] !== undefined);
   if (commands.length !== 1) throw new UsageError('choose exactly one of --model, --status, --resume, --abort, --promote, --up, --down');
   const command = commands[0];
+  if (args.steps !== undefined && command !== 'model') throw new UsageError('--steps goes with --model');
+  if (args.steps !== undefined && args.window !== undefined) throw new UsageError('--window is the single-window release; a stepped one uses RELEASE_INTERVAL');
+  const steps = typeof args.steps === 'string' ? stepsFromFlag(args.steps) : undefined;
 
   const c = releaseConfigFromEnv();
   const log = createLogger('release');
@@ -133,9 +145,33 @@ async function main(argv: string[]): Promise<number> {
           logger: log.child('compose'),
         });
   const notifiers = createNotifiers(notifyConfigFromEnv(), log.child('notify'));
+  const prometheus = createPrometheusClient(c.PROMETHEUS_URL);
+  // Stepped when a new release asks (--steps, RELEASE_STEPS) or when the release on record is stepped.
+  const plan = planToRun(c, command === 'model' ? (steps ?? c.RELEASE_STEPS) : undefined, store.load());
+  const stepped = plan ? steppedRelease(c, plan, prometheus, log) : null;
+  try {
+    return await drive(command, args, c, { orchestrator, prometheus, notifiers, store, stepped, log });
+  } finally {
+    await stepped?.close();
+  }
+}
+
+interface Wiring {
+  orchestrator: Orchestrator;
+  prometheus: ReturnType<typeof createPrometheusClient>;
+  notifiers: ReturnType<typeof createNotifiers>;
+  store: ReturnType<typeof fileStateStore>;
+  stepped: ReturnType<typeof steppedRelease> | null;
+  log: Logger;
+}
+
+async function drive(command: string, args: Record<string, string | boolean | undefined>, c: ReleaseConfig, w: Wiring): Promise<number> {
+  const { orchestrator, prometheus, notifiers, store, stepped, log } = w;
   const controller = createReleaseController({
     orchestrator,
-    prometheus: createPrometheusClient(c.PROMETHEUS_URL),
+    prometheus,
+    measurer: stepped?.measurer,
+    rollout: stepped?.rollout,
     notifier: { notify: (n) => notifyAll(notifiers, n, log.child('notify')) },
     store,
     judge: judgeOf(c),
@@ -153,7 +189,10 @@ async function main(argv: string[]): Promise<number> {
     const lockPath = `${resolve(c.RELEASE_STATE)}.lock`;
     const lock = acquirePidLock(lockPath, (pid) => `another release controller (pid ${pid}) is running; use --status, --abort or --promote`);
     try {
-      const windowMs = typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
+      // A stepped release records its planned length as its window (shown by --status).
+      const windowMs = stepped
+        ? stepped.rollout.steps.length * stepped.rollout.limits.intervals * stepped.rollout.intervalMs
+        : typeof args.window === 'string' ? parseDuration(args.window) : c.RELEASE_WINDOW;
       result = command === 'model' ? await controller.start(String(args.model), windowMs) : await controller.resume();
     } finally {
       lock.release();
@@ -161,7 +200,8 @@ async function main(argv: string[]): Promise<number> {
   } else if (command === 'abort') result = await controller.abort(reason);
   else result = await controller.promote(reason);
   process.stdout.write(`${describe(result)}\n`);
-  return result.outcome === 'aborted' ? 3 : 0;
+  if (result.phase === 'paused') return EXIT_PAUSED;
+  return result.outcome === 'aborted' ? EXIT_ABORTED : 0;
 }
 
 runCli('release', USAGE, main);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../core/args.ts';
 import { ConfigError } from '../../core/config.ts';
 import { canaryShare } from '../../core/tracks.ts';
-import { judgeOf, releaseConfigFromEnv } from '../config.ts';
+import { judgeOf, releaseConfigFromEnv, rolloutPlanOf, steppedSourcesConfigFromEnv, stepsFromFlag } from '../config.ts';
+import { MEASURED_DECISION_CONFIG } from '../measure/index.ts';
 
 function issuesOf(env: Record<string, string>): string[] {
   try {
@@ -53,5 +55,59 @@ describe('release config: the judge', () => {
     expect(healthy.reasons.join(' ')).toContain(`weight share ${100 * canaryShare()}%`);
     // Under a quarter (RELEASE_MIN_SHARE_RATIO) of that share: NGINX has been failing it over.
     expect(judge({ canary: track(total * canaryShare() * 0.2), stable: track(total) }).verdict).toBe('fail');
+  });
+});
+
+describe('release config: the stepped release (opt-in)', () => {
+  it('is off without RELEASE_STEPS: the single-window release, as before', () => {
+    const c = releaseConfigFromEnv({});
+    expect(c.RELEASE_STEPS).toBeUndefined();
+    expect(rolloutPlanOf(c)).toBeNull();
+  });
+
+  it('builds the plan from RELEASE_STEPS, RELEASE_INTERVAL and the limits, judged with MEASURED_DECISION_CONFIG', () => {
+    const c = releaseConfigFromEnv({
+      RELEASE_STEPS: '5,20,50,100',
+      RELEASE_INTERVAL: '2m',
+      RELEASE_STEP_INTERVALS: '4',
+      RELEASE_CONSECUTIVE_FAILURE_LIMIT: '1',
+      RELEASE_INCONCLUSIVE_LIMIT: '3',
+      RELEASE_CONSECUTIVE_ERROR_LIMIT: '5',
+      RELEASE_WATCH_WINDOW: '10m',
+    });
+    expect(rolloutPlanOf(c)).toEqual({
+      steps: [5, 20, 50], // a trailing 100 is the promotion
+      intervalMs: 120_000,
+      limits: { intervals: 4, consecutiveFailureLimit: 1, inconclusiveLimit: 3, consecutiveErrorLimit: 5 },
+      decision: MEASURED_DECISION_CONFIG,
+    });
+    expect(c.RELEASE_WATCH_WINDOW).toBe(600_000);
+  });
+
+  it('defaults: 5 min intervals, 3 per step, limits 2 / 2 / 3, T = 30 min', () => {
+    const c = releaseConfigFromEnv({});
+    expect(rolloutPlanOf(c, [10])).toMatchObject({ steps: [10], intervalMs: 300_000, limits: { intervals: 3, consecutiveFailureLimit: 2, inconclusiveLimit: 2, consecutiveErrorLimit: 3 } });
+    expect(c.RELEASE_WATCH_WINDOW).toBe(1_800_000);
+  });
+
+  it('names the variable of a bad value', () => {
+    const issues = issuesOf({ RELEASE_STEPS: '20,5', RELEASE_INTERVAL: '500ms', RELEASE_STEP_INTERVALS: '0', RELEASE_INCONCLUSIVE_LIMIT: 'x', RELEASE_WATCH_WINDOW: 'later' });
+    expect(issues.map((i) => i.split(':')[0]).sort()).toEqual(['RELEASE_INCONCLUSIVE_LIMIT', 'RELEASE_INTERVAL', 'RELEASE_STEPS', 'RELEASE_STEP_INTERVALS', 'RELEASE_WATCH_WINDOW']);
+    expect(issues.find((i) => i.startsWith('RELEASE_STEPS'))).toMatch(/steps must increase/);
+    expect(issuesOf({ RELEASE_STEPS: '5,60' }).join()).toMatch(/RELEASE_STEPS: .*60 is not a whole percent in \[1, 50\]/);
+  });
+
+  it('reads --steps as RELEASE_STEPS, a bad one a usage error naming both', () => {
+    expect(stepsFromFlag('5, 20, 50')).toEqual([5, 20, 50]);
+    expect(() => stepsFromFlag('5,abc')).toThrow(UsageError);
+    expect(() => stepsFromFlag('5,abc')).toThrow(/--steps \(or RELEASE_STEPS\): .*NaN is not a whole percent/);
+  });
+
+  it('reads the sources a measurement needs from the pipeline\'s variables, only when asked', () => {
+    const s = steppedSourcesConfigFromEnv({ KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TOPIC: 'movielog2', MYSQL_HOST: 'db', MYSQL_DATABASE: 'marquee' });
+    expect(s).toMatchObject({ KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_TOPIC: 'movielog2', MYSQL_HOST: 'db', MYSQL_DATABASE: 'marquee' });
+    expect(() => steppedSourcesConfigFromEnv({ KAFKA_BROKERS: 'nope' })).toThrow(/KAFKA_BROKERS: expected host:port/);
+    // A single-window release never reads them.
+    expect(() => releaseConfigFromEnv({ KAFKA_BROKERS: 'nope' })).not.toThrow();
   });
 });

@@ -63,4 +63,18 @@ describe('release CLI', () => {
     const global = `-f deploy/compose.yml -p marquee --env-file ${join(work, '.env')}`;
     expect(calls).toEqual([`${global} ps -a -q inference-canary`, `${global} ps -a -q inference-stable-1`]);
   }, 30_000);
+
+  it('refuses bad --steps / RELEASE_STEPS with the usage status, naming the flag or variable, before anything runs', async () => {
+    const before = existsSync(join(work, 'compose.log')) ? readFileSync(join(work, 'compose.log'), 'utf8') : '';
+    const flag = await release(['--model', '8', '--steps', '5,abc'], env());
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--steps \(or RELEASE_STEPS\): .*NaN is not a whole percent/);
+    expect(flag.stderr).toContain('usage: npm run release');
+    const variable = await release(['--model', '8'], { ...env(), RELEASE_STEPS: '50,20' });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toMatch(/RELEASE_STEPS: .*steps must increase/);
+    expect((await release(['--status', '--steps', '5'], env())).stderr).toMatch(/--steps goes with --model/);
+    expect(existsSync(join(work, 'compose.log')) ? readFileSync(join(work, 'compose.log'), 'utf8') : '').toBe(before);
+    expect(existsSync(join(work, 'state.json'))).toBe(false);
+  }, 30_000);
 });
