@@ -36,6 +36,8 @@ function checkAddresses(upstreams: TrackUpstreams): void {
 /**
  * One upstream per serving track. The other tracks' servers are its `backup`s: when every server
  * of a track has failed (a canary that is down), its requests still get an answer from the rest.
+ * Not the baseline's: it runs only during a release, and a backup that is not there costs a
+ * failover its connect timeout before NGINX marks it failed.
  */
 export function renderTrackUpstreams(upstreams: TrackUpstreams, serverNames: Record<string, string> = {}): string {
   checkAddresses(upstreams);
@@ -46,7 +48,7 @@ export function renderTrackUpstreams(upstreams: TrackUpstreams, serverNames: Rec
   return servingTracks(upstreams)
     .map((track) => {
       const own = (upstreams[track] ?? []).map((a) => line(a, track, false));
-      const others = SPLIT_TRACKS.filter((t) => t !== track).flatMap((t) =>
+      const others = SPLIT_TRACKS.filter((t) => t !== track && t !== 'baseline').flatMap((t) =>
         (upstreams[t] ?? []).filter((a) => !(upstreams[track] ?? []).includes(a)).map((a) => line(a, t, true)),
       );
       return `    upstream inference_${track} {

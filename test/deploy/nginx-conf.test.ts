@@ -38,12 +38,15 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'resolver')).toBeUndefined();
   });
 
-  it("serves each track from its own servers, the others' as backups", () => {
+  it("serves each track from its own servers, the others' as backups, never the baseline (up only during a release)", () => {
+    const baseline = new Set((primaries.baseline ?? []).map((s) => s.host));
     for (const t of tracks) {
       for (const s of primaries[t]) expect(compose.services[serviceAt(s.host)].environment?.TRACK, s.host).toBe(t);
       const backups = upstreamServers(conf, `inference_${t}`).filter((s) => s.params.includes('backup'));
-      expect(backups.map((s) => s.host).sort()).toEqual(servers.filter((s) => !primaries[t].includes(s)).map((s) => s.host).sort());
+      const expected = servers.filter((s) => !primaries[t].includes(s) && !baseline.has(s.host));
+      expect(backups.map((s) => s.host).sort()).toEqual(expected.map((s) => s.host).sort());
     }
+    expect(baseline.size).toBeGreaterThan(0);
   });
 
   it('gives stable exactly 4:1 of the traffic over canary until a weight step is written', () => {
