@@ -21,6 +21,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json ./
 COPY services ./services
+# The release CLI and the test harness in services/ import the deployment tooling (deploy/config,
+# deploy/localstack), so the type check needs it; nothing in the images runs it.
+COPY deploy ./deploy
 RUN npx tsc --noEmit -p . \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error
 # The shipped sample (MovieLens ml-latest-small, course format): a first start trains on it.

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const BUILD_INPUTS_LABEL = 'org.marquee.build-inputs';
 
 const FILES = ['Dockerfile', 'package.json', 'package-lock.json', 'tsconfig.json'];
-const TREES = ['services', 'data/sample'];
+const TREES = ['services', 'deploy', 'data/sample'];
 /** Left out of the image by .dockerignore (`test`, `**\/test`). */
 const isTestDir = (name: string) => name === 'test';
 
