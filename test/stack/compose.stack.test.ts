@@ -153,6 +153,17 @@ async function stopLoad(): Promise<Omit<SimulatorStats, 'latenciesMs'>> {
 
 /** The test network made anew (see docker-compose.test.yml), as `down` does with a project network. */
 async function freshNetwork(): Promise<void> {
+  // After `compose down`, Podman may still be tearing containers down (their healthcheck timers,
+  // the network's address leases). Removing the network with -f meanwhile force-removes them and
+  // left their fixed addresses leased in one run ("IPAM error: requested ip address 172.30.82.13
+  // is already allocated"), so the network goes only once the project has no container left.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const left = await run('podman', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { env });
+    if (left.code === 0 && left.stdout.trim() === '') break;
+    if (Date.now() > deadline) throw new Error(`containers of ${PROJECT} still there 60 s after compose down: ${left.stdout.trim()}`);
+    await sleep(500);
+  }
   await run('podman', ['network', 'rm', '-f', NETWORK], { env });
   check(
     'network create',
