@@ -89,8 +89,8 @@ describe('renderNginxConf', () => {
 
   it('gives each track an upstream with the others as backups, and the 80/20 default split', () => {
     const conf = renderNginxConf(base);
-    expect(conf).toMatch(/upstream inference_stable \{[^}]*server 127\.0\.0\.1:1 max_fails=3 fail_timeout=10s; # stable\n\s*server 127\.0\.0\.1:2 max_fails=3 fail_timeout=10s backup; # canary/);
-    expect(conf).toMatch(/upstream inference_canary \{[^}]*server 127\.0\.0\.1:2 max_fails=3 fail_timeout=10s; # canary\n\s*server 127\.0\.0\.1:1 max_fails=3 fail_timeout=10s backup; # stable/);
+    expect(conf).toMatch(/upstream inference_stable \{[^}]*server 127\.0\.0\.1:1 max_fails=0; # stable\n\s*server 127\.0\.0\.1:2 max_fails=0 backup; # canary/);
+    expect(conf).toMatch(/upstream inference_canary \{[^}]*server 127\.0\.0\.1:2 max_fails=0; # canary\n\s*server 127\.0\.0\.1:1 max_fails=0 backup; # stable/);
     expect(conf).not.toContain('inference_baseline');
     expect(conf).toContain('listen 127.0.0.1:9000;');
     expect(conf).toContain('stable 80 %, canary 20 %');
@@ -109,7 +109,7 @@ describe('renderNginxConf', () => {
     expect(conf).toMatch(/^user root;$/m);
     expect(conf).toContain('proxy_temp_path /t/temp/proxy;');
     expect(conf).toContain('client_body_temp_path /t/temp/client_body;');
-    expect(conf).toContain('fail_timeout=10s; # canary inference-canary');
+    expect(conf).toContain('max_fails=0; # canary inference-canary');
     expect(conf).toContain('return 200 "ok generation=7\\n";');
   });
 

@@ -55,11 +55,9 @@ describe('nginx/nginx.conf', () => {
     expect(directive(conf, 'proxy_pass')).toBe('http://inference_$marquee_track');
   });
 
-  it('marks failing servers down passively and retries the next one', () => {
-    for (const s of servers) {
-      expect(s.params.some((p) => /^max_fails=\d+$/.test(p)), s.host).toBe(true);
-      expect(s.params.some((p) => /^fail_timeout=\d+s$/.test(p)), s.host).toBe(true);
-    }
+  it('never marks a server down (a slow spell would take out all of them) and retries the next one', () => {
+    // What this does to NGINX for real: deploy/test/nginx-slow-spell.int.test.ts.
+    for (const s of servers) expect(s.params, s.host).toContain('max_fails=0');
     expect(directive(conf, 'proxy_next_upstream')?.split(/\s+/)).toEqual(expect.arrayContaining(['error', 'timeout', 'http_502', 'http_503']));
   });
 
