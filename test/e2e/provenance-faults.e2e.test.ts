@@ -142,7 +142,7 @@ beforeAll(async () => {
   });
   const endpoints = await orchestrator.up(FIRST);
   await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
-  nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints) });
+  nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints), dir: join(work, 'nginx') });
 
   const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
   controller = createReleaseController({
