@@ -9,7 +9,7 @@ import { parseComposeCommand } from './compose-orchestrator.ts';
 import { parseDuration } from './duration.ts';
 import { parseDockerHost } from './engine-api.ts';
 import { releaseJudge, type Judge, type Thresholds } from './judge.ts';
-import { MEASURED_DECISION_CONFIG } from './measure/metric-inputs.ts';
+import { DEFAULT_SPECS, MEASURED_DECISION_CONFIG, type MetricSpecs } from './measure/metric-inputs.ts';
 import { parseSteps, type RolloutPlan } from './rollout.ts';
 
 /** A zod transform from a parser that throws: its message becomes the variable's issue. */
@@ -76,6 +76,16 @@ export const releaseEnvShape = {
   RELEASE_CONSECUTIVE_ERROR_LIMIT: env.int(3, 1),
   /** Stepped: watch-through's T, how long after an answer a watch start counts for it. */
   RELEASE_WATCH_WINDOW: duration('30m'),
+  /**
+   * Stepped: the harm each critical metric's interval must be long enough to detect (the sample size
+   * below which no pass is given, measure/metric-inputs.ts). Watch-through: a relative drop (0.1 =
+   * 10 %); server failures: an absolute rise (0.01 = 1 pp, 615 requests per track). Larger values
+   * suit short local intervals, which then only see large harm.
+   */
+  RELEASE_WATCH_THROUGH_MDE: z.coerce.number().gt(0).lt(1).default(DEFAULT_SPECS.watchThrough.minimalDetectableEffect.value),
+  RELEASE_SERVER_FAILURE_MDE: z.coerce.number().gt(0).lt(1).default(DEFAULT_SPECS.serverFailures.minimalDetectableEffect.value),
+  /** Stepped: how late a watch line may reach Kafka after its logged second (kafka-watch-source.ts). */
+  RELEASE_WATCH_LATE: duration('5s'),
 };
 
 /**
@@ -113,6 +123,14 @@ export function rolloutPlanOf(c: ReleaseConfig, steps: number[] | undefined = c.
       consecutiveErrorLimit: c.RELEASE_CONSECUTIVE_ERROR_LIMIT,
     },
     decision: MEASURED_DECISION_CONFIG,
+  };
+}
+
+/** The measured metrics' specs the settings change (the rest keep DEFAULT_SPECS). */
+export function measuredSpecsOf(c: ReleaseConfig): MetricSpecs {
+  return {
+    watchThrough: { minimalDetectableEffect: { kind: 'relative', value: c.RELEASE_WATCH_THROUGH_MDE } },
+    serverFailures: { minimalDetectableEffect: { kind: 'absolute', value: c.RELEASE_SERVER_FAILURE_MDE } },
   };
 }
 

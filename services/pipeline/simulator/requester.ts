@@ -10,6 +10,8 @@ export interface RecommendOutcome {
   /** The ids, for status 200. */
   ids?: string[];
   latencyMs: number;
+  /** A kept-alive connection was reset under this request, which was then sent again (see below). */
+  resent?: boolean;
 }
 
 /** Movie ids from a /recommend body: a JSON array, an object holding one, or comma-separated text. */
@@ -36,12 +38,13 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
   const path = `${base.pathname.replace(/\/$/, '')}/recommend/${user}`;
   return new Promise((resolve) => {
     let finished = false;
+    let resent = false;
     let req: http.ClientRequest;
     const finish = (status: number, result: string, ids?: string[]) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      resolve({ status, result, ...(ids ? { ids } : {}), latencyMs: performance.now() - started });
+      resolve({ status, result, ...(ids ? { ids } : {}), latencyMs: performance.now() - started, ...(resent ? { resent } : {}) });
     };
     const send = (retry: boolean) => {
       // The resend takes a new connection of its own: the agent's other idle ones may be closing too.
@@ -62,7 +65,11 @@ export function requestRecommendations(base: URL, user: number, timeoutMs: numbe
         // A kept-alive connection the server closed just as this request went out (NGINX closes
         // idle ones on a reload): nothing was answered, so a GET is sent once more on a new
         // connection, as HTTP clients do (node's docs, "request.reusedSocket").
-        if (retry && req.reusedSocket && err.code === 'ECONNRESET' && !finished) return send(false);
+        // Counted (the simulator's `resets`): the answer is saved, but the server did drop a connection.
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET' && !finished) {
+          resent = true;
+          return send(false);
+        }
         if (err.code === 'ECONNREFUSED') finish(0, `Connection refused: ${host}/${err.address ?? host}:${err.port ?? port}`);
         else finish(0, oneLine(`${err.code ?? err.name}: ${err.message}`));
       });

@@ -60,6 +60,10 @@ export interface SimulatorStats {
     completed: number;
     /** Not sent because maxInFlight requests were already waiting. */
     skipped: number;
+    /** Kept-alive connections the server reset under a request (which was sent again and is counted once). */
+    resets: number;
+    /** When each of those resent requests completed (epoch ms, the first 1,000): what the reset coincided with. */
+    resetAt: number[];
     /** Answers by status code ('0' = timeout or connection error). */
     byStatus: Record<string, number>;
     latencyMs: LatencySummary;
@@ -118,7 +122,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
 
   const lines = { watch: 0, rate: 0, recommendation: 0, total: 0 };
-  const requests = { sent: 0, completed: 0, skipped: 0, byStatus: {} as Record<string, number> };
+  const requests = { sent: 0, completed: 0, skipped: 0, resets: 0, resetAt: [] as number[], byStatus: {} as Record<string, number> };
   const latencies: number[] = [];
   let sinkErrors = 0;
   const recLines: string[] = [];
@@ -130,7 +134,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const stats = (): SimulatorStats => ({
     seconds: (performance.now() - t0) / 1000,
     lines: { ...lines },
-    requests: { ...requests, byStatus: { ...requests.byStatus }, latencyMs: summarize(latencies) },
+    requests: { ...requests, resetAt: [...requests.resetAt], byStatus: { ...requests.byStatus }, latencyMs: summarize(latencies) },
     latenciesMs: [...latencies],
     sinkErrors,
     ...(audience ? { audience: audience.stats() } : {}),
@@ -141,6 +145,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     requests.sent++;
     const p = requestRecommendations(base as URL, user, timeoutMs, agent).then((o) => {
       requests.completed++;
+      if (o.resent && requests.resets++ < 1000) requests.resetAt.push(Date.now());
       requests.byStatus[o.status] = (requests.byStatus[o.status] ?? 0) + 1;
       if (latencies.length < MAX_LATENCY_SAMPLES) latencies.push(o.latencyMs);
       recLines.push(recommendationLine(at, user, server, o.status, o.result, o.latencyMs));

@@ -34,7 +34,8 @@ describe('requestRecommendations', () => {
     const second = await requestRecommendations(url, 2, 2000, agent);
     agent.destroy();
     expect(first).toMatchObject({ status: 200, result: 'a+1999, b+2000' });
-    expect(second).toMatchObject({ status: 200, result: 'a+1999, b+2000' });
+    expect(second).toMatchObject({ status: 200, result: 'a+1999, b+2000', resent: true });
+    expect(first.resent).toBeUndefined();
     expect(connections()).toBe(2);
   });
 

@@ -5,7 +5,7 @@
 import { createPool, mysqlSettingsFrom } from '../../core/db/connection.ts';
 import type { Logger } from '../../core/logger.ts';
 import { splitBrokers } from '../../pipeline/sources/kafka-config.ts';
-import { rolloutPlanOf, steppedSourcesConfigFromEnv, type ReleaseConfig } from '../config.ts';
+import { measuredSpecsOf, rolloutPlanOf, steppedSourcesConfigFromEnv, type ReleaseConfig } from '../config.ts';
 import { createIntervalMeasurer, createKafkaWatchSource, reccomServedSource, type IntervalMeasurer } from '../measure/index.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
 import type { RolloutPlan } from '../rollout.ts';
@@ -31,8 +31,14 @@ export function steppedRelease(c: ReleaseConfig, plan: RolloutPlan, prometheus: 
   const measurer = createIntervalMeasurer({
     prometheus,
     served: reccomServedSource(pool),
-    watches: createKafkaWatchSource({ brokers: splitBrokers(sources.KAFKA_BROKERS), topic: sources.KAFKA_TOPIC, logger: log.child('watches') }),
+    watches: createKafkaWatchSource({
+      brokers: splitBrokers(sources.KAFKA_BROKERS),
+      topic: sources.KAFKA_TOPIC,
+      lateMs: c.RELEASE_WATCH_LATE,
+      logger: log.child('watches'),
+    }),
     watchWindowMs: c.RELEASE_WATCH_WINDOW,
+    specs: measuredSpecsOf(c),
   });
   return { measurer, rollout: plan, close: () => pool.end() };
 }

@@ -43,6 +43,19 @@ export interface DetailedMeasurer extends IntervalMeasurer {
 
 const byGroup = (lists: readonly ServedList[], group: string) => lists.filter((l) => l.group === group);
 
+/**
+ * Only the release's own answers: T reaches back before the canary (and the baseline) started, when
+ * the canary slot still served the previous version (production's 4 : 1 canary). Counting those
+ * would judge the first intervals of a release on the old model's answers, so a bad canary could
+ * pass on them. Lists of a source that does not know the version are kept.
+ */
+export function ofRelease(lists: readonly ServedList[], versions: { baseline: string; canary: string }): ServedList[] {
+  return lists.filter((l) => {
+    const expected = l.group === 'canary' ? versions.canary : l.group === 'baseline' ? versions.baseline : undefined;
+    return expected === undefined || l.version === undefined || l.version === expected;
+  });
+}
+
 export function createIntervalMeasurer(o: MeasurerOptions): DetailedMeasurer {
   const windowMs = o.watchWindowMs ?? DEFAULT_WINDOW_MS;
   const resumeGapMs = o.resumeGapMs ?? windowMs;
@@ -57,7 +70,7 @@ export function createIntervalMeasurer(o: MeasurerOptions): DetailedMeasurer {
       const [baseline, canary, served, read] = await Promise.all([
         readTraffic(o.prometheus, 'baseline', fromMs, toMs),
         readTraffic(o.prometheus, 'canary', fromMs, toMs),
-        o.served.read(servedFrom, toMs),
+        o.served.read(servedFrom, toMs).then((lists) => ofRelease(lists, { baseline: baselineVersion, canary: canaryVersion })),
         o.watches.read(servedFrom - resumeGapMs, toMs),
       ]);
       const until = Math.min(toMs, read.until);

@@ -48,7 +48,13 @@ export function servedListsFromRows(rows: unknown[], groupBy: 'track' | 'version
       throw new Error(`reccom row ${i}: column ${issue.path.join('.')}: ${issue.message}`);
     }
     const r = parsed.data;
-    return { userId: r.user_id, servedAt: r.served_at.getTime(), group: groupBy === 'track' ? r.track : r.version_number, ids: idsOfResult(r.result) };
+    return {
+      userId: r.user_id,
+      servedAt: r.served_at.getTime(),
+      group: groupBy === 'track' ? r.track : r.version_number,
+      ids: idsOfResult(r.result),
+      version: r.version_number,
+    };
   });
 }
 

@@ -8,6 +8,8 @@ export interface ServedList {
   /** What is compared: a track (`canary`, `baseline`, …) or a model version. */
   group: string;
   ids: readonly string[];
+  /** The model version that served it, when the source knows (reccom does). */
+  version?: string;
 }
 
 /** One watched minute (`GET /data/m/<movie>/<minute>.mpg`). */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/args.ts';
 import { ConfigError } from '../../core/config.ts';
 import { canaryShare } from '../../core/tracks.ts';
-import { judgeOf, releaseConfigFromEnv, rolloutPlanOf, steppedSourcesConfigFromEnv, stepsFromFlag } from '../config.ts';
-import { MEASURED_DECISION_CONFIG } from '../measure/index.ts';
+import { judgeOf, measuredSpecsOf, releaseConfigFromEnv, rolloutPlanOf, steppedSourcesConfigFromEnv, stepsFromFlag } from '../config.ts';
+import { DEFAULT_SPECS, MEASURED_DECISION_CONFIG, metricInputs } from '../measure/index.ts';
 
 function issuesOf(env: Record<string, string>): string[] {
   try {
@@ -95,6 +95,34 @@ describe('release config: the stepped release (opt-in)', () => {
     expect(issues.map((i) => i.split(':')[0]).sort()).toEqual(['RELEASE_INCONCLUSIVE_LIMIT', 'RELEASE_INTERVAL', 'RELEASE_STEPS', 'RELEASE_STEP_INTERVALS', 'RELEASE_WATCH_WINDOW']);
     expect(issues.find((i) => i.startsWith('RELEASE_STEPS'))).toMatch(/steps must increase/);
     expect(issuesOf({ RELEASE_STEPS: '5,60' }).join()).toMatch(/RELEASE_STEPS: .*60 is not a whole percent in \[1, 50\]/);
+  });
+
+  it('sizes the critical metrics from RELEASE_WATCH_THROUGH_MDE / RELEASE_SERVER_FAILURE_MDE, defaults as DEFAULT_SPECS', () => {
+    const d = releaseConfigFromEnv({});
+    expect(measuredSpecsOf(d)).toEqual({
+      watchThrough: { minimalDetectableEffect: DEFAULT_SPECS.watchThrough.minimalDetectableEffect },
+      serverFailures: { minimalDetectableEffect: DEFAULT_SPECS.serverFailures.minimalDetectableEffect },
+    });
+    expect(d.RELEASE_WATCH_LATE).toBe(5000);
+    const c = releaseConfigFromEnv({ RELEASE_WATCH_THROUGH_MDE: '0.5', RELEASE_SERVER_FAILURE_MDE: '0.1', RELEASE_WATCH_LATE: '1s' });
+    expect(c.RELEASE_WATCH_LATE).toBe(1000);
+    // What the judge receives: the tolerances stay the defaults, only the effect to detect changes.
+    const zero = { baseline: { events: 0, total: 0 }, canary: { events: 0, total: 0 } };
+    const specs = metricInputs(
+      {
+        latency: { bounds: [0.1], baseline: [0, 0], canary: [0, 0] },
+        serverFailures: zero,
+        watchThrough: zero,
+        diversity: { coverage: { baseline: NaN, canary: NaN, listsEach: 0 }, meanPopularity: { baseline: NaN, canary: NaN }, lists: { baseline: 0, canary: 0 } },
+      } as never,
+      measuredSpecsOf(c),
+    ).map((m) => [m.spec.name, m.spec]);
+    expect(Object.fromEntries(specs)).toMatchObject({
+      'watch-through': { minimalDetectableEffect: { kind: 'relative', value: 0.5 }, tolerance: DEFAULT_SPECS.watchThrough.tolerance },
+      'server-failures': { minimalDetectableEffect: { kind: 'absolute', value: 0.1 }, tolerance: DEFAULT_SPECS.serverFailures.tolerance },
+    });
+    const issues = issuesOf({ RELEASE_WATCH_THROUGH_MDE: '0', RELEASE_SERVER_FAILURE_MDE: '1.5', RELEASE_WATCH_LATE: 'soon' });
+    expect(issues.map((i) => i.split(':')[0]).sort()).toEqual(['RELEASE_SERVER_FAILURE_MDE', 'RELEASE_WATCH_LATE', 'RELEASE_WATCH_THROUGH_MDE']);
   });
 
   it('reads --steps as RELEASE_STEPS, a bad one a usage error naming both', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeInterval } from '../../analysis/index.ts';
 import { createIntervalMeasurer, DEFAULT_SPECS, MEASURED_DECISION_CONFIG } from '../../measure/index.ts';
+import { ofRelease } from '../../measure/measurer.ts';
 import type { ServedList, Watch } from '../../online/types.ts';
 import { fakePrometheus, fakeServed, fakeWatches, type FakeTrack } from './fake-sources.ts';
 
@@ -131,6 +132,25 @@ describe('IntervalMeasurer (fake Prometheus, reccom and Kafka)', () => {
     expect(r.details.watchThrough.until).toBe(from + MIN);
     expect(r.metrics[2].data).toEqual({ baseline: { events: 0, total: 0 }, canary: { events: 1, total: 1 } });
     expect(r.details.watchThrough.pending).toEqual({ baseline: 2, canary: 2 });
+  });
+
+  it("judges only the release's answers: the canary slot's earlier lists of the previous version are left out", async () => {
+    // T reaches back before the canary was deployed, when the canary slot still served v1 (4 : 1).
+    const old = (userId: number, at: number, movie: string): ServedList => ({ ...list('canary', userId, at, [movie]), version: 'v1' });
+    const lists = [
+      ...served.map((l) => ({ ...l, version: l.group === 'canary' ? 'v2' : 'v1' })),
+      old(8, from - 9 * MIN, 'g'), // watched, but served by v1: not the canary's
+      old(9, from - 8 * MIN, 'h'),
+    ];
+    const m = createIntervalMeasurer({
+      prometheus: fakePrometheus({ baseline, canary }).client,
+      served: fakeServed(lists),
+      watches: fakeWatches([...watches, { userId: 8, movieId: 'g', at: from - 8 * MIN }]),
+      watchWindowMs: T,
+    });
+    const r = await m.measure(interval);
+    expect(r.metrics[2].data).toEqual({ baseline: { events: 1, total: 2 }, canary: { events: 1, total: 2 } });
+    expect(ofRelease(lists, { baseline: 'v1', canary: 'v2' }).map((l) => l.userId)).toEqual([6, 1, 2, 3, 4, 5, 7]);
   });
 
   it('an invalid interval is refused', async () => {

@@ -32,10 +32,11 @@ describe('readServedLists against MariaDB', () => {
   it('reads the answers callers got in [from, to), oldest first, by track', async () => {
     const lists = await readServedLists(pool, { from: utc('10:00:00'), to: utc('11:00:00') });
     expect(lists).toEqual([
-      { userId: 1, servedAt: utc('10:00:00.250'), group: 'canary', ids: ['a+1', 'b+2'] },
-      { userId: 2, servedAt: utc('10:00:01'), group: 'baseline', ids: ['c+3'] },
-      { userId: 3, servedAt: utc('10:00:02'), group: 'stable', ids: ['a+1'] },
-      { userId: 7, servedAt: utc('10:30:00'), group: 'canary', ids: [] },
+      // Each with the version that served it: the measurer keeps only the release's own answers.
+      { userId: 1, servedAt: utc('10:00:00.250'), group: 'canary', ids: ['a+1', 'b+2'], version: '7' },
+      { userId: 2, servedAt: utc('10:00:01'), group: 'baseline', ids: ['c+3'], version: '6' },
+      { userId: 3, servedAt: utc('10:00:02'), group: 'stable', ids: ['a+1'], version: '6' },
+      { userId: 7, servedAt: utc('10:30:00'), group: 'canary', ids: [], version: '7' },
     ]);
   });
 
