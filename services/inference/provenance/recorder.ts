@@ -75,6 +75,16 @@ export class ProvenanceRecorder {
   /** Segment files to read back into the buffer: a dead process's, or ones that spilled. */
   private readonly replayQueue: string[] = [];
   private buffered = 0;
+  /**
+   * Rows at the head of the buffer that the running flush writes whatever the size of their batch
+   * (the rows buffered when flush() was called). Rows that arrive during the flush are written by
+   * it only as full batches; the rest waits for the next flush (the timer, or a batch filling up).
+   * Without this a flush chased the tail: each write took the few rows that came in during the
+   * previous one, so at 2,000 rows/s the batches were ~10 rows, i.e. ~400 statements and
+   * transactions per second, which cost the replica ~14 µs and MariaDB ~20-45 µs of CPU per row
+   * (docs/benchmarks.md, 2026-12-02).
+   */
+  private due = 0;
   private writing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -189,8 +199,9 @@ export class ProvenanceRecorder {
       return;
     }
     const last = this.enqueue(row, segment);
-    // A full batch goes out now unless a write is running, MySQL is backing off or the CPU is saturated.
-    if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.flush();
+    // A full batch goes out now unless a write is running (which then takes it: full batches are
+    // always due), MySQL is backing off or the CPU is saturated.
+    if (last.length === this.opts.batchSize && !this.writing && Date.now() >= this.retryAt) void this.write(false);
   }
 
   /** The row stays in its segment only: the whole file is read back once the rest is written. */
@@ -253,13 +264,20 @@ export class ProvenanceRecorder {
   }
 
   /**
-   * Writes buffered rows batch by batch until the buffer is empty or a write fails.
-   * Resolves once that is done (never rejects); concurrent calls share the running flush.
+   * Writes the rows buffered now batch by batch (and any batch that fills up meanwhile) until they
+   * are written or a write fails. Resolves once that is done (never rejects); a call during a
+   * running flush extends it to the rows buffered now and shares it.
    */
   flush(): Promise<void> {
-    if (this.writing) return this.writing;
-    if (this.buffered === 0 || Date.now() < this.retryAt || this.deferring()) return Promise.resolve();
-    this.writing = this.drain().finally(() => {
+    return this.write(true);
+  }
+
+  /** Starts (or extends) a flush: of every buffered row with `all`, else of full batches only. */
+  private write(all: boolean): Promise<void> {
+    if (this.buffered === 0 || Date.now() < this.retryAt) return this.writing ?? Promise.resolve();
+    if (!this.writing && this.deferring()) return Promise.resolve();
+    if (all) this.due = this.buffered;
+    this.writing ??= this.drain().finally(() => {
       this.writing = null;
     });
     return this.writing;
@@ -270,8 +288,10 @@ export class ProvenanceRecorder {
       const batch = this.chunks[0];
       if (batch.length === 0) {
         this.chunks.shift();
+        this.segments.shift();
         continue;
       }
+      if (this.due <= 0 && batch.length < this.opts.batchSize) return;
       // New rows must not join a batch while it is being written.
       if (this.chunks.length === 1) {
         this.chunks.push([]);
@@ -301,6 +321,7 @@ export class ProvenanceRecorder {
         this.segments.push([]);
       }
       this.buffered -= batch.length;
+      this.due = Math.max(0, this.due - batch.length);
       this.opts.metrics.written.inc(batch.length);
       this.settleSegments(segments);
       if (this.failures > 0) this.log.info('provenance writes recovered', { afterFailures: this.failures, pending: this.buffered });

@@ -4,7 +4,8 @@
 //
 // Layout: <root>/<instance>/ per running process (instance = start time and pid), holding an
 // `owner` file (pid + process start time, see process-identity.ts) and segment files
-// `<seq>.ndjson`, one JSON array per row (SPOOL_FIELDS order). A process that starts adopts the
+// `<seq>.rows`, one line per row (spool-line.ts; `<seq>.ndjson`, JSON lines, from earlier versions
+// are still replayed). A process that starts adopts the
 // directories of dead instances (renamed into its own, so two adopters cannot both take one) and
 // replays their segments; writes are idempotent (insert.ts), so a replayed row that had already
 // reached MySQL is skipped there.
@@ -34,9 +35,13 @@ import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { currentProcessIdentity, isRunning, readIdentityFile, writeIdentityFile } from '../../core/process-identity.ts';
 import type { ProvenanceRow } from './row.ts';
+import { decodeRow, encodeRow } from './spool-line.ts';
+
+export { decodeRow, encodeRow } from './spool-line.ts';
 
 const OWNER = 'owner';
-const SEGMENT = /^(\d+)\.ndjson$/;
+/** Segment files: `.rows` (spool-line.ts), `.ndjson` written by earlier versions (JSON lines). */
+const SEGMENT = /^(\d+)\.(rows|ndjson)$/;
 
 /** A segment file and how many of its rows are not yet in MySQL. */
 export interface Segment {
@@ -62,36 +67,6 @@ export interface SpoolOptions {
   /** … or once it is this old. */
   segmentMs: number;
   logger?: Logger;
-}
-
-export function encodeRow(r: ProvenanceRow): string {
-  return `${JSON.stringify([r.requestId, r.replica, r.version, r.userId, r.servedAt, r.track, r.status, r.latencyMs, r.result])}\n`;
-}
-
-/** One spooled row, or null when the line is not one (a torn or foreign line). */
-export function decodeRow(line: string): ProvenanceRow | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(v) || v.length !== 9) return null;
-  const [requestId, replica, version, userId, servedAt, track, status, latencyMs, result] = v as unknown[];
-  if (typeof requestId !== 'string' || typeof replica !== 'string' || typeof version !== 'string' || typeof track !== 'string') return null;
-  if (typeof result !== 'string') return null;
-  for (const n of [userId, servedAt, status, latencyMs]) if (typeof n !== 'number' || !Number.isFinite(n)) return null;
-  return {
-    requestId,
-    replica,
-    version,
-    userId: userId as number,
-    servedAt: servedAt as number,
-    track,
-    status: status as number,
-    latencyMs: latencyMs as number,
-    result,
-  };
 }
 
 /**
@@ -186,7 +161,7 @@ export class Spool {
     if (this.current && this.current.rows >= this.o.segmentRows) this.closeCurrent();
     if (!this.current) {
       this.seq++;
-      const path = join(this.instanceDir, `${String(this.seq).padStart(8, '0')}.ndjson`);
+      const path = join(this.instanceDir, `${String(this.seq).padStart(8, '0')}.rows`);
       this.fd = openSync(path, 'a');
       this.current = { path, rows: 0, unwritten: 0, closed: false, spilled: false, openedAt: Date.now() };
     }

@@ -130,6 +130,62 @@ describe('ProvenanceRecorder', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 
+  it('does not chase rows that arrive during a write: a partial batch waits for the next flush, a full one goes', async () => {
+    const releases: Array<() => void> = [];
+    const batches: number[][] = [];
+    const sink: RowSink = {
+      write: (rows) => {
+        batches.push(rows.map((x) => x.userId));
+        return new Promise<void>((res) => releases.push(res));
+      },
+      close: async () => {},
+    };
+    const { r } = make(sink, { batchSize: 3, bufferMax: 100 });
+    r.record(row(1));
+    r.record(row(2));
+    r.record(row(3)); // a full batch: written at once
+    r.record(row(4));
+    r.record(row(5));
+    r.record(row(6)); // full while the first is written: written next, by the same flush
+    r.record(row(7)); // a partial batch: waits
+    for (let i = 0; i < 3; i++) {
+      releases.shift()?.();
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(r.pending).toBe(1);
+    const flushing = r.flush(); // the timer's flush: every row buffered now
+    await new Promise((res) => setTimeout(res, 5));
+    releases.shift()?.();
+    await flushing;
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(r.pending).toBe(0);
+  });
+
+  it('a flush called during a running one also writes the rows buffered by then', async () => {
+    const releases: Array<() => void> = [];
+    const batches: number[][] = [];
+    const sink: RowSink = {
+      write: (rows) => {
+        batches.push(rows.map((x) => x.userId));
+        return new Promise<void>((res) => releases.push(res));
+      },
+      close: async () => {},
+    };
+    const { r } = make(sink, { batchSize: 3, bufferMax: 100 });
+    r.record(row(1));
+    const first = r.flush();
+    r.record(row(2));
+    const second = r.flush();
+    expect(second).toBe(first);
+    releases.shift()!();
+    await new Promise((res) => setTimeout(res, 5));
+    releases.shift()?.();
+    await second;
+    expect(batches).toEqual([[1], [2]]);
+    expect(r.pending).toBe(0);
+  });
+
   it('close() writes what is buffered, refuses new rows and closes the sink', async () => {
     const sink = new FakeSink();
     const { r, value } = make(sink);

@@ -102,4 +102,24 @@ describe('rowProblem', () => {
     expect(rowProblem({ ...ok, latencyMs: Number.NaN })).toMatch(/^latency_ms /);
     expect(rowProblem({ ...ok, result: 'é'.repeat(40_000) })).toMatch(/^result /);
   });
+
+  it('still refuses a bad replica, version or track right after a good one (the last good values are remembered)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(rowProblem(ok)).toBeNull();
+      expect(rowProblem({ ...ok, replica: 'a b' })).toMatch(/^replica /);
+      expect(rowProblem({ ...ok, version: 'naïve' })).toMatch(/^version_number /);
+      expect(rowProblem({ ...ok, track: 'Canary!' })).toMatch(/^track /);
+    }
+    expect(rowProblem({ ...ok, replica: 'stable-2', version: '13', track: 'canary' })).toBeNull();
+    expect(rowProblem(ok)).toBeNull();
+  });
+
+  it('counts the bytes of a result only where they could pass 65,535: at the edge, exactly', () => {
+    expect(rowProblem({ ...ok, result: 'x'.repeat(65_535) })).toBeNull();
+    expect(rowProblem({ ...ok, result: 'x'.repeat(65_536) })).toMatch(/^result /);
+    expect(rowProblem({ ...ok, result: '東'.repeat(21_845) })).toBeNull(); // 65,535 bytes
+    expect(rowProblem({ ...ok, result: `${'東'.repeat(21_845)}x` })).toMatch(/^result /);
+    expect(rowProblem({ ...ok, result: '🎬'.repeat(16_383) })).toBeNull(); // 65,532 bytes in 32,766 code units
+    expect(rowProblem({ ...ok, result: '🎬'.repeat(16_384) })).toMatch(/^result /);
+  });
 });

@@ -111,6 +111,38 @@ describe('the spool with the recorder', () => {
     expect(existsSync(second.instanceDir)).toBe(false);
   });
 
+  it('replays the JSON-line segments (.ndjson) a process of the earlier version left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const old = join(dir, '1764633000000-12345');
+    mkdirSync(old);
+    writeFileSync(join(old, 'owner'), JSON.stringify({ pid: 2 ** 22 + 1, startTicks: 1 }));
+    const json = (r: ProvenanceRow) => `${JSON.stringify([r.requestId, r.replica, r.version, r.userId, r.servedAt, r.track, r.status, r.latencyMs, r.result])}\n`;
+    writeFileSync(join(old, '00000001.ndjson'), json(row(1)) + json(row(2)) + json(row(1, 499)));
+    const s = spoolIn(dir);
+    const replay = s.open();
+    expect(replay.map((p) => p.split('/').pop())).toEqual(['00000001.ndjson']);
+    const sink = keyedSink();
+    const recorder = recorderFor(sink, s);
+    recorder.start();
+    recorder.replay(replay);
+    await until(() => sink.rows.size === 2);
+    expect(sink.rows.get('s-1 stable-1')).toEqual(row(1, 499));
+    expect(sink.rows.get('s-2 stable-1')).toEqual(row(2));
+    await until(() => segmentFiles(dir).length === 0);
+    await recorder.close(1000);
+  });
+
+  it('names its segments .rows and writes them in the line format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const s = spoolIn(dir);
+    s.open();
+    const segment = s.append(row(5));
+    expect(segment.path).toMatch(/\/00000001\.rows$/);
+    expect(readSegment(segment.path).rows).toEqual([row(5)]);
+    expect(segmentFiles(dir)).toEqual([segment.path]);
+    s.close(false);
+  });
+
   it('leaves the directory of a running process alone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spool-'));
     const live = join(dir, 'other');
