@@ -64,6 +64,11 @@ interface NginxState {
   ownsDir: boolean;
 }
 
+function sameUpstreams(a: Upstreams, b: Upstreams): boolean {
+  const key = (u: Upstreams) => JSON.stringify([u.stable, u.baseline ?? [], u.canary]);
+  return key(a) === key(b);
+}
+
 function pathsIn(dir: string) {
   return {
     conf: join(dir, 'nginx.conf'),
@@ -151,6 +156,8 @@ function handle(nginx: string, dir: string, state: NginxState, master: ProcessId
     ready: () => waitGeneration(state.generation),
     async reload(upstreams, weights) {
       if (!isRunning(master)) throw new Error(`nginx (pid ${pid}, ${dir}) is not running`);
+      // Nothing to change, no reload: a reload closes the old workers' idle client connections.
+      if (sameUpstreams(upstreams, state.upstreams) && (!weights || JSON.stringify(weights) === JSON.stringify(state.weights))) return;
       const next: NginxState = { ...state, upstreams, weights: weights ?? state.weights, generation: state.generation + 1 };
       await writeCheckedConf(nginx, dir, next);
       Object.assign(state, next);

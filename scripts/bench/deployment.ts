@@ -131,11 +131,11 @@ const cpuSince = (g: CpuGroups, t0: CpuUse): CpuUse => {
 };
 
 async function slots(): Promise<LocalSlot[]> {
-  const p = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const p = await Promise.all(Array.from({ length: 3 }, () => freePort()));
   return [
-    { name: 'stable-1', track: 'stable', ports: [p[0], p[1]] },
-    { name: 'stable-2', track: 'stable', ports: [p[2], p[3]] },
-    { name: 'canary', track: 'canary', ports: [p[4], p[5]] },
+    { name: 'stable-1', track: 'stable', port: p[0] },
+    { name: 'stable-2', track: 'stable', port: p[1] },
+    { name: 'canary', track: 'canary', port: p[2] },
   ];
 }
 

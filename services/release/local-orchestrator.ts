@@ -1,20 +1,23 @@
 // Local-process orchestrator, for tests and local runs: each slot (stable-1, stable-2, canary, and
-// during a stepped release baseline) is
-// one `services/inference/main.ts` process on one of the slot's two fixed ports. A replacement
-// starts the new process on the slot's other port, waits for /readyz and the new
-// X-Model-Version, announces the new endpoints (NGINX upstreams, Prometheus targets), and only
-// then stops the old process: at every moment the slot has a process that serves.
+// during a stepped release baseline) is one `services/inference/main.ts` process on the slot's
+// fixed port. A replacement recreates the slot in place, as Compose recreates a container at its
+// fixed address: the old process drains and stops, the new one starts on the same port and is
+// awaited (/readyz and the new X-Model-Version). NGINX's upstreams therefore never change
+// (slotUpstreams) and NGINX is never reloaded for a deployment: a reload closes the old workers'
+// idle keep-alive client connections, and a client sending on one at that moment gets a reset.
+// While a slot is empty NGINX sends its requests to the track's other servers or to the backups
+// (deploy/config/nginx-track-routing.ts); the controller checks a model (md5) before any slot changes.
 // Which process serves each slot is kept in a JSON state file, so a later run (or another CLI
 // invocation) finds and replaces the processes a previous one started.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write.ts';
 import { MarqueeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { isRunning, type ProcessIdentity } from '../core/process-identity.ts';
+import { loadArtifact } from '../model/index.ts';
 import { startInference, stopProcess, waitReady } from './inference-process.ts';
 import type { TrackName } from './measure/types.ts';
 import type { Orchestrator } from './orchestrator.ts';
@@ -23,8 +26,8 @@ import type { TrackWeights } from './rollout.ts';
 export interface LocalSlot {
   name: string;
   track: TrackName;
-  /** Two ports the slot alternates between on each replacement. */
-  ports: [number, number];
+  /** The slot's fixed port: every process of the slot listens here, one at a time. */
+  port: number;
 }
 
 export interface LocalEndpoint {
@@ -47,34 +50,27 @@ export interface LocalOrchestratorOptions {
   env?: Record<string, string>;
   /** Extra environment for one slot running one version (e.g. INFERENCE_TEST_DELAY_MS on a canary). */
   envFor?: (slot: LocalSlot, version: string) => Record<string, string>;
-  /** Called after a new process serves and before the old one stops: reload NGINX / Prometheus here. */
+  /** Called whenever the set of serving processes changed (Prometheus targets; NGINX's upstreams are
+   * the slots' fixed addresses, slotUpstreams, and need no change). */
   onEndpointsChange?: (endpoints: LocalEndpoint[]) => Promise<void>;
   /** Routes the traffic per track (the local NGINX); endpoints are the processes serving now. */
   onWeightsChange?: (weights: TrackWeights, endpoints: LocalEndpoint[]) => Promise<void>;
   readyTimeoutMs?: number;
-  /** Pause between announcing new endpoints and stopping the old process, for in-flight requests. */
-  drainMs?: number;
   logger?: Logger;
 }
 
 export function defaultSlots(basePort: number): LocalSlot[] {
   return [
-    { name: 'stable-1', track: 'stable', ports: [basePort, basePort + 1] },
-    { name: 'stable-2', track: 'stable', ports: [basePort + 2, basePort + 3] },
-    { name: 'canary', track: 'canary', ports: [basePort + 4, basePort + 5] },
-    { name: 'baseline', track: 'baseline', ports: [basePort + 6, basePort + 7] },
+    { name: 'stable-1', track: 'stable', port: basePort },
+    { name: 'stable-2', track: 'stable', port: basePort + 1 },
+    { name: 'canary', track: 'canary', port: basePort + 2 },
+    { name: 'baseline', track: 'baseline', port: basePort + 3 },
   ];
 }
 
 /** A process as recorded: its pid and start time (null in a state written without it). */
 const processFields = { pid: z.number().int(), startTicks: z.number().nullable().default(null) };
-const runningSchema = z.object({
-  ...processFields,
-  port: z.number().int(),
-  version: z.string(),
-  /** The process this one replaced, until it is stopped (survives a crash in between). */
-  retiring: z.object({ ...processFields, port: z.number().int() }).optional(),
-});
+const runningSchema = z.object({ ...processFields, port: z.number().int(), version: z.string() });
 const identityOf = (r: ProcessIdentity): ProcessIdentity => ({ pid: r.pid, startTicks: r.startTicks });
 const stackStateSchema = z.object({ slots: z.record(z.string(), runningSchema) });
 type StackState = z.infer<typeof stackStateSchema>;
@@ -93,7 +89,6 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
   const log = opts.logger ?? silentLogger;
   const logDir = opts.logDir ?? join(opts.repoRoot, 'var', 'local-stack');
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
-  const drainMs = opts.drainMs ?? 500;
   const stables = opts.slots.filter((s) => s.track === 'stable');
   const canary = opts.slots.find((s) => s.track === 'canary');
   const baseline = opts.slots.find((s) => s.track === 'baseline');
@@ -123,33 +118,33 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
     return { path, served: parsed.success ? parsed.data.version : version };
   }
 
-  /** Announces the slot's endpoints, then stops the process it replaced. */
-  async function retire(slot: LocalSlot): Promise<void> {
-    const state = load();
-    const current = state.slots[slot.name];
-    await opts.onEndpointsChange?.(endpointsOf(state));
-    if (!current?.retiring) return;
-    if (isRunning(current.retiring)) {
-      await sleep(drainMs);
-      log.info('stopping previous inference', { slot: slot.name, port: current.retiring.port });
-      await stopProcess(identityOf(current.retiring));
-    }
-    delete current.retiring;
-    save(state);
-  }
-
   async function replace(slot: LocalSlot, version: string): Promise<void> {
-    // A run that died between starting a process and stopping its predecessor left that to do
-    // (and the predecessor holds the port this replacement would use).
-    if (load().slots[slot.name]?.retiring) await retire(slot);
+    const model = modelDir(version);
     const state = load();
     const old = state.slots[slot.name];
     if (old && old.version === version && isRunning(old)) {
       log.info('slot already serves version', { slot: slot.name, version });
+      // Announced again: an earlier call may have failed right after starting it.
+      await opts.onEndpointsChange?.(endpointsOf(state));
       return;
     }
-    const model = modelDir(version);
-    const port = old && old.port === slot.ports[0] ? slot.ports[1] : slot.ports[0];
+    // The model the new process will load, checked as it will be loaded (sizes, md5s, format)
+    // before the old process stops: a broken artifact leaves the slot as it was.
+    try {
+      await loadArtifact(model.path);
+    } catch (err) {
+      throw new MarqueeError('MODEL_CHECK', `model ${version} cannot be served from ${model.path}: ${(err as Error).message}`, { cause: err });
+    }
+    if (old) {
+      // A graceful stop: the process answers what it has in flight, then closes its connections.
+      if (isRunning(old)) {
+        log.info('stopping inference', { slot: slot.name, version: old.version, port: old.port });
+        await stopProcess(identityOf(old));
+      }
+      delete state.slots[slot.name];
+      save(state);
+    }
+    const port = slot.port;
     const logFile = join(logDir, `${slot.name}-${port}.log`);
     log.info('starting inference', { slot: slot.name, version, port });
     const started = startInference({
@@ -158,8 +153,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       port,
       modelPath: model.path,
       track: slot.track,
-      // The slot and port name the process in X-Replica and provenance rows (two processes of a
-      // slot overlap while it changes model, so the slot name alone would not be unique).
+      // The slot and port name the process in X-Replica and provenance rows.
       env: { REPLICA_NAME: `${slot.name}-${port}`, ...opts.env, ...opts.envFor?.(slot, version) },
       logFile,
     });
@@ -167,12 +161,12 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       await waitReady({ baseUrl: `http://${host}:${port}`, expectedVersion: model.served, timeoutMs: readyTimeoutMs, exited: started.exited, logFile });
     } catch (err) {
       await stopProcess(started.identity);
+      await opts.onEndpointsChange?.(endpointsOf(load()));
       throw err;
     }
-    const retiring = old && isRunning(old) ? { ...identityOf(old), port: old.port } : undefined;
-    state.slots[slot.name] = { ...started.identity, port, version, retiring };
+    state.slots[slot.name] = { ...started.identity, port, version };
     save(state);
-    await retire(slot);
+    await opts.onEndpointsChange?.(endpointsOf(state));
     log.info('slot replaced', { slot: slot.name, version, port });
   }
 
@@ -205,16 +199,12 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
       const s = load();
       const gone = [canary, baseline].flatMap((slot) => (slot && s.slots[slot.name] ? [slot.name] : []));
       if (!gone.length) return;
-      const processes = gone.flatMap((name) => {
-        const r = s.slots[name];
-        delete s.slots[name];
-        return r.retiring ? [r, r.retiring] : [r];
-      });
+      const processes = gone.map((name) => s.slots[name]);
+      for (const name of gone) delete s.slots[name];
       save(s);
-      // Announced first, so NGINX and Prometheus no longer use them when they stop.
-      await opts.onEndpointsChange?.(endpointsOf(s));
-      await sleep(drainMs);
+      // Graceful stops: in-flight requests are answered; NGINX sends new ones to the backups.
       await Promise.all(processes.map((r) => stopProcess(identityOf(r))));
+      await opts.onEndpointsChange?.(endpointsOf(s));
       log.info('canary and baseline removed', { slots: gone.join(', ') });
     },
     async current() {
@@ -226,18 +216,13 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
         const s = load();
         const r = s.slots[slot.name];
         if (r && isRunning(r)) continue;
-        if (r) {
-          delete s.slots[slot.name]; // died: forget it, start afresh on the slot's first port
-          save(s);
-        }
         await replace(slot, slot.track === 'canary' ? (canaryVersion ?? stableVersion) : stableVersion);
       }
       return endpointsOf(load());
     },
     async down() {
       const s = load();
-      const processes = Object.values(s.slots).flatMap((r) => (r.retiring ? [r, r.retiring] : [r]));
-      await Promise.all(processes.map((r) => stopProcess(identityOf(r))));
+      await Promise.all(Object.values(s.slots).map((r) => stopProcess(identityOf(r))));
       save({ slots: {} });
     },
     endpoints: () => endpointsOf(load()),
@@ -249,7 +234,16 @@ export function scrapeTargetsOf(endpoints: LocalEndpoint[]): Array<{ address: st
   return endpoints.map((e) => ({ address: e.address, job: 'inference', track: e.track, replica: e.slot }));
 }
 
-/** NGINX upstream lists from endpoints (baseline: empty outside a stepped release). */
+/**
+ * NGINX upstream lists: every slot's fixed address, running or not, so that no deployment needs
+ * NGINX reloaded (a slot without a process is skipped by NGINX's retry, see the head of this file).
+ */
+export function slotUpstreams(slots: LocalSlot[], host = '127.0.0.1'): Record<TrackName, string[]> {
+  const of = (track: TrackName) => slots.filter((s) => s.track === track).map((s) => `${host}:${s.port}`);
+  return { stable: of('stable'), baseline: of('baseline'), canary: of('canary') };
+}
+
+/** NGINX upstream lists from the running endpoints (baseline: empty outside a stepped release). */
 export function upstreamsOf(endpoints: LocalEndpoint[]): Record<TrackName, string[]> {
   const of = (track: TrackName) => endpoints.filter((e) => e.track === track).map((e) => e.address);
   return { stable: of('stable'), baseline: of('baseline'), canary: of('canary') };

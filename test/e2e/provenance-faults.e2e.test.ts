@@ -112,16 +112,16 @@ beforeAll(async () => {
   }
 
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
-  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: 3 }, () => freePort()));
   orchestrator = createLocalOrchestrator({
     repoRoot: REPO,
     modelsDir: join(work, 'models'),
     stateFile: join(work, 'local-stack.json'),
     logDir: join(work, 'inference-logs'),
     slots: [
-      { name: 'stable-1', track: 'stable', ports: [ports[0], ports[1]] },
-      { name: 'stable-2', track: 'stable', ports: [ports[2], ports[3]] },
-      { name: 'canary', track: 'canary', ports: [ports[4], ports[5]] },
+      { name: 'stable-1', track: 'stable', port: ports[0] },
+      { name: 'stable-2', track: 'stable', port: ports[1] },
+      { name: 'canary', track: 'canary', port: ports[2] },
     ],
     env: {
       PROVENANCE: 'on',

@@ -23,7 +23,7 @@ import { checkModel } from '../model-check.ts';
 import { judgeOf, releaseConfigFromEnv, stepsFromFlag, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
-import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, upstreamsOf, type LocalOrchestrator } from '../local-orchestrator.ts';
+import { createLocalOrchestrator, defaultSlots, scrapeTargetsOf, slotUpstreams, type LocalOrchestrator } from '../local-orchestrator.ts';
 import type { Orchestrator } from '../orchestrator.ts';
 import { createPrometheusClient } from '../prometheus-client.ts';
 import { fileStateStore, type ReleaseState } from '../state.ts';
@@ -41,18 +41,20 @@ const USAGE = `usage: npm run release -- --model <version> [--window 30s]
 function localOrchestrator(c: ReleaseConfig, log: Logger): LocalOrchestrator {
   const nginxDir = c.RELEASE_LOCAL_NGINX_DIR;
   const promDir = c.RELEASE_LOCAL_PROMETHEUS_DIR;
+  const slots = defaultSlots(c.RELEASE_LOCAL_BASE_PORT);
   return createLocalOrchestrator({
     repoRoot: process.cwd(),
     modelsDir: resolve(c.MODELS_DIR),
     stateFile: resolve(c.RELEASE_LOCAL_STACK),
-    slots: defaultSlots(c.RELEASE_LOCAL_BASE_PORT),
+    slots,
     logger: log.child('local'),
     // A local NGINX / Prometheus started detached (scripts/services) follow the processes.
     async onEndpointsChange(endpoints) {
       if (nginxDir) {
         const nginx = attachNginx(resolve(nginxDir));
         if (!nginx) throw new MarqueeError('PROCESS', `no local NGINX running from ${nginxDir} (RELEASE_LOCAL_NGINX_DIR)`);
-        await nginx.reload(upstreamsOf(endpoints));
+        // The slots' fixed addresses: reloaded only if NGINX was started with other upstreams.
+        await nginx.reload(slotUpstreams(slots));
       }
       if (promDir) {
         const prometheus = attachPrometheus(resolve(promDir));

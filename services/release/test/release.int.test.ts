@@ -36,6 +36,7 @@ let smtp: SmtpSink;
 let slack: SlackSink;
 let traffic: ReturnType<typeof startTraffic>;
 let breakHookOnce = false;
+let hookCalls = 0;
 const log = process.env.RELEASE_TEST_LOG ? createLogger('release-int') : silentLogger;
 
 async function servedVersion(address: string): Promise<string | null> {
@@ -66,11 +67,11 @@ beforeAll(async () => {
   slack = await startSlackReceiver();
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
 
-  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: 3 }, () => freePort()));
   const slots: LocalSlot[] = [
-    { name: 'stable-1', track: 'stable', ports: [ports[0], ports[1]] },
-    { name: 'stable-2', track: 'stable', ports: [ports[2], ports[3]] },
-    { name: 'canary', track: 'canary', ports: [ports[4], ports[5]] },
+    { name: 'stable-1', track: 'stable', port: ports[0] },
+    { name: 'stable-2', track: 'stable', port: ports[1] },
+    { name: 'canary', track: 'canary', port: ports[2] },
   ];
   orchestrator = createLocalOrchestrator({
     repoRoot: REPO,
@@ -83,6 +84,7 @@ beforeAll(async () => {
     envFor: (slot, version): Record<string, string> =>
       slot.track === 'canary' && version === SLOW_VERSION ? { INFERENCE_TEST_DELAY_MS: '700' } : {},
     onEndpointsChange: async (endpoints) => {
+      hookCalls++;
       if (breakHookOnce) {
         breakHookOnce = false;
         throw new Error('reload hook broke');
@@ -173,32 +175,33 @@ describe('canary release with local processes and a real Prometheus', () => {
     expect(stats.byVersion[SLOW_VERSION]).toBeGreaterThan(0);
   }, 180_000);
 
-  it('finishes a replacement interrupted after the new process started', async () => {
+  it('recreates a slot at its fixed address, and announces it again when an earlier call failed to', async () => {
     const before = orchestrator.endpoints().find((e) => e.slot === 'canary')!;
     breakHookOnce = true;
     await expect(orchestrator.deployCanary('r1')).rejects.toThrow(/reload hook broke/);
-    // Both processes run; the old one is recorded as retiring and still answers.
+    // The new process runs at the slot's one address (NGINX's upstreams never change).
     const recorded = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary;
-    expect(recorded).toMatchObject({ version: 'r1', retiring: { port: Number(before.address.split(':')[1]) } });
-    expect(await servedVersion(before.address)).toBe(before.version);
-    // The next call announces the endpoints and stops the old process.
+    expect(recorded).toMatchObject({ version: 'r1', port: Number(before.address.split(':')[1]) });
+    expect(await servedVersion(before.address)).toBe('r1');
+    const announced = hookCalls;
     await orchestrator.deployCanary('r1');
-    await expect(servedVersion(before.address)).rejects.toThrow();
-    const after = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary;
-    expect(after.retiring).toBeUndefined();
-    expect(await servedVersion(orchestrator.endpoints().find((e) => e.slot === 'canary')!.address)).toBe('r1');
+    expect(hookCalls).toBe(announced + 1);
+    expect(orchestrator.endpoints().find((e) => e.slot === 'canary')).toEqual({ ...before, version: 'r1' });
     await orchestrator.rollbackCanary(before.version);
+    expect(await servedVersion(before.address)).toBe(before.version);
   }, 60_000);
 
-  it('keeps the old canary serving when the new one cannot start, and says why', async () => {
+  it('keeps the old canary serving when the new model cannot be loaded, and says why', async () => {
     const before = orchestrator.endpoints().find((e) => e.slot === 'canary')!;
-    // A truncated artifact: the process starts, refuses the model and exits.
+    const pid = JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary.pid as number;
+    // A truncated artifact: refused before the old process is stopped.
     const broken = join(work, 'models', 'broken');
     cpSync(join(work, 'models', 'r1'), broken, { recursive: true });
     truncateSync(join(broken, 'model.bin'), 100);
-    await expect(orchestrator.deployCanary('broken')).rejects.toThrow(/exited before it was ready: code 1[\s\S]*truncated/);
+    await expect(orchestrator.deployCanary('broken')).rejects.toThrow(/model broken cannot be served .*truncated/);
     await expect(orchestrator.deployCanary('nope')).rejects.toThrow(/model nope not found/);
     expect(orchestrator.endpoints().find((e) => e.slot === 'canary')).toEqual(before);
+    expect(JSON.parse(readFileSync(join(work, 'local-stack.json'), 'utf8')).slots.canary.pid).toBe(pid);
     expect(await servedVersion(before.address)).toBe(before.version);
   }, 60_000);
 
