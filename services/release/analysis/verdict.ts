@@ -41,6 +41,11 @@ export const latencySpecSchema = z.object({
   harmful: harmSchema.default('increase'),
   /** Effect-size tolerance: the canary's median may differ from the baseline's by this fraction in the harmful direction (0.1 = 10 %). */
   tolerance: z.number().min(0).default(0.1),
+  /**
+   * And by at least this much in the data's unit (a floor under the relative tolerance): at medians
+   * of a millisecond, 10 % is 0.1 ms, noise that no caller notices but a rank test finds significant.
+   */
+  minAbsoluteEffect: z.number().min(0).default(0),
   alpha: levelSchema.default(0.05),
   /** Fewer observations than this in either track is never a pass. */
   minSamples: z.number().min(1).default(50),
@@ -93,9 +98,10 @@ export function judgeLatency(specInput: LatencySpec, dataInput: LatencyData): Me
   }
   const figures =
     `canary median ${num(r.canaryMedian)}${unit} vs baseline ${num(r.baselineMedian)}${unit} ` +
-    `(${signedPct(r.medianRatio - 1)}, tolerance ${spec.tolerance * 100} %), n = ${num(r.nCanary)} vs ${num(r.nBaseline)}, ` +
-    `U = ${num(r.uCanary)}, z = ${num(r.z)}, one-sided p = ${pValue(p)}`;
-  const beyond = harm > spec.tolerance;
+    `(${signedPct(r.medianRatio - 1)}, tolerance ${spec.tolerance * 100} %${spec.minAbsoluteEffect > 0 ? ` and ${num(spec.minAbsoluteEffect)}${unit}` : ''}), ` +
+    `n = ${num(r.nCanary)} vs ${num(r.nBaseline)}, U = ${num(r.uCanary)}, z = ${num(r.z)}, one-sided p = ${pValue(p)}`;
+  const absoluteHarm = increase ? r.canaryMedian - r.baselineMedian : r.baselineMedian - r.canaryMedian;
+  const beyond = harm > spec.tolerance && absoluteHarm > spec.minAbsoluteEffect;
   const significant = p < spec.alpha;
   const [verdict, why] = classify(beyond, significant, Math.min(r.nBaseline, r.nCanary) < spec.minSamples, spec.minSamples);
   return { ...base, verdict, explanation: `${spec.name}: ${figures}: ${why}` };

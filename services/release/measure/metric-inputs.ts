@@ -23,7 +23,8 @@ export interface MetricSpecs {
 
 /** Defaults: the harm each metric must be able to see, and how much of it is let through. */
 export const DEFAULT_SPECS = {
-  latency: { tolerance: 0.1, minSamples: 50, unit: 's' },
+  // 10 % of the median, and at least 5 ms: below that no caller (600 ms budget) notices a change.
+  latency: { tolerance: 0.1, minAbsoluteEffect: 0.005, minSamples: 50, unit: 's' },
   // Absolute: a healthy baseline has ~0 failures, and a relative effect of 0 is no effect at all.
   // 1 pp needs 615 requests per track from a baseline at 0 (one-sided, α 0.05, power 0.8).
   serverFailures: { minimalDetectableEffect: { kind: 'absolute', value: 0.01 }, tolerance: { kind: 'absolute', value: 0.005 } },

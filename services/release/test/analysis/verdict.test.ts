@@ -43,6 +43,20 @@ describe('latency verdict (Mann-Whitney U + median tolerance)', () => {
     expect(v.verdict).toBe('pass');
   });
 
+  it('a significant difference of a fraction of a millisecond is not beyond a 5 ms floor', () => {
+    // Medians 0.9 ms vs 0.7 ms (+29 %), 400 each: beyond 10 % and significant, but 0.2 ms < 5 ms.
+    const fast = [0.0005, 0.001, 0.002, '+Inf'] as const;
+    const judge = (spec: object) =>
+      judgeLatency({ name: 'latency', unit: 's', ...spec }, { histogram: { upperBounds: [...fast], baseline: [200, 180, 20, 0], canary: [120, 260, 20, 0] } });
+    const relativeOnly = judge({});
+    expect(relativeOnly.details.canaryMedian! - relativeOnly.details.baselineMedian!).toBeLessThan(0.0005);
+    expect(relativeOnly.pValue).toBeLessThan(0.05);
+    expect(relativeOnly.verdict).toBe('fail');
+    const floored = judge({ minAbsoluteEffect: 0.005 });
+    expect(floored.verdict).toBe('pass');
+    expect(floored.explanation).toMatch(/tolerance 10 % and 0\.005 s/);
+  });
+
   it('fewer observations than minSamples → inconclusive, even when equal', () => {
     const v = latency([2, 5, 2, 1, 0], [2, 5, 2, 1, 0]);
     expect(v.verdict).toBe('inconclusive');

@@ -20,7 +20,7 @@ const baseline: FakeTrack = {
 };
 const canary: FakeTrack = {
   statuses: { '200': 1000, '400': 25, '503': 1 },
-  buckets: [['0.01', 300], ['0.05', 950], ['+Inf', 1000]],
+  buckets: [['0.01', 200], ['0.05', 850], ['+Inf', 1000]],
   okSumSec: 25,
   abandoned: 0,
 };
@@ -61,7 +61,7 @@ describe('IntervalMeasurer (fake Prometheus, reccom and Kafka)', () => {
     expect(r.metrics[0]).toEqual({
       kind: 'latency',
       spec: { ...DEFAULT_SPECS.latency, name: 'latency', harmful: 'increase' },
-      data: { histogram: { upperBounds: [0.01, 0.05, Infinity], baseline: [400, 500, 100], canary: [300, 650, 50] } },
+      data: { histogram: { upperBounds: [0.01, 0.05, Infinity], baseline: [400, 500, 100], canary: [200, 650, 150] } },
     });
     // Server failures: 5xx + abandoned of the non-4xx requests: baseline 3 + 2 of 1003, canary 1 + 0 of 1001.
     expect(r.metrics[1]).toEqual({
