@@ -5,13 +5,14 @@
 // it NGINX answers every request with 200, and every served request has its provenance row.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKafka } from './ensure-kafka.ts';
+import { versionsViaNginx } from './versions-via-nginx.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
 import { freePort } from '../../deploy/localstack/process.ts';
@@ -57,16 +58,6 @@ let controller: ReleaseController;
 let simulator: Simulator | undefined;
 const topic = `e2e-${Date.now().toString(36)}`;
 
-function kafkaUp(): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createConnection({ host: '127.0.0.1', port: 9092 }, () => {
-      s.end();
-      done(true);
-    });
-    s.on('error', () => done(false));
-  });
-}
-
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
 
 async function endpointsChanged(endpoints: LocalEndpoint[]): Promise<void> {
@@ -75,7 +66,7 @@ async function endpointsChanged(endpoints: LocalEndpoint[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!(await kafkaUp())) execFileSync('bash', [join(REPO, 'scripts/services/kafka-start.sh')], { stdio: 'inherit', timeout: 170_000 });
+  await ensureKafka(REPO);
   db = await createTestDatabase('marquee_e2e');
   users = { inference: await createTestUser(db.settings, 'inference'), pipeline: await createTestUser(db.settings, 'pipeline') };
   work = mkdtempSync(join(tmpdir(), 'marquee-e2e-'));
@@ -109,7 +100,7 @@ beforeAll(async () => {
   smtp = await startSmtp();
   slack = await startSlackReceiver();
   prometheus = await startPrometheus({ port: 0, targets: [], scrapeIntervalMs: SCRAPE_MS });
-  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: 3 }, () => freePort()));
   const s = users.inference.settings;
   orchestrator = createLocalOrchestrator({
     repoRoot: REPO,
@@ -117,9 +108,9 @@ beforeAll(async () => {
     stateFile: join(work, 'local-stack.json'),
     logDir: join(work, 'inference-logs'),
     slots: [
-      { name: 'stable-1', track: 'stable', ports: [ports[0], ports[1]] },
-      { name: 'stable-2', track: 'stable', ports: [ports[2], ports[3]] },
-      { name: 'canary', track: 'canary', ports: [ports[4], ports[5]] },
+      { name: 'stable-1', track: 'stable', port: ports[0] },
+      { name: 'stable-2', track: 'stable', port: ports[1] },
+      { name: 'canary', track: 'canary', port: ports[2] },
     ],
     env: {
       PROVENANCE: 'on',
@@ -194,17 +185,7 @@ function runPipelineOnce(env: Record<string, string>): Promise<{ code: number; s
   });
 }
 
-async function viaNginx(n: number): Promise<Record<string, number>> {
-  const versions: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${nginx!.url}/recommend/${1 + (i % 50)}`);
-    await res.body?.cancel();
-    expect(res.status).toBe(200);
-    const v = res.headers.get('x-model-version') ?? '?';
-    versions[v] = (versions[v] ?? 0) + 1;
-  }
-  return versions;
-}
+const viaNginx = (n: number) => versionsViaNginx(nginx!.url, n);
 
 async function modelInfo(address: string): Promise<string[]> {
   const text = await (await fetch(`http://${address}/metrics`)).text();
