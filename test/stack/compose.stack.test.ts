@@ -165,6 +165,16 @@ async function freshNetwork(): Promise<void> {
     await sleep(500);
   }
   await run('podman', ['network', 'rm', '-f', NETWORK], { env });
+  // Podman 4.3 can keep a static address leased to a container it has already removed (podman
+  // issues 15708, 21194: "requested ip address ... is already allocated"), also across the
+  // network's removal: the leases live in netavark's ipam.db, keyed by network name. With no
+  // container left on this engine at all, no lease in it is live, so the file can go.
+  const any = await run('podman', ['ps', '-a', '-q'], { env });
+  if (any.code === 0 && any.stdout.trim() === '') {
+    for (const db of ['/run/containers/networks/ipam.db', join(process.env.XDG_RUNTIME_DIR ?? '/nonexistent', 'containers/networks/ipam.db')]) {
+      if (existsSync(db)) rmSync(db, { force: true });
+    }
+  }
   check(
     'network create',
     await run('podman', ['network', 'create', '--subnet', PRODUCTION_NETWORK.subnet, '--gateway', PRODUCTION_NETWORK.gateway, NETWORK], { env }),
