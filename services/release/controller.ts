@@ -16,6 +16,7 @@ import { failureMessage, outcomeMessage, refusedMessage, type ReleaseMessage, ty
 import type { IntervalMeasurer } from './measure/types.ts';
 import type { Orchestrator } from './orchestrator.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
+import type { FeedbackWindow } from './online/feedback-loop.ts';
 import { writeReport, writeRolloutReport } from './report.ts';
 import { advance, nextAction, startRollout, STABLE_ONLY, type RolloutPlan, type RolloutState } from './rollout.ts';
 import type { Phase, ReleaseState, StateStore } from './state.ts';
@@ -42,6 +43,11 @@ export interface ControllerDeps {
   /** With both: a stepped release (baseline + canary, weight steps, analysis per interval). */
   measurer?: IntervalMeasurer;
   rollout?: RolloutPlan;
+  /**
+   * The feedback-loop windows between two times (the pipeline worker's gauges, read back from
+   * Prometheus: online/feedback-from-prometheus.ts), drawn in a stepped release's report.
+   */
+  feedback?: (fromMs: number, toMs: number) => Promise<FeedbackWindow[]>;
   /** Shown in the report next to the verdict. */
   thresholds?: Thresholds;
   reportsDir: string;
@@ -189,8 +195,20 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
     return stillStepping(s);
   }
 
+  /** The feedback-loop windows since the release started, as last read (refreshFeedback). */
+  let feedback: FeedbackWindow[] = [];
+  /** Reads them again; a report without them beats a release stopped for them. */
+  async function refreshFeedback(s: ReleaseState): Promise<void> {
+    if (!deps.feedback) return;
+    try {
+      feedback = await deps.feedback(Date.parse(s.startedAt), clock.now());
+    } catch (err) {
+      log.warn('feedback-loop figures unavailable for the report', { error: err });
+    }
+  }
+
   function reportOf(s: ReleaseState, r: RolloutState): string {
-    return writeRolloutReport(deps.reportsDir, { id: s.id, version: s.version, stableVersion: s.stableVersion, rollout: r, decision: s.decision });
+    return writeRolloutReport(deps.reportsDir, { id: s.id, version: s.version, stableVersion: s.stableVersion, rollout: r, decision: s.decision, feedback });
   }
 
   /** One action of the rollout (rollout.ts decides which), its result saved at once. */
@@ -216,17 +234,20 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
           log.warn(`${at}: measurement failed`, { error: err });
           next = advance(r, { type: 'measure-failed', fromMs: action.fromMs, toMs: action.toMs, error: (err as Error).message });
         }
+        await refreshFeedback(s);
         if (!stillStepping(s)) return null;
         const last = next.intervals[next.intervals.length - 1];
         log.info(`${at}: interval ${last.kind} ${last.decision ?? ''} (canary ${Math.round(last.canaryRequests)} requests, baseline ${Math.round(last.baselineRequests)}): ${next.run.reason}`);
         return save(s, { rollout: next, reportDir: reportOf(s, next), lastError: null });
       }
       case 'pause': {
+        await refreshFeedback(s);
         const decision = { verdict: 'inconclusive' as const, reasons: [action.reason], by: 'judge' as const, at: iso(), canary: null, stable: null };
         return save(s, { phase: 'paused', decision, reportDir: reportOf({ ...s, decision }, r), lastError: null });
       }
       case 'promote':
       case 'rollback': {
+        await refreshFeedback(s);
         const verdict = action.kind === 'promote' ? ('pass' as const) : ('fail' as const);
         const decision = { verdict, reasons: [action.reason], by: 'judge' as const, at: iso(), canary: null, stable: null };
         log.info(`rollout ${verdict === 'pass' ? 'succeeded' : 'failed'}: ${action.reason}`);

@@ -20,6 +20,7 @@ import { buildInputsHash } from '../build-inputs.ts';
 import { createComposeOrchestrator } from '../compose-orchestrator.ts';
 import { createEngineClient } from '../engine-api.ts';
 import { checkModel } from '../model-check.ts';
+import { readFeedbackWindows } from '../online/feedback-from-prometheus.ts';
 import { judgeOf, releaseConfigFromEnv, stepsFromFlag, thresholdsOf, type ReleaseConfig } from '../config.ts';
 import { createReleaseController } from '../controller.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
@@ -174,6 +175,8 @@ async function drive(command: string, args: Record<string, string | boolean | un
     prometheus,
     measurer: stepped?.measurer,
     rollout: stepped?.rollout,
+    // The pipeline worker's feedback-loop gauges over the release, for the stepped report.
+    feedback: stepped ? (fromMs, toMs) => readFeedbackWindows(prometheus, fromMs, toMs) : undefined,
     notifier: { notify: (n) => notifyAll(notifiers, n, log.child('notify')) },
     store,
     judge: judgeOf(c),

@@ -13,8 +13,10 @@ export function createFeedbackMetrics(registry: Registry): FeedbackMetrics {
   const share = gauge('marquee_feedback_watch_share', 'Share of watch starts that follow a recommendation of the movie by this version within T (latest window)');
   const gini = gauge('marquee_feedback_watch_gini', 'Gini coefficient of watch starts per movie among watches attributed to this version (latest window)');
   const watches = gauge('marquee_feedback_watches', 'Watch starts attributed to this version in the latest window');
+  const followed = gauge('marquee_feedback_followed', 'Of those, starts of a movie this version had listed to the user within T (latest window)');
+  const movies = gauge('marquee_feedback_movies', 'Distinct movies among the watch starts attributed to this version (latest window)');
   const windowStart = gauge('marquee_feedback_window_start_seconds', 'Unix time at which the latest window of this version starts');
-  const all = [share, gini, watches, windowStart];
+  const all = [share, gini, watches, followed, movies, windowStart];
   return {
     update(windows) {
       const latest = new Map<string, FeedbackWindow>();
@@ -27,6 +29,8 @@ export function createFeedbackMetrics(registry: Registry): FeedbackMetrics {
         share.set({ version }, w.share);
         gini.set({ version }, w.gini);
         watches.set({ version }, w.watches);
+        followed.set({ version }, w.followed);
+        movies.set({ version }, w.movies);
         windowStart.set({ version }, w.windowStart / 1000);
       }
     },

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
 import type { MetricInput } from '../analysis/index.ts';
 import { createReleaseController, ReleaseError } from '../controller.ts';
+import type { FeedbackWindow } from '../online/feedback-loop.ts';
 import type { IntervalMeasurement, IntervalMeasurer } from '../measure/types.ts';
 import type { RolloutPlan } from '../rollout.ts';
 import { fileStateStore, memoryStateStore, type StateStore } from '../state.ts';
@@ -53,7 +54,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(script: (call: number) => Script | Error, store: StateStore = memoryStateStore(), reportsDir?: string) {
+function setup(
+  script: (call: number) => Script | Error,
+  store: StateStore = memoryStateStore(),
+  reportsDir?: string,
+  feedback?: (fromMs: number, toMs: number) => Promise<FeedbackWindow[]>,
+) {
   const dir = reportsDir ?? mkdtempSync(join(tmpdir(), 'stepped-'));
   if (!reportsDir) dirs.push(dir);
   const orch = fakeOrchestrator('v1');
@@ -71,6 +77,7 @@ function setup(script: (call: number) => Script | Error, store: StateStore = mem
     scrapeIntervalMs: 1000,
     logger: createLogger('test', { write: (l) => void logs.push(l) }),
     clock: clock.clock,
+    feedback,
   });
   return { controller, orch, m, clock, notes, store, dir, logs };
 }
@@ -95,6 +102,25 @@ describe('stepped release controller', () => {
     expect(md).toMatch(/## Step 3: canary 50 % \(stable 0 \/ baseline 50 \/ canary 50\) — succeeded/);
     expect(readdirSync(s.reportDir!).sort()).toEqual(['report.md', 'step-1-latency.svg', 'step-2-latency.svg', 'step-3-latency.svg', 'watch-through.svg']);
     expect(t.notes.sent.map((n) => n.subject)).toEqual(['[marquee] release v2 promoted']);
+  });
+
+  it("draws the feedback loop the worker exported over the release in the report, and goes on without it", async () => {
+    const asked: Array<[number, number]> = [];
+    const window = (version: string, windowStart: number, share: number): FeedbackWindow => ({ version, windowStart, watches: 100, followed: share * 100, share, gini: 0.4, movies: 30 });
+    const t = setup(() => ({ watch: [640, 2000] }), memoryStateStore(), undefined, async (fromMs, toMs) => {
+      asked.push([fromMs, toMs]);
+      if (asked.length === 2) throw new Error('prometheus down');
+      return [window('v1', 0, 0.2), window('v2', 0, 0.3)];
+    });
+    const s = await t.controller.start('v2', INTERVAL);
+    expect(s).toMatchObject({ phase: 'done', outcome: 'promoted' });
+    expect(asked.length).toBeGreaterThanOrEqual(6);
+    expect(asked.every(([from, to]) => from === Date.parse(s.startedAt) && to >= from)).toBe(true);
+    const md = readFileSync(join(s.reportDir!, 'report.md'), 'utf8');
+    expect(md).toContain('## Feedback loop');
+    expect(md).toContain('| v2 | 100 | 30 | 0.3 | 0.4 | 30 |');
+    expect(readdirSync(s.reportDir!)).toContain('feedback-share.svg');
+    expect(t.logs.join('\n')).toContain('feedback-loop figures unavailable for the report');
   });
 
   it('rolls a worse model (watch-through failing) back at the first failing step, its latency passing', async () => {

@@ -13,6 +13,8 @@ describe('feedback metrics', () => {
     expect(text).toContain('marquee_feedback_watch_share{version="v2"} 0.2');
     expect(text).toContain('marquee_feedback_watch_gini{version="v1"} 0.25');
     expect(text).toContain('marquee_feedback_window_start_seconds{version="v1"} 3600');
+    expect(text).toContain('marquee_feedback_followed{version="v1"} 3');
+    expect(text).toContain('marquee_feedback_movies{version="v1"} 4');
     m.update([row('v2', 7_200_000, 0.5)]);
     text = await registry.metrics();
     expect(text).not.toContain('version="v1"');
