@@ -18,6 +18,7 @@ import { hostCpuPressure, type CpuPressure } from './provenance/cpu-pressure.ts'
 import { createProvenanceMetrics } from './metrics.ts';
 import { mysqlRowSink, ProvenanceRecorder } from './provenance/recorder.ts';
 import { createRecommender } from './recommender.ts';
+import { warmUp } from './warm-up.ts';
 import { Spool } from './provenance/spool.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -139,6 +140,8 @@ try {
     pool: pool ?? undefined,
     onPoolError: (err) => log.warn('off-thread ranking failed; ranked on the main thread', { error: err as Error }),
   });
+  const loadMs = performance.now() - started;
+  const warm = await warmUp(recommender, model.userIds, pool);
   app.setModel(recommender, manifest.version);
   log.info('model loaded; ready', {
     version: manifest.version,
@@ -146,7 +149,8 @@ try {
     users: model.userIds.length,
     items: model.itemIds.length,
     ranker: pool ? `wasm-simd-workers-${pool.workers}` : simd ? 'wasm-simd' : 'js',
-    loadMs: Math.round(performance.now() - started),
+    loadMs: Math.round(loadMs),
+    warmUpMs: Math.round(warm.ms),
   });
 } catch (err) {
   // A replica without a model cannot do its job: say why and let the supervisor see the failure
