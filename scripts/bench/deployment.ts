@@ -12,7 +12,7 @@
 //  2. Time from `release` start to promotion with a 30 s window (deploy, observe, judge, promote),
 //     under 30 req/s of background traffic, Prometheus scraping every second.
 // Writes docs/charts/deployment.svg (throughput) and docs/charts/deployment-release.svg (phases).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +24,7 @@ import { barChartSvg } from '../../services/core/chart.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
 import { freePort } from '../../deploy/localstack/process.ts';
-import { childPids, cpuSeconds } from '../../services/core/process-stat.ts';
+import { childPids, cpuSeconds, pidByCommand } from '../../services/core/process-stat.ts';
 import { startPrometheus } from '../../deploy/localstack/prometheus.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { runTraining } from '../../services/model/index.ts';
@@ -100,18 +100,6 @@ interface LoadFigure {
   served: number;
 }
 
-/** The local MariaDB/MySQL server's pid, if it runs on this machine (readable /proc). */
-function localMysqlPid(): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (/^(mariadbd|mysqld)$/.test(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) return Number(name);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return undefined;
-}
 
 interface CpuGroups {
   replicas: number[];
@@ -169,7 +157,7 @@ export async function run(): Promise<void> {
     cleanups.push(() => db.drop());
     const s = db.settings;
     const stacks = {} as Record<Mode, { orch: LocalOrchestrator; nginx: LocalNginx; cpu: CpuGroups }>;
-    const mysqlPid = localMysqlPid();
+    const mysqlPid = pidByCommand(/^(mariadbd|mysqld)$/);
     // Set once NGINX and Prometheus watch the provenance-off stack, for the release in part 2.
     const follow: { to?: (endpoints: LocalEndpoint[]) => Promise<void> } = {};
     for (const mode of MODES) {

@@ -23,8 +23,8 @@
 //   BENCH_PCPU_COMPARE   another checkout of the repo (e.g. a `git worktree` of an earlier commit):
 //                        its replica also runs as modes base-off and base-on, interleaved with
 //                        these, for a before/after under the same conditions
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,12 +32,12 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
 import { freePort, stopChild } from '../../deploy/localstack/process.ts';
-import { cpuSeconds } from '../../services/core/process-stat.ts';
+import { cpuSeconds, pidByCommand } from '../../services/core/process-stat.ts';
 import { median, quantile } from '../../services/core/stats.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { runTraining } from '../../services/model/index.ts';
-import type { PacedRequest, PacedResult } from './_paced-load.ts';
+import { runPaced } from './_paced-run.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const int = (name: string, def: number, min: number, max: number) =>
@@ -75,27 +75,6 @@ interface Run {
 
 type Figure = Exclude<keyof Run, 'mode'>;
 
-/** One run of the paced generator in a child process (as serving.ts does). */
-function paced(req: PacedRequest): Promise<PacedResult> {
-  const child = fork(join(repoRoot, 'scripts/bench/_paced-load.ts'), [], {
-    cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((done, fail) => {
-    let answered = false;
-    child.once('message', (msg: { result?: PacedResult; error?: string }) => {
-      answered = true;
-      if (msg.result) done(msg.result);
-      else fail(new Error(`paced generator failed: ${msg.error}`));
-    });
-    child.once('exit', (code) => {
-      if (!answered) fail(new Error(`paced generator exited with code ${code} before answering`));
-    });
-    child.send(req);
-  });
-}
 
 /** `name:VAR=value,VAR=value;name2:...` → the extra environment of each provenance-on variant. */
 function parseVariants(text: string): Record<string, Record<string, string>> {
@@ -114,18 +93,6 @@ function parseVariants(text: string): Record<string, Record<string, string>> {
   return out;
 }
 
-/** The local MariaDB/MySQL server's pid, if it runs on this machine. */
-function localMysqlPid(): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (/^(mariadbd|mysqld)$/.test(readFileSync(`/proc/${name}/comm`, 'utf8').trim())) return Number(name);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return undefined;
-}
 
 /** "median (min-max)" of a sample. */
 const spreadText = (xs: number[]) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
@@ -185,9 +152,9 @@ export async function run(): Promise<void> {
       void started.exited.then((how) => (died = how));
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, { what: `replica ${mode}`, timeoutMs: 60_000, died: () => died && `${died}\n${tailFile(log)}` });
     }
-    const mysqlPid = localMysqlPid();
+    const mysqlPid = pidByCommand(/^(mariadbd|mysqld)$/);
     const load = async (r: Replica, seconds: number) =>
-      paced({ host: '127.0.0.1', port: r.port, rate: RATE, seconds, warmSeconds: 0, users: USERS, connections: CONNECTIONS });
+      runPaced({ host: '127.0.0.1', port: r.port, rate: RATE, seconds, warmSeconds: 0, users: USERS, connections: CONNECTIONS });
     /** Waits until the replica has written `rows` more rows than `from` (deferred ones included). */
     const drained = async (r: Replica, from: number, rows: number) => {
       const deadline = Date.now() + 120_000;

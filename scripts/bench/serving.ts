@@ -18,7 +18,6 @@
 // to whole milliseconds). Server CPU per request comes from /proc/<pid>/stat: unlike req/s it
 // hardly depends on what else the machine is doing. Writes docs/charts/serving.svg and
 // docs/charts/serving-latency.svg and prints a Markdown block for docs/benchmarks.md.
-import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +28,7 @@ import { startListening, type ListeningService } from '../../services/core/testi
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { parseProcStat } from '../../services/inference/provenance/cpu-pressure.ts';
 import { loadArtifact, runTraining, type Manifest } from '../../services/model/index.ts';
-import type { PacedRequest, PacedResult } from './_paced-load.ts';
+import { runPaced } from './_paced-run.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const benchDir = join(repoRoot, 'var/bench');
@@ -139,27 +138,6 @@ async function load(
   };
 }
 
-/** One run of the paced generator (_paced-load.ts) in a child process. */
-function pacedOnce(req: PacedRequest): Promise<PacedResult> {
-  const child = fork(join(repoRoot, 'scripts/bench/_paced-load.ts'), [], {
-    cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolveRun, rejectRun) => {
-    let answered = false;
-    child.once('message', (msg: { result?: PacedResult; error?: string }) => {
-      answered = true;
-      if (msg.result) resolveRun(msg.result);
-      else rejectRun(new Error(`paced generator failed: ${msg.error}`));
-    });
-    child.once('exit', (code) => {
-      if (!answered) rejectRun(new Error(`paced generator exited with code ${code} before answering`));
-    });
-    child.send(req);
-  });
-}
 
 /**
  * Fixed offered load: REPS runs of `seconds` at `rate` req/s (each after a warm-up at the same
@@ -175,7 +153,7 @@ async function paced(label: string, url: string, o: { seconds: number; rate: num
     const busy0 = machineBusyMs();
     const self0 = process.cpuUsage();
     const t0 = performance.now();
-    const r = await pacedOnce({
+    const r = await runPaced({
       host: hostname,
       port: Number(port),
       rate: o.rate,

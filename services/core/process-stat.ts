@@ -50,3 +50,22 @@ export function childPids(pid: number): number[] {
   }
   return entries.filter((name) => /^\d+$/.test(name) && readProcessStat(Number(name))?.ppid === pid).map(Number);
 }
+
+/** The first process whose command name (/proc/<pid>/comm) matches, if any (e.g. the local MariaDB). */
+export function pidByCommand(name: RegExp): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (name.test(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { childPids, cpuSeconds, parseProcessStat, readProcessStat } from '../process-stat.ts';
+import { readFileSync } from 'node:fs';
+import { childPids, cpuSeconds, parseProcessStat, pidByCommand, readProcessStat } from '../process-stat.ts';
 
 // A real line, its command name made awkward: spaces and ')' inside the parentheses.
 const LINE =
@@ -25,6 +26,19 @@ describe('on this machine (/proc)', () => {
     expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
     expect(readProcessStat(999_999_999)).toBeNull();
     expect(cpuSeconds(999_999_999)).toBe(0);
+  });
+
+  it('finds a process by its command name, and none for a name nothing runs under', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const pid = pidByCommand(/^sleep$/);
+      expect(pid).toBeDefined();
+      expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
+      expect(pidByCommand(/^no-such-command-here$/)).toBeUndefined();
+    } finally {
+      child.kill();
+    }
   });
 
   it('lists the children of a process', async () => {

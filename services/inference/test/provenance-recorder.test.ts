@@ -47,6 +47,20 @@ afterEach(async () => {
   for (const r of recorders.splice(0)) await r.close(10);
 });
 
+/** A sink whose writes wait until released (releases.shift()?.()); batches holds each write's user ids. */
+function gatedSink(): { sink: RowSink; batches: number[][]; releases: Array<() => void> } {
+  const releases: Array<() => void> = [];
+  const batches: number[][] = [];
+  const sink: RowSink = {
+    write: (rows) => {
+      batches.push(rows.map((x) => x.userId));
+      return new Promise<void>((res) => releases.push(res));
+    },
+    close: async () => {},
+  };
+  return { sink, batches, releases };
+}
+
 describe('ProvenanceRecorder', () => {
   it('writes rows in batches of batchSize, in arrival order, and counts them', async () => {
     const sink = new FakeSink();
@@ -131,15 +145,7 @@ describe('ProvenanceRecorder', () => {
   });
 
   it('does not chase rows that arrive during a write: a partial batch waits for the next flush, a full one goes', async () => {
-    const releases: Array<() => void> = [];
-    const batches: number[][] = [];
-    const sink: RowSink = {
-      write: (rows) => {
-        batches.push(rows.map((x) => x.userId));
-        return new Promise<void>((res) => releases.push(res));
-      },
-      close: async () => {},
-    };
+    const { sink, batches, releases } = gatedSink();
     const { r } = make(sink, { batchSize: 3, bufferMax: 100 });
     r.record(row(1));
     r.record(row(2));
@@ -163,15 +169,7 @@ describe('ProvenanceRecorder', () => {
   });
 
   it('a flush called during a running one also writes the rows buffered by then', async () => {
-    const releases: Array<() => void> = [];
-    const batches: number[][] = [];
-    const sink: RowSink = {
-      write: (rows) => {
-        batches.push(rows.map((x) => x.userId));
-        return new Promise<void>((res) => releases.push(res));
-      },
-      close: async () => {},
-    };
+    const { sink, batches, releases } = gatedSink();
     const { r } = make(sink, { batchSize: 3, bufferMax: 100 });
     r.record(row(1));
     const first = r.flush();
