@@ -15,7 +15,7 @@ import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessI
 import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
 import { stopProcess, waitForExit } from '../../services/core/stop-process.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
-import { findBinary, freePort, runCommand } from './process.ts';
+import { findBinary, freePort, runCommand } from '../../services/core/child-process.ts';
 
 export type { TrackWeights, Upstreams } from '../config/nginx-conf.ts';
 export type { SplitWeights } from '../config/track-split.ts';

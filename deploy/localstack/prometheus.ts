@@ -9,7 +9,7 @@ import { identify, isRunning, readIdentityFile, writeIdentityFile, type ProcessI
 import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
 import { stopProcess } from '../../services/core/stop-process.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
-import { findBinary, freePort } from './process.ts';
+import { findBinary, freePort } from '../../services/core/child-process.ts';
 
 export type { ScrapeTarget } from '../config/prometheus-conf.ts';
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROXY_TIMEOUTS } from '../../services/core/nginx-contract.ts';
 import { startNginx, type LocalNginx } from '../localstack/nginx.ts';
-import { stopChild } from '../localstack/process.ts';
+import { stopChild } from '../../services/core/child-process.ts';
 
 // Two replicas in a child process (so the test's own event loop cannot delay them); each answers
 // after the delay set through /control/<ms>.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, attachNginx, type LocalNginx } from '../localstack/nginx.ts';
 import { pidRunning } from '../../services/core/process-identity.ts';
 import { canaryShare } from '../../services/core/tracks.ts';
-import { freePort } from '../localstack/process.ts';
+import { freePort } from '../../services/core/child-process.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 

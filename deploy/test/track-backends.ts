@@ -4,7 +4,7 @@
 // 180 ms read timeout and turn into a 504 that has nothing to do with the change under test.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { stopChild } from '../localstack/process.ts';
+import { stopChild } from '../../services/core/child-process.ts';
 
 const SERVERS = `
 const http = require('node:http');

@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { barChartSvg } from '../../services/core/chart.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
-import { freePort } from '../../deploy/localstack/process.ts';
+import { freePort } from '../../services/core/child-process.ts';
 import { childPids, cpuSeconds, pidByCommand } from '../../services/core/process-stat.ts';
 import { startPrometheus } from '../../deploy/localstack/prometheus.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';

@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
-import { freePort, stopChild } from '../../deploy/localstack/process.ts';
+import { freePort, stopChild } from '../../services/core/child-process.ts';
 import { cpuSeconds, pidByCommand } from '../../services/core/process-stat.ts';
 import { median, quantile } from '../../services/core/stats.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary } from '../../deploy/localstack/process.ts';
+import { findBinary } from '../../services/core/child-process.ts';
 import { PRODUCTION_RULE_FILES } from '../../deploy/config/topology.ts';
 import { createMetrics, createProvenanceMetrics } from '../../services/inference/metrics.ts';
 import { RECOMMEND_ROUTE } from '../../services/release/promql.ts';

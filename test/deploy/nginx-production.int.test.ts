@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, freePort, stopChild } from '../../deploy/localstack/process.ts';
+import { findBinary, freePort, stopChild } from '../../services/core/child-process.ts';
 import { tailFile } from '../../services/core/spawn-logged.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { readRepo, REPO } from './repo.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBinary } from '../../deploy/localstack/process.ts';
+import { findBinary } from '../../services/core/child-process.ts';
 import { readRepo, REPO, type ComposeFile } from './repo.ts';
 
 function run(cmd: string, args: string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string }> {

@@ -19,7 +19,7 @@ import { createPool, type MysqlSettings } from '../../services/core/db/connectio
 import { migrate } from '../../services/core/db/migrate.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
-import { freePort } from '../../deploy/localstack/process.ts';
+import { freePort } from '../../services/core/child-process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../deploy/localstack/prometheus.ts';
 import { isRunning, type ProcessIdentity } from '../../services/core/process-identity.ts';
 import { stopProcess } from '../../services/core/stop-process.ts';

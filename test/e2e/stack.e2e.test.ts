@@ -15,7 +15,7 @@ import { ensureKafka } from './ensure-kafka.ts';
 import { versionsViaNginx } from './versions-via-nginx.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
-import { freePort } from '../../deploy/localstack/process.ts';
+import { freePort } from '../../services/core/child-process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../deploy/localstack/prometheus.ts';
 import { createTestDatabase, createTestUser, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';

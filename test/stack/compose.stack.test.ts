@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../deploy/localstack/process.ts';
+import { freePort } from '../../services/core/child-process.ts';
 import { PRODUCTION_NETWORK } from '../../deploy/config/topology.ts';
 import { setEnvLines } from '../../services/release/compose-orchestrator.ts';
 import type { SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';

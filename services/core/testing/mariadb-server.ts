@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { MysqlSettings } from '../db/connection.ts';
-import { findBinary, freePort, runCommand, stopChild } from '../../../deploy/localstack/process.ts';
+import { findBinary, freePort, runCommand, stopChild } from '../child-process.ts';
 import { spawnLogged, tailFile } from '../spawn-logged.ts';
 import { waitUntilReady } from '../wait-for-ready.ts';
 

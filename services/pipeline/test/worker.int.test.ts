@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../deploy/localstack/process.ts';
+import { freePort } from '../../core/child-process.ts';
 import { createTestDatabase } from '../../core/testing/mysql.ts';
 import { stopProcess } from '../../core/stop-process.ts';
 import { waitUntilReady } from '../../core/wait-for-ready.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../core/logger.ts';
-import { freePort } from '../../../deploy/localstack/process.ts';
+import { freePort } from '../../core/child-process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../../deploy/localstack/prometheus.ts';
 import { runTraining } from '../../model/index.ts';
 import { createReleaseController, ModelRefusedError, type ReleaseController } from '../controller.ts';

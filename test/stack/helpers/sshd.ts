@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../../deploy/localstack/process.ts';
+import { freePort } from '../../../services/core/child-process.ts';
 import { REPO } from './clean-checkout.ts';
 
 export interface KeyPair {

@@ -1,6 +1,6 @@
-// Process plumbing of the local NGINX and Prometheus helpers: find a binary, pick a free port,
-// stop a child, run a short command. Starting, waiting for and stopping any process are in
-// services/core (spawn-logged.ts, wait-for-ready.ts, stop-process.ts).
+// Child-process plumbing for the local stack (deploy/localstack) and the test servers: find a
+// binary, pick a free port, stop a child, run a short command. Starting, waiting for and stopping
+// any process by pid are spawn-logged.ts, wait-for-ready.ts and stop-process.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
