@@ -41,6 +41,7 @@ import {
 import { createPrometheusClient } from '../../services/release/prometheus-client.ts';
 import { memoryStateStore } from '../../services/release/state.ts';
 import { median } from '../../services/core/stats.ts';
+import { parseVariants } from './_variants.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLE_RATINGS = join(repoRoot, 'data/sample/ratings.csv');
@@ -59,7 +60,7 @@ const say = (msg: string) => process.stdout.write(`${msg}\n`);
  * `name:VAR=value,VAR=value;name2:...` (each a provenance-on stack with those variables).
  */
 type Mode = string;
-const VARIANTS = parseVariants(process.env.BENCH_DEPLOYMENT_VARIANTS ?? '');
+const VARIANTS = parseVariants(process.env.BENCH_DEPLOYMENT_VARIANTS ?? '', 'BENCH_DEPLOYMENT_VARIANTS', ['off', 'on', 'sustained']);
 const MODES: readonly Mode[] = ['off', 'on', 'sustained', ...Object.keys(VARIANTS)];
 const LABEL: Record<Mode, string> = {
   off: 'provenance off',
@@ -71,22 +72,6 @@ const records = (mode: Mode) => mode !== 'off';
 /** Environment of each mode's replicas beyond the common settings. */
 const envOf = (mode: Mode): Record<string, string> =>
   mode === 'sustained' ? { PROVENANCE_MAX_DEFER_MS: '0' } : (VARIANTS[mode] ?? {});
-
-function parseVariants(text: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const part of text.split(';').filter((p) => p.trim())) {
-    const m = /^\s*([a-z][a-z0-9-]*)\s*:\s*(.+)$/.exec(part);
-    if (!m || ['off', 'on', 'sustained'].includes(m[1])) throw new Error(`BENCH_DEPLOYMENT_VARIANTS: "${part}" is not name:VAR=value,... with a new name`);
-    out[m[1]] = Object.fromEntries(
-      m[2].split(',').map((kv) => {
-        const [k, v] = kv.split('=');
-        if (!/^[A-Z][A-Z0-9_]*$/.test(k?.trim() ?? '') || v === undefined) throw new Error(`BENCH_DEPLOYMENT_VARIANTS: "${kv}" is not VAR=value`);
-        return [k.trim(), v.trim()];
-      }),
-    );
-  }
-  return out;
-}
 
 interface LoadFigure {
   mode: Mode;

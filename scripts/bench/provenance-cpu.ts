@@ -38,6 +38,7 @@ import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysq
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { runTraining } from '../../services/model/index.ts';
 import { runPaced } from './_paced-run.ts';
+import { parseVariants } from './_variants.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const int = (name: string, def: number, min: number, max: number) =>
@@ -76,23 +77,6 @@ interface Run {
 type Figure = Exclude<keyof Run, 'mode'>;
 
 
-/** `name:VAR=value,VAR=value;name2:...` → the extra environment of each provenance-on variant. */
-function parseVariants(text: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const part of text.split(';').filter((p) => p.trim())) {
-    const m = /^\s*([a-z][a-z0-9-]*)\s*:\s*(.+)$/.exec(part);
-    if (!m || m[1] === 'off' || m[1] === 'on') throw new Error(`BENCH_PCPU_VARIANTS: "${part}" is not name:VAR=value,... with a new name`);
-    out[m[1]] = Object.fromEntries(
-      m[2].split(',').map((kv) => {
-        const [k, v] = kv.split('=');
-        if (!/^[A-Z][A-Z0-9_]*$/.test(k?.trim() ?? '') || v === undefined) throw new Error(`BENCH_PCPU_VARIANTS: "${kv}" is not VAR=value`);
-        return [k.trim(), v.trim()];
-      }),
-    );
-  }
-  return out;
-}
-
 
 /** "median (min-max)" of a sample. */
 const spreadText = (xs: number[]) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
@@ -115,7 +99,7 @@ export async function run(): Promise<void> {
     }
     const db = await createTestDatabase('marquee_bench');
     dropDb = db.drop;
-    const variants = parseVariants(process.env.BENCH_PCPU_VARIANTS ?? '');
+    const variants = parseVariants(process.env.BENCH_PCPU_VARIANTS ?? '', 'BENCH_PCPU_VARIANTS', ['off', 'on']);
     // `on` writes its rows as batches fill (no write-behind): deferring moves the same work to later,
     // by an amount that depends on what else loads the host, and the window would then hold the
     // replica's idle time and the metrics polls of the wait. A variant can set the default back.
