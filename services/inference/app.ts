@@ -29,6 +29,12 @@ import { REQUEST_ID } from '../core/nginx-contract.ts';
 
 export const RECOMMEND_ROUTE = '/recommend/:userId';
 export const UNMATCHED_ROUTE = 'unmatched';
+/**
+ * The route label of /recommend answered 503 while the model loads. NGINX retries those on another
+ * replica (proxy_next_upstream http_503), so no caller gets them, and they are not the model's
+ * answers: a canary starting in place must not be judged on them (services/release/promql.ts).
+ */
+export const NOT_READY_ROUTE = '/recommend (model not loaded)';
 const TEXT = 'text/plain; charset=utf-8';
 const T0 = Symbol('request start');
 
@@ -193,7 +199,7 @@ export function createApp(opts: AppOptions): InferenceApp {
     const userId = parseUserId(raw);
     if (userId === 0) return sendText(req, res, RECOMMEND_ROUTE, 400, userIdError(raw), requestId);
     const model = recommender;
-    if (!model) return sendText(req, res, RECOMMEND_ROUTE, 503, 'model not loaded yet', requestId);
+    if (!model) return sendText(req, res, NOT_READY_ROUTE, 503, 'model not loaded yet', requestId);
     let answer: string | Promise<string>;
     try {
       answer = model.recommend(userId);

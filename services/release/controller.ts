@@ -87,6 +87,16 @@ export interface ReleaseController {
   status(): ReleaseState | null;
 }
 
+/**
+ * The whole seconds of [startMs, endMs] that PromQL can select (its ranges are whole seconds back
+ * from an evaluation time): never a second before `startMs`, so samples scraped while the canary
+ * was still starting (answering 503 until its model was loaded) stay out of the judged window.
+ */
+export function windowSpan(startMs: number, endMs: number): { endSec: number; windowMs: number } {
+  const endSec = Math.floor(endMs / 1000);
+  return { endSec, windowMs: Math.max(0, endSec - Math.ceil(startMs / 1000)) * 1000 };
+}
+
 export function createReleaseController(deps: ControllerDeps): ReleaseController {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger;
@@ -119,9 +129,8 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
 
   function measurable(s: ReleaseState, endMs: number): { endSec: number; windowMs: number } | null {
     if (!s.observeStartedAt) return null;
-    const start = Date.parse(s.observeStartedAt);
-    const windowMs = Math.min(s.windowMs, endMs - start);
-    return windowMs >= 1000 ? { endSec: Math.floor(endMs / 1000), windowMs } : null;
+    const span = windowSpan(Math.max(Date.parse(s.observeStartedAt), endMs - s.windowMs), endMs);
+    return span.windowMs >= 1000 ? span : null;
   }
 
   function record(s: ReleaseState, verdict: Verdict, by: 'judge' | 'operator', m: Measurements | null, windowMs: number) {
@@ -283,8 +292,8 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         return save(s, { phase: 'judging', lastError: null });
       case 'judging': {
         const start = Date.parse(s.observeStartedAt ?? s.startedAt);
-        const endSec = Math.floor((start + s.windowMs) / 1000);
-        const m = await measureWindow(prometheus(), endSec, s.windowMs, deps.scrapeIntervalMs);
+        const { endSec, windowMs } = windowSpan(start, start + s.windowMs);
+        const m = await measureWindow(prometheus(), endSec, windowMs, deps.scrapeIntervalMs);
         if (!deps.judge) throw new ReleaseError('a single-window release needs a judge (ControllerDeps.judge)');
         const verdict = deps.judge({ canary: m.canary, stable: m.stable, series: m.series });
         log.info(`verdict: ${verdict.verdict}`, { reasons: verdict.reasons.join('; ') });

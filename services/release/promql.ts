@@ -29,9 +29,12 @@ export function requestsQuery(track: MeasuredTrack, windowMs: number): string {
   return `sum(increase(${sel('count', track)}[${promDuration(windowMs)}]))`;
 }
 
-/** Non-2xx /recommend requests over the window (empty result = none). */
+/**
+ * Server failures (5xx) of /recommend over the window (empty result = none). A client's 4xx is the
+ * same on every replica (junk such as /recommend/abc) and says nothing about the canary.
+ */
 export function errorsQuery(track: Track, windowMs: number): string {
-  return `sum(increase(${sel('count', track, ',status_code!~"2.."')}[${promDuration(windowMs)}]))`;
+  return `sum(increase(${sel('count', track, ',status_code=~"5.."')}[${promDuration(windowMs)}]))`;
 }
 
 /** Mean latency (seconds) of successful requests per `rateWindowMs`, for query_range charts. */

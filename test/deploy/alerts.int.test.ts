@@ -81,7 +81,7 @@ describe('monitoring/alerts.yml', () => {
   it('covers every alert with a test where it fires and one where it does not', () => {
     const names = [...new Set(rules.map((r) => r.alert))];
     expect(names.sort()).toEqual(
-      ['InferenceHighErrorRate', 'InferenceHighLatency', 'InferenceReplicaDown', 'PipelineNeverSucceeded', 'PipelineNoRecentSuccess', 'PipelineRunFailed', 'PipelineWorkerDown', 'ProvenanceLagHigh'].sort(),
+      ['InferenceHighErrorRate', 'InferenceHighLatency', 'InferenceModelNotLoaded', 'InferenceReplicaDown', 'PipelineNeverSucceeded', 'PipelineNoRecentSuccess', 'PipelineRunFailed', 'PipelineWorkerDown', 'ProvenanceLagHigh'].sort(),
     );
     for (const name of names) {
       const mine = tests.filter((t) => t.alertname === name);

@@ -223,7 +223,7 @@ describe('the whole stack', () => {
 
     // 3. A release with a 25 s window promotes it: every process ends on version 1.
     const promoted = await controller.start('1', 25_000);
-    expect(promoted).toMatchObject({ outcome: 'promoted', stableVersion: 'base', decision: { verdict: 'pass' } });
+    expect(promoted, JSON.stringify(promoted.decision)).toMatchObject({ outcome: 'promoted', stableVersion: 'base', decision: { verdict: 'pass' } });
     expect(await viaNginx(30)).toEqual({ 1: 30 });
     for (const e of orchestrator.endpoints()) {
       const res = await fetch(`http://${e.address}/recommend/7`);

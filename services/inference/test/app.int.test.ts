@@ -197,6 +197,10 @@ describe('inference app before the model is loaded', () => {
       const early = await fetch(`${server.url}/recommend/20`);
       expect(early.status).toBe(503);
       expect(await early.text()).toBe('model not loaded yet');
+      // Counted apart from the model's answers, which a release judges.
+      const before = await (await fetch(`${server.url}/metrics`)).text();
+      expect(before).toContain('http_requests_total{method="GET",route="/recommend (model not loaded)",status_code="503",track="stable"} 1');
+      expect(before).not.toMatch(/route="\/recommend\/:userId",status_code="503"/);
 
       app.setModel(createRecommender(tinyModel(), { cacheSize: 0, rank }), 'sample');
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);

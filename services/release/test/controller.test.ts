@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/logger.ts';
-import { createReleaseController, ModelRefusedError, ReleaseError, type ControllerDeps } from '../controller.ts';
+import { createReleaseController, ModelRefusedError, ReleaseError, windowSpan, type ControllerDeps } from '../controller.ts';
 import { DEFAULT_THRESHOLDS, thresholdJudge } from '../judge.ts';
 import { fileStateStore, memoryStateStore, type ReleaseState, type StateStore } from '../state.ts';
 import { captureNotifier, fakeClock, fakeOrchestrator, fakePrometheus, type TrackFigures } from './fakes.ts';
@@ -92,6 +92,31 @@ describe('release controller', () => {
       'sum(increase(http_request_duration_seconds_sum{track="canary",route="/recommend/:userId",status_code="200"}[30s])) / ' +
         'sum(increase(http_request_duration_seconds_count{track="canary",route="/recommend/:userId",status_code="200"}[30s]))',
     );
+  });
+
+  it('never judges a second before the window: samples of the canary starting up stay out', async () => {
+    const t = setup(fast);
+    t.clock.t += 400; // the deployment ended at .400 s
+    const s = await t.controller.start('v2', WINDOW);
+    const start = Date.parse(s.observeStartedAt!);
+    const judged = t.prom.queries.filter((q) => q.promql.includes('status_code=~"5.."') && q.promql.includes('track="canary"'));
+    // whole seconds from the first one after the start to the last one inside the window: 29 s
+    expect(judged.at(-1)).toEqual({ promql: expect.stringContaining('[29s]'), at: Math.floor((start + WINDOW) / 1000) });
+    expect(judged.at(-1)!.at - 29).toBeGreaterThanOrEqual(start / 1000);
+  });
+
+  it('windowSpan: whole seconds inside [start, end]', () => {
+    expect(windowSpan(10_000, 40_000)).toEqual({ endSec: 40, windowMs: 30_000 });
+    expect(windowSpan(10_400, 40_400)).toEqual({ endSec: 40, windowMs: 29_000 });
+    expect(windowSpan(10_999, 11_500)).toEqual({ endSec: 11, windowMs: 0 });
+  });
+
+  it('counts server failures only: a 4xx is not a canary error', async () => {
+    const t = setup(fast);
+    await t.controller.start('v2', WINDOW);
+    const errors = t.prom.queries.filter((q) => q.promql.includes('status_code') && !q.promql.includes('_sum'));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const q of errors) expect(q.promql).toContain('status_code=~"5.."');
   });
 
   it('notifies the promotion with the measured figures and writes the report', async () => {

@@ -51,7 +51,7 @@ export function fakePrometheus(figures: { canary: TrackFigures; stable: TrackFig
       queries.push({ promql, at });
       const f = track(promql);
       if (promql.includes('_sum')) return f.avgSec === null ? [] : [{ metric: {}, value: f.avgSec }];
-      if (promql.includes('status_code!~')) return f.errors ? [{ metric: {}, value: f.errors }] : [];
+      if (promql.includes('status_code=~"5.."')) return f.errors ? [{ metric: {}, value: f.errors }] : [];
       return f.requests ? [{ metric: {}, value: f.requests }] : [];
     },
     async queryRange(promql, start, end, step) {
