@@ -305,20 +305,31 @@ export function exactTopN(approx: Float32Array, items: ExactItems, user: ExactUs
   const gamma = (m * 2 ** -24) / (1 - m * 2 ** -24);
   const margin = 4 * gamma * (pNorm * maxItemNorm + maxAbsBias) + Number.MIN_VALUE;
 
-  const found: number[] = [];
-  const scores: number[] = [];
+  // The cap best candidates by exact score, best first, kept sorted as they come. Candidates come in
+  // index order, so among equal scores the earlier one stays ahead (topNForUser's tie rule) and a
+  // later one only enters with a strictly higher score. Bounded, so a user whose scores all tie
+  // (every movie a candidate) costs one pass, not an array and a sort of the whole catalogue.
+  const bestScore = new Float64Array(cap);
+  const bestItem = new Uint32Array(cap);
+  let count = 0;
+  // A user with an all-zero row (no interactions) scores every movie at exactly its bias.
+  const zeroUser = pNorm === 0;
   for (let i = 0; i < nItems; i++) {
     if (marks[i] === 1 || !(approx[i] >= threshold - margin)) continue;
     // topNForUser's arithmetic, term for term (the shared dot), so the score is bit-identical.
-    found.push(i);
-    scores.push(bias[i] + dot(P, 0, Q, i * kp, k));
+    const score = zeroUser ? bias[i] + 0 : bias[i] + dot(P, 0, Q, i * kp, k);
+    if (count === cap && !(score > bestScore[cap - 1])) continue;
+    let j = count < cap ? count++ : cap - 1;
+    while (j > 0 && bestScore[j - 1] < score) {
+      bestScore[j] = bestScore[j - 1];
+      bestItem[j] = bestItem[j - 1];
+      j--;
+    }
+    bestScore[j] = score;
+    bestItem[j] = i;
   }
   for (let s = 0; s < seen.length; s++) marks[seen[s]] = 0;
-
-  const order = Array.from(found, (_, j) => j).sort((a, b) => scores[b] - scores[a] || found[a] - found[b]);
-  const out = new Uint32Array(Math.min(cap, order.length));
-  for (let j = 0; j < out.length; j++) out[j] = found[order[j]];
-  return out;
+  return count === cap ? bestItem : bestItem.slice(0, count);
 }
 
 /** |v| of a factor row. */

@@ -49,6 +49,16 @@ describe('createSimdRanker', () => {
     for (let u = 0; u < 3; u++) expect(Array.from(rank(model, u, 20))).toEqual(Array.from(topNForUser(model, u, 20)));
   });
 
+  it('ranks a user whose factors are all zero by bias alone, ties to the lower index', () => {
+    // Every movie is a candidate for such a user (all approximate scores tie at the bias); the
+    // answer must still be topNForUser's, which ranks by bias and then index.
+    const model = randomModel(11, 2, 3000, 100, 30);
+    model.userFactors.fill(0, 0, 100);
+    for (let i = 0; i < 3000; i++) model.itemBias[i] = (i % 7) * 0.125 - 0.3;
+    const rank = createSimdRanker(model)!;
+    for (const n of [1, 20, 50]) for (let u = 0; u < 2; u++) expect(Array.from(rank(model, u, n))).toEqual(Array.from(topNForUser(model, u, n)));
+  });
+
   it('stays exact when scores differ by less than float32 can tell apart', () => {
     // Score of item i = 1 + (i mod 50)·2^-30: one float32 value for all, 50 float64 values.
     const model = randomModel(4, 1, 300, 4, 0);
