@@ -4,6 +4,7 @@
 // every idle keep-alive client connection of the old worker, and a client sending on one at that
 // moment gets a reset (issue 10); a weight change here is a rename in that directory instead.
 import { SLOTS, SPLIT_TRACKS, slotCounts, type SplitTrack, type SplitWeights } from './track-split.ts';
+import { MarqueeError } from '../../services/core/errors.ts';
 
 /** Upstream servers (`host:port`) of each track; baseline only during a release. */
 export interface TrackUpstreams {
@@ -31,10 +32,10 @@ export function servingTracks(upstreams: TrackUpstreams): SplitTrack[] {
 function checkAddresses(upstreams: TrackUpstreams): void {
   for (const t of SPLIT_TRACKS) {
     for (const a of upstreams[t] ?? []) {
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(a)) throw new Error(`upstream '${a}' (${t}) is not host:port`);
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(a)) throw new MarqueeError('INPUT', `upstream '${a}' (${t}) is not host:port`);
     }
   }
-  if (servingTracks(upstreams).length === 0) throw new Error('no upstream server would receive traffic (empty lists)');
+  if (servingTracks(upstreams).length === 0) throw new MarqueeError('INPUT', 'no upstream server would receive traffic (empty lists)');
 }
 
 /**

@@ -1,6 +1,7 @@
 // Renders prometheus.yml. One renderer for production (monitoring/prometheus.yml, generated from
 // PRODUCTION_PROMETHEUS in topology.ts) and the local Prometheus the tests start.
 import { stringify } from 'yaml';
+import { MarqueeError } from '../../services/core/errors.ts';
 
 /**
  * No `track` target label: the replicas label their own series with the track they serve, and
@@ -35,8 +36,8 @@ export function renderPrometheusYml(o: PrometheusConfOptions): string {
   const timeoutMs = Math.max(1, Math.floor(o.scrapeIntervalMs * 0.8));
   const jobs = new Map<string, ScrapeTarget[]>();
   for (const t of o.targets) {
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(t.address)) throw new Error(`scrape target '${t.address}' is not host:port`);
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(t.job)) throw new Error(`job name '${t.job}' is not a plain identifier`);
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(t.address)) throw new MarqueeError('INPUT', `scrape target '${t.address}' is not host:port`);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(t.job)) throw new MarqueeError('INPUT', `job name '${t.job}' is not a plain identifier`);
     jobs.set(t.job, [...(jobs.get(t.job) ?? []), t]);
   }
   const scrapeConfigs = [...jobs].map(([job, targets]) => ({

@@ -16,6 +16,7 @@ import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
 import { stopProcess, waitForExit } from '../../services/core/stop-process.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { findBinary, freePort, runCommand } from '../../services/core/child-process.ts';
+import { MarqueeError } from '../../services/core/errors.ts';
 
 export type { TrackWeights, Upstreams } from '../config/nginx-conf.ts';
 export type { SplitWeights } from '../config/track-split.ts';
@@ -115,7 +116,7 @@ async function writeCheckedConf(nginx: string, dir: string, s: NginxState): Prom
   const p = pathsIn(dir);
   writeFileSync(p.next, renderLocal(dir, s));
   const { code, output } = await runCommand(nginx, ['-t', '-q', ...baseArgs(dir, p.next)]);
-  if (code !== 0) throw new Error(`nginx rejected the generated config (${p.next}):\n${output.trim()}`);
+  if (code !== 0) throw new MarqueeError('PROCESS', `nginx rejected the generated config (${p.next}):\n${output.trim()}`);
   renameSync(p.next, p.conf);
   saveState(dir, s);
 }
@@ -144,7 +145,7 @@ function handle(nginx: string, dir: string, state: NginxState, master: ProcessId
       accept: (status, body) => status === 200 && body.includes(`generation=${generation}`),
       died: () => (isRunning(master) ? undefined : tailFile(p.errorLog) || tailFile(p.out) || 'no log'),
     }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${tailFile(p.errorLog)}`, { cause: err });
+      throw new MarqueeError('PROCESS', `${err.message}\n${tailFile(p.errorLog)}`, { cause: err });
     });
   return {
     port: state.port,
@@ -155,7 +156,7 @@ function handle(nginx: string, dir: string, state: NginxState, master: ProcessId
     errorLog: p.errorLog,
     ready: () => waitGeneration(state.generation),
     async reload(upstreams, weights) {
-      if (!isRunning(master)) throw new Error(`nginx (pid ${pid}, ${dir}) is not running`);
+      if (!isRunning(master)) throw new MarqueeError('PROCESS', `nginx (pid ${pid}, ${dir}) is not running`);
       // Nothing to change, no reload: a reload closes the old workers' idle client connections.
       if (sameUpstreams(upstreams, state.upstreams) && (!weights || JSON.stringify(weights) === JSON.stringify(state.weights))) return;
       const next: NginxState = { ...state, upstreams, weights: weights ?? state.weights, generation: state.generation + 1 };

@@ -10,6 +10,7 @@ import { spawnLogged, tailFile } from '../../services/core/spawn-logged.ts';
 import { stopProcess } from '../../services/core/stop-process.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { findBinary, freePort } from '../../services/core/child-process.ts';
+import { MarqueeError } from '../../services/core/errors.ts';
 
 export type { ScrapeTarget } from '../config/prometheus-conf.ts';
 
@@ -80,7 +81,7 @@ function handle(dir: string, state: PrometheusState, id: ProcessIdentity, onStop
       writeConf(dir, { ...state, targets });
       state.targets = targets;
       const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new Error(`Prometheus refused the reload (HTTP ${res.status}): ${(await res.text()).trim()}`);
+      if (!res.ok) throw new MarqueeError('PROMETHEUS', `Prometheus refused the reload (HTTP ${res.status}): ${(await res.text()).trim()}`);
     },
     async stop() {
       await stopProcess(id, { graceMs: 10_000 });
@@ -132,7 +133,7 @@ export async function startPrometheus(o: StartPrometheusOptions): Promise<LocalP
     });
   } catch (err) {
     await h.stop();
-    throw new Error(`${(err as Error).message}\n${tailFile(p.log)}`, { cause: err });
+    throw new MarqueeError('PROCESS', `${(err as Error).message}\n${tailFile(p.log)}`, { cause: err });
   }
   return h;
 }

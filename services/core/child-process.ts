@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { MarqueeError } from './errors.ts';
 
 /** Absolute path of `name` on PATH (or /usr/sbin, where Debian puts nginx); a clear error if missing. */
 export function findBinary(name: string): string {
@@ -19,7 +20,7 @@ export function findBinary(name: string): string {
       // not here
     }
   }
-  throw new Error(`'${name}' not found on PATH: install it with scripts/services/install-tools.sh`);
+  throw new MarqueeError('PROCESS', `'${name}' not found on PATH: install it with scripts/services/install-tools.sh`);
 }
 
 /** A port that was free a moment ago (the OS picks it); for servers that cannot listen on 0. */

@@ -3,6 +3,7 @@
 // tracking row), matching the column both tables store it in (migration 003: VARCHAR(64) ascii,
 // binary collation), so a name that passes is stored and compared exactly as given.
 import { z } from 'zod';
+import { MarqueeError } from './errors.ts';
 
 /** Letters, digits, `.`, `_`, `-`: safe in a folder name, a header, a log line and an ascii column. */
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -12,7 +13,7 @@ export const modelVersionSchema = z.string().regex(MODEL_VERSION_PATTERN, MODEL_
 
 /** `value` as a version name, or an error naming `what` (e.g. the manifest field) and the rule. */
 export function parseModelVersion(value: string, what: string): string {
-  if (!MODEL_VERSION_PATTERN.test(value)) throw new Error(`${what} ${JSON.stringify(value)} is not a model version name (${MODEL_VERSION_RULE})`);
+  if (!MODEL_VERSION_PATTERN.test(value)) throw new MarqueeError('INPUT', `${what} ${JSON.stringify(value)} is not a model version name (${MODEL_VERSION_RULE})`);
   return value;
 }
 

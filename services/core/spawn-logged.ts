@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { MarqueeError } from './errors.ts';
 
 export interface SpawnLoggedOptions {
   logFile: string;
@@ -28,7 +29,7 @@ export function spawnLogged(command: string, args: string[], o: SpawnLoggedOptio
       child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`));
       child.once('error', (err) => resolve(`error ${err.message}`));
     });
-    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    if (child.pid === undefined) throw new MarqueeError('PROCESS', `could not start ${command}`);
     if (o.detached) child.unref();
     return { child, pid: child.pid, exited };
   } finally {

@@ -2,6 +2,7 @@
 // it answers as wanted. Fails at once, with the reason, when the process dies first, rather than
 // waiting out the timeout; on timeout, says what the last try saw.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MarqueeError } from './errors.ts';
 
 export interface ReadyWait {
   timeoutMs: number;
@@ -19,7 +20,7 @@ export async function waitUntilReady(probe: () => Promise<true | string>, o: Rea
   let last: string;
   for (;;) {
     const dead = o.died?.();
-    if (dead) throw new Error(`${o.what} exited before it was ready: ${dead}`);
+    if (dead) throw new MarqueeError('PROCESS', `${o.what} exited before it was ready: ${dead}`);
     try {
       const answer = await probe();
       if (answer === true) return;
@@ -27,7 +28,7 @@ export async function waitUntilReady(probe: () => Promise<true | string>, o: Rea
     } catch (err) {
       last = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`${o.what} not ready after ${o.timeoutMs} ms (${last})`);
+    if (Date.now() > deadline) throw new MarqueeError('PROCESS', `${o.what} not ready after ${o.timeoutMs} ms (${last})`);
     await sleep(o.intervalMs ?? 100);
   }
 }

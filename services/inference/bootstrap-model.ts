@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from '../core/cli.ts';
 import { env, loadConfig } from '../core/config.ts';
 import { MANIFEST_FILE, runTraining } from '../model/index.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SAMPLE_RATINGS = 'data/sample/ratings.csv';
@@ -46,7 +47,7 @@ export function planModel(modelPath: string): Plan {
   }
   // An empty folder (or one with only a crashed attempt's leftovers) is trained into.
   if (stat && !(stat.isDirectory() && readdirSync(modelPath).every(isPartial))) {
-    throw new Error(`${modelPath} exists but holds no ${MANIFEST_FILE}; refusing to overwrite it (move it away or set MODEL_PATH)`);
+    throw new MarqueeError('ARTIFACT', `${modelPath} exists but holds no ${MANIFEST_FILE}; refusing to overwrite it (move it away or set MODEL_PATH)`);
   }
   return { action: 'train', dir: modelPath };
 }
@@ -102,7 +103,7 @@ export async function ensureModel(
     return plan.dir;
   }
   if (plan.action === 'train' || plan.train) {
-    if (!existsSync(opts.ratings)) throw new Error(`no model at ${modelPath} and no sample ratings at ${opts.ratings} to train one`);
+    if (!existsSync(opts.ratings)) throw new MarqueeError('INPUT', `no model at ${modelPath} and no sample ratings at ${opts.ratings} to train one`);
     opts.log(`no model at ${modelPath}: training one on ${opts.ratings} into ${plan.dir} (version ${SAMPLE_VERSION})`);
     await trainAtomically(plan.dir, (out) =>
       opts.train({ ratings: opts.ratings, out, version: SAMPLE_VERSION, onProgress: (m) => opts.log(`  ${m}`) }),

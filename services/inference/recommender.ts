@@ -11,6 +11,7 @@
 // fills in when the other runs out. One user with 1 interaction of 5 gets 4 personal ids of 20.
 import { userLookup, type Model, type RankFn } from '../model/index.ts';
 import { LruCache } from './lru-cache.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 export const RECOMMENDATIONS = 20;
 
@@ -105,12 +106,12 @@ export function createRecommender(model: Model, opts: RecommenderOptions): Recom
   const { rank, pool } = opts;
   // Request ids are positive (user-id.ts), so a model with another id is broken, not just unusual.
   model.userIds.forEach((id, u) => {
-    if (!(id > 0)) throw new Error(`model has a non-positive user id ${id} at index ${u}`);
+    if (!(id > 0)) throw new MarqueeError('ARTIFACT', `model has a non-positive user id ${id} at index ${u}`);
   });
   const lookup = userLookup(model);
   const cache = new LruCache<number, string>(opts.cacheSize);
   const coldStart = joinIds(model, model.popular, n);
-  if (coldStart === '') throw new Error('model has an empty popularity ranking; cold-start users would get nothing');
+  if (coldStart === '') throw new MarqueeError('ARTIFACT', 'model has an empty popularity ranking; cold-start users would get nothing');
   const below = opts.coldStartBelow ?? 0;
   if (!(Number.isInteger(below) && below >= 0)) throw new RangeError(`coldStartBelow must be a non-negative integer, got ${below}`);
   /** Scratch for blendAnswer; answers are built synchronously, one at a time. */

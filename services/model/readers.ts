@@ -5,6 +5,7 @@
 import { MAX_USER_ID, parseRatingRow, RATING_HEADER } from './clean-csv.ts';
 import { parseTime } from './interactions.ts';
 import { forEachLine } from './lines.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 export interface Rating {
   user: number;
@@ -97,7 +98,7 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
       const detected = detectFormat(line);
       if (!format) {
         if (!detected) {
-          throw new Error(
+          throw new MarqueeError('INPUT', 
             `cannot detect the format of ratings file ${path}: its first line '${clip(line)}' is neither a ` +
               `header (${RATING_HEADER} or ${MLCSV_HEADER}) nor tab-separated u.data; pass a format explicitly`,
           );

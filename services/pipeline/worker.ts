@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { env } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 export const DEFAULT_CRON = '0 3 */2 * *';
 
@@ -73,7 +74,7 @@ export interface Worker {
 
 export function createWorker(opts: WorkerOptions): Worker {
   const problem = cronError(opts.cron);
-  if (problem) throw new Error(`invalid cron expression '${opts.cron}': ${problem}`);
+  if (problem) throw new MarqueeError('CONFIG', `invalid cron expression '${opts.cron}': ${problem}`);
   const scheduler = opts.scheduler ?? cronScheduler;
   const log = opts.logger;
   let schedule: Schedule | null = null;

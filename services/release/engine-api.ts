@@ -70,7 +70,7 @@ const inspectSchema = z.object({
 /** Inspect JSON → ContainerInfo (pure, exported for tests). */
 export function containerInfoOf(json: unknown): ContainerInfo {
   const parsed = inspectSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`unexpected container inspect answer: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new MarqueeError('CONTAINER', `unexpected container inspect answer: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const d = parsed.data;
   const test = d.Config.Healthcheck?.Test ?? [];
   const hasCheck = test.length > 0 && test[0] !== 'NONE';

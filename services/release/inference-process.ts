@@ -6,6 +6,7 @@ import { spawnLogged, tailFile } from '../core/spawn-logged.ts';
 import { stopProcess as stopGroup } from '../core/stop-process.ts';
 import { waitForHttp } from '../core/wait-for-ready.ts';
 import type { TrackName } from './measure/types.ts';
+import { MarqueeError } from '../core/errors.ts';
 
 export interface StartSpec {
   repoRoot: string;
@@ -73,6 +74,6 @@ export async function waitReady(check: ReadyCheck): Promise<void> {
     });
   } catch (err) {
     const tail = check.logFile ? tailFile(check.logFile, 10) : '';
-    throw new Error(`${(err as Error).message}${tail && `\n--- last lines of ${check.logFile} ---\n${tail}`}`, { cause: err });
+    throw new MarqueeError('PROCESS', `${(err as Error).message}${tail && `\n--- last lines of ${check.logFile} ---\n${tail}`}`, { cause: err });
   }
 }

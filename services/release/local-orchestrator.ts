@@ -97,7 +97,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
   function load(): StackState {
     if (!existsSync(opts.stateFile)) return { slots: {} };
     const parsed = stackStateSchema.safeParse(JSON.parse(readFileSync(opts.stateFile, 'utf8')));
-    if (!parsed.success) throw new Error(`local stack state ${opts.stateFile} is malformed: ${parsed.error.message}`);
+    if (!parsed.success) throw new MarqueeError('INPUT', `local stack state ${opts.stateFile} is malformed: ${parsed.error.message}`);
     return parsed.data;
   }
   const save = (s: StackState) => writeFileAtomic(opts.stateFile, `${JSON.stringify(s, null, 2)}\n`);
@@ -113,7 +113,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
   function modelDir(version: string): { path: string; served: string } {
     const path = resolve(opts.modelsDir, version);
     const manifest = join(path, 'manifest.json');
-    if (!existsSync(manifest)) throw new Error(`model ${version} not found: ${manifest} is missing`);
+    if (!existsSync(manifest)) throw new MarqueeError('ARTIFACT', `model ${version} not found: ${manifest} is missing`);
     const parsed = z.object({ version: z.string() }).safeParse(JSON.parse(readFileSync(manifest, 'utf8')));
     return { path, served: parsed.success ? parsed.data.version : version };
   }
@@ -172,7 +172,7 @@ export function createLocalOrchestrator(opts: LocalOrchestratorOptions): LocalOr
 
   function versionOf(s: StackState, slot: LocalSlot): string {
     const r = s.slots[slot.name];
-    if (!r) throw new Error(`local slot ${slot.name} is not running (start the stack first)`);
+    if (!r) throw new MarqueeError('PROCESS', `local slot ${slot.name} is not running (start the stack first)`);
     return r.version;
   }
 

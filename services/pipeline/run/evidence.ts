@@ -4,6 +4,7 @@
 import type { TrackingRanking } from '../lineage/tracking.ts';
 import type { PairedScores } from './relative-gate.ts';
 import type { Trained } from './types.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 const orNull = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
@@ -27,9 +28,9 @@ export function rankingOf(t: Trained): TrackingRanking | null {
 export function pairedScoresOf(t: Trained): PairedScores | null {
   if (t.served === null) return null;
   const c = t.comparison;
-  if (!c) throw new Error(`training reported no comparison with the served model version ${t.served.version}`);
+  if (!c) throw new MarqueeError('ARTIFACT', `training reported no comparison with the served model version ${t.served.version}`);
   if (c.baselineVersion !== t.served.version) {
-    throw new Error(`the served model in ${t.served.dir} says it is version ${c.baselineVersion}, expected ${t.served.version}`);
+    throw new MarqueeError('ARTIFACT', `the served model in ${t.served.dir} says it is version ${c.baselineVersion}, expected ${t.served.version}`);
   }
   return { candidate: c.candidate, current: c.baseline, currentVersion: t.served.version };
 }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { uniqueSlugs } from '../../core/slug.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface InputRating {
   user: number;
@@ -23,7 +24,7 @@ export function detectFormat(firstLine: string): Format {
   if (l.startsWith('userId,movieId,rating')) return 'movielens-csv';
   if (l.includes('::')) return 'colons';
   if (l.includes('\t')) return 'tab';
-  throw new Error(`unrecognised ratings format (first line '${l.slice(0, 80)}'); expected the clean CSV, MovieLens ratings.csv, u.data or ratings.dat`);
+  throw new MarqueeError('INPUT', `unrecognised ratings format (first line '${l.slice(0, 80)}'); expected the clean CSV, MovieLens ratings.csv, u.data or ratings.dat`);
 }
 
 /** Ratings from the text of a ratings file (pure); `slugs` maps MovieLens ids to movie ids. */
@@ -38,12 +39,12 @@ export function parseRatings(text: string, source: string, slugs?: Map<number, s
     const user = Number(f[0]);
     const rating = Number(f[2]);
     if (f.length < 3 || !Number.isInteger(user) || user < 1 || !Number.isFinite(rating)) {
-      throw new Error(`${source}:${i + 1}: not a rating row: '${line.slice(0, 80)}'`);
+      throw new MarqueeError('INPUT', `${source}:${i + 1}: not a rating row: '${line.slice(0, 80)}'`);
     }
     const movie = format === 'clean' ? f[1] : (slugs?.get(Number(f[1])) ?? f[1]);
     out.push({ user, movie, rating });
   }
-  if (out.length === 0) throw new Error(`${source}: no ratings`);
+  if (out.length === 0) throw new MarqueeError('INPUT', `${source}: no ratings`);
   return out;
 }
 

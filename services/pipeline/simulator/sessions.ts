@@ -4,6 +4,7 @@
 import { rateLine, watchLine } from './lines.ts';
 import { type Random, randomInt } from './random.ts';
 import type { InputRating } from './ratings-input.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface SessionOptions {
   /** Sessions in progress at once (default 50). */
@@ -31,7 +32,7 @@ export interface LineStream {
 export const scaleRating = (rating: number, [min, max]: [number, number]): number => Math.min(max, Math.max(min, Math.round(rating)));
 
 export function createLineStream(ratings: ReadonlyArray<InputRating>, rnd: Random, opts: SessionOptions = {}): LineStream {
-  if (ratings.length === 0) throw new Error('no ratings to simulate');
+  if (ratings.length === 0) throw new MarqueeError('INPUT', 'no ratings to simulate');
   const [minMinutes, maxMinutes] = opts.minutes ?? [3, 10];
   const [ratingMin, ratingMax] = opts.ratingScale ?? [1, 5];
   const rateProbability = opts.rateProbability ?? 1;

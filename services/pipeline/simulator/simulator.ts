@@ -18,6 +18,7 @@ import { requestRecommendations } from './requester.ts';
 import { createLineStream, type SessionOptions } from './sessions.ts';
 import { createKafkaSink, type LineSink } from './sinks.ts';
 import { type LatencySummary, summarize } from './stats.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface SimulatorOptions {
   /** A ratings file (clean CSV or MovieLens) or the ratings themselves. */
@@ -113,7 +114,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     ratings = futures.past;
     // Only users with a future can tell a good list from a bad one: they are the ones asking.
     requestUsers = users.filter((u) => futures.future.has(u));
-    if (requestUsers.length === 0) throw new Error('no user has held-out ratings: use more ratings or a larger heldOut');
+    if (requestUsers.length === 0) throw new MarqueeError('INPUT', 'no user has held-out ratings: use more ratings or a larger heldOut');
     // Its own stream, so the replayed sessions are the same whatever the answers.
     audience = createAudience(futures, seededRandom(seed ^ 0x5eed), { ratingScale: opts.ratingScale, ...opts.future });
   }

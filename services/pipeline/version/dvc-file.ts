@@ -2,6 +2,7 @@
 // the `.gitignore` entries `dvc add` writes, and the remote section `dvc remote add -d` writes.
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { MarqueeError } from '../../core/errors.ts';
 
 /** One tracked output of a `.dvc` file. `path` is relative to the `.dvc` file's folder. */
 export interface DvcOut {
@@ -28,8 +29,8 @@ const dvcFileSchema = z.object({
 /** `.dvc` file text exactly as DVC 3 writes it for a single file output. */
 export function formatDvcFile(out: DvcOut): string {
   assertMd5(out.md5);
-  if (!Number.isInteger(out.size) || out.size < 0) throw new Error(`invalid size ${out.size} for ${out.path}`);
-  if (!out.path || out.path.includes('/')) throw new Error(`a .dvc output path is a file name beside it, got '${out.path}'`);
+  if (!Number.isInteger(out.size) || out.size < 0) throw new MarqueeError('INPUT', `invalid size ${out.size} for ${out.path}`);
+  if (!out.path || out.path.includes('/')) throw new MarqueeError('INPUT', `a .dvc output path is a file name beside it, got '${out.path}'`);
   // Written by hand to match DVC byte for byte (yaml's default indents the sequence).
   return `outs:\n- md5: ${out.md5}\n  size: ${out.size}\n  hash: md5\n  path: ${yamlScalar(out.path)}\n`;
 }
@@ -40,12 +41,12 @@ export function parseDvcFile(text: string, source = '.dvc file'): DvcOut {
   try {
     raw = parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid YAML (${(err as Error).message})`, { cause: err });
+    throw new MarqueeError('INPUT', `${source}: not valid YAML (${(err as Error).message})`, { cause: err });
   }
   const result = dvcFileSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new MarqueeError('INPUT', `${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const [first] = result.data.outs;
   return { md5: first.md5, size: first.size, path: first.path };
@@ -75,7 +76,7 @@ export function withGitignoreEntries(existing: string | undefined, names: string
  * Other sections and keys are kept; an existing section for the same remote gets the new url.
  */
 export function withDefaultRemote(existing: string | undefined, name: string, url: string): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`invalid DVC remote name '${name}'`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new MarqueeError('INPUT', `invalid DVC remote name '${name}'`);
   const sections = parseIni(existing ?? '');
   setKey(sections, 'core', 'remote', name);
   setKey(sections, `'remote "${name}"'`, 'url', url);
@@ -102,7 +103,7 @@ function parseIni(text: string): IniSection[] {
     const header = /^\s*\[(.+)\]\s*$/.exec(line);
     if (header) sections.push({ name: header[1].trim(), lines: [] });
     else if (line.trim() !== '') {
-      if (sections.length === 0) throw new Error(`.dvc/config: key outside any section: '${line.trim()}'`);
+      if (sections.length === 0) throw new MarqueeError('INPUT', `.dvc/config: key outside any section: '${line.trim()}'`);
       sections[sections.length - 1].lines.push(line);
     }
   }
@@ -134,5 +135,5 @@ function yamlScalar(name: string): string {
 }
 
 function assertMd5(md5: string): void {
-  if (!MD5.test(md5)) throw new Error(`invalid md5 '${md5}'`);
+  if (!MD5.test(md5)) throw new MarqueeError('INPUT', `invalid md5 '${md5}'`);
 }
