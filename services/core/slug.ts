@@ -6,6 +6,7 @@
 // (apostrophes and colons dropped), `À la mode` -> `+la+mode+1993` and `Amélie` -> `amlie+2001`
 // (non-ASCII letters dropped, not transliterated), `3 A.M.` -> `3+a.m.+2001` (dots and hyphens kept),
 // `Vermont Is for Lovers` with no year -> `vermont+is+for+lovers+` (trailing `+`).
+import { MarqueeError } from './errors.ts';
 
 /** Articles MovieLens moves to the end of a title (`American President, The`). */
 const TRAILING_ARTICLE =
@@ -56,7 +57,7 @@ export function uniqueSlugs(movies: ReadonlyArray<{ id: number; title: string }>
   const taken = new Set<string>();
   const out = new Map<number, string>();
   for (const m of byId) {
-    if (out.has(m.id)) throw new Error(`duplicate movie id ${m.id}`);
+    if (out.has(m.id)) throw new MarqueeError('INPUT', `duplicate movie id ${m.id}`);
     const plain = movieSlug(m.title);
     const slug = taken.has(plain) ? `${plain}~${m.id}` : plain;
     taken.add(slug);

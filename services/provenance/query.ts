@@ -9,6 +9,7 @@
 // (status 200) first, so the first row names the replica, model and data behind what was received.
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
+import { MarqueeError } from '../core/errors.ts';
 
 export type ProvenanceQuery =
   | { kind: 'user'; userId: number; limit: number }
@@ -105,7 +106,7 @@ export function parseRows(rows: unknown[]): ProvenanceRecord[] {
     const parsed = rowSchema.safeParse(row);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`provenance row ${i}: column ${issue.path.join('.')}: ${issue.message}`);
+      throw new MarqueeError('DATABASE', `provenance row ${i}: column ${issue.path.join('.')}: ${issue.message}`);
     }
     return parsed.data;
   });

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { connectMysql, type MysqlSettings } from './connection.ts';
+import { MarqueeError } from '../errors.ts';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** How long a second concurrent run waits for the first before giving up. */
@@ -44,7 +45,7 @@ export async function withMigrationLock<T>(
   const name = migrationLockName(database);
   const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got', [name, timeoutS]);
   if (Number((rows as { got: number | null }[])[0]?.got) !== 1) {
-    throw new Error(`another migration of database ${database} held the lock for ${timeoutS} s; try again`);
+    throw new MarqueeError('LOCKED', `another migration of database ${database} held the lock for ${timeoutS} s; try again`);
   }
   try {
     return await fn();

@@ -5,6 +5,7 @@
 // Every role may read schema_migrations, so a service can check at start that the schema is there.
 // Same SQL on MySQL 8.4 and MariaDB 10.11: CREATE USER IF NOT EXISTS, ALTER USER, REVOKE, GRANT.
 import mysql from 'mysql2/promise';
+import { MarqueeError } from '../errors.ts';
 
 export type Role = 'inference' | 'pipeline' | 'provenance';
 
@@ -75,8 +76,7 @@ export async function provisionUser(conn: mysql.Connection, u: AppUser, database
       const e = err as { code?: string; sqlMessage?: string; message: string };
       const text = (e.sqlMessage ?? e.message).split(u.password).join('***');
       // No `cause`: it would carry the SQL with the password, and Node prints causes when uncaught.
-      // eslint-disable-next-line preserve-caught-error
-      throw new Error(`could not set up the ${u.role} user '${u.user}': ${e.code ?? 'error'} ${text}`);
+      throw new MarqueeError('DATABASE', `could not set up the ${u.role} user '${u.user}': ${e.code ?? 'error'} ${text}`);
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import type { ServedList } from './types.ts';
+import { MarqueeError } from '../../core/errors.ts';
 
 export interface ServedQuery {
   /** Epoch ms, inclusive. */
@@ -45,7 +46,7 @@ export function servedListsFromRows(rows: unknown[], groupBy: 'track' | 'version
     const parsed = rowSchema.safeParse(row);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`reccom row ${i}: column ${issue.path.join('.')}: ${issue.message}`);
+      throw new MarqueeError('DATABASE', `reccom row ${i}: column ${issue.path.join('.')}: ${issue.message}`);
     }
     const r = parsed.data;
     return {
