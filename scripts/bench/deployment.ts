@@ -85,7 +85,6 @@ interface LoadFigure {
   served: number;
 }
 
-
 interface CpuGroups {
   replicas: number[];
   nginx: number[];

@@ -76,8 +76,6 @@ interface Run {
 
 type Figure = Exclude<keyof Run, 'mode'>;
 
-
-
 /** "median (min-max)" of a sample. */
 const spreadText = (xs: number[]) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})`;
 

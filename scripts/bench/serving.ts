@@ -138,7 +138,6 @@ async function load(
   };
 }
 
-
 /**
  * Fixed offered load: REPS runs of `seconds` at `rate` req/s (each after a warm-up at the same
  * rate), reported as the median run by p99. Server CPU per request covers warm-ups as well.

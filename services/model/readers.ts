@@ -98,7 +98,8 @@ export async function readRatingsFile(path: string, opts: ReadOptions = {}): Pro
       const detected = detectFormat(line);
       if (!format) {
         if (!detected) {
-          throw new MarqueeError('INPUT', 
+          throw new MarqueeError(
+            'INPUT',
             `cannot detect the format of ratings file ${path}: its first line '${clip(line)}' is neither a ` +
               `header (${RATING_HEADER} or ${MLCSV_HEADER}) nor tab-separated u.data; pass a format explicitly`,
           );

@@ -298,7 +298,7 @@ export function createReleaseController(deps: ControllerDeps): ReleaseController
         const verdict = deps.judge({ canary: m.canary, stable: m.stable, series: m.series });
         log.info(`verdict: ${verdict.verdict}`, { reasons: verdict.reasons.join('; ') });
         return save(s, {
-          ...record(s, verdict, 'judge', m, s.windowMs),
+          ...record(s, verdict, 'judge', m, windowMs),
           phase: verdict.verdict === 'pass' ? 'promoting' : 'rolling-back',
           lastError: null,
         });
