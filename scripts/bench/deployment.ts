@@ -3,7 +3,8 @@
 //     ml-latest-small sample model), with provenance recording off, on (the default write-behind:
 //     writes wait while the CPU is saturated, up to PROVENANCE_MAX_DEFER_MS) and on without
 //     deferral (PROVENANCE_MAX_DEFER_MS=0: what saturation longer than the defer window costs):
-//     autocannon, 24 connections, 10 s per run, five rounds of one run per mode (the order rotates)
+//     autocannon, 24 connections, 10 s per run, five rounds of one run per mode (the order rotates;
+//     BENCH_DEPLOYMENT_SECONDS and BENCH_DEPLOYMENT_ROUNDS change both)
 //     after a warm-up; medians reported, and the cost per round against that round's off run.
 //     Target: recording costs < 5 %. After each provenance run the benchmark
 //     waits until every served request has its reccom row (the catch-up time is reported), so no
@@ -46,9 +47,13 @@ import { parseVariants } from './_variants.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SAMPLE_RATINGS = join(repoRoot, 'data/sample/ratings.csv');
 const CONNECTIONS = 24;
-const SECONDS = 10;
-/** BENCH_DEPLOYMENT_ROUNDS: fewer rounds for a quick comparison (the figures in docs use 5). */
-const ROUNDS = z.coerce.number().int().min(1).max(20).default(5).parse(process.env.BENCH_DEPLOYMENT_ROUNDS, { error: () => 'BENCH_DEPLOYMENT_ROUNDS must be an integer in 1..20' });
+/**
+ * BENCH_DEPLOYMENT_SECONDS: length of a run. Shorter runs in more rounds pair each mode's run with
+ * an off run closer in time, for a machine whose speed drifts over minutes.
+ */
+const SECONDS = z.coerce.number().int().min(2).max(600).default(10).parse(process.env.BENCH_DEPLOYMENT_SECONDS, { error: () => 'BENCH_DEPLOYMENT_SECONDS must be an integer in 2..600' });
+/** BENCH_DEPLOYMENT_ROUNDS: fewer rounds for a quick comparison, more for a drifting machine (the figures in docs use 5). */
+const ROUNDS = z.coerce.number().int().min(1).max(40).default(5).parse(process.env.BENCH_DEPLOYMENT_ROUNDS, { error: () => 'BENCH_DEPLOYMENT_ROUNDS must be an integer in 1..40' });
 const WARM_SECONDS = 5;
 const USERS = 610; // ml-latest-small's user ids are 1..610
 

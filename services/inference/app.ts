@@ -52,8 +52,10 @@ export interface AppOptions {
    * it (status 200) or had gone (ABANDONED_STATUS); see provenance/delivery.ts.
    */
   recorder?: {
-    /** Makes the row durable before its answer goes out (the spool); see ProvenanceRecorder. */
+    /** Puts the row in the spool, durable once commit() returns; see ProvenanceRecorder. */
     hold?(row: ProvenanceRow): Held;
+    /** Writes the held rows (one write(2)); false when that failed. */
+    commit?(): boolean;
     record(row: ProvenanceRow, held?: Held, amended?: boolean): void;
   };
   /** NGINX's per-try read timeout: an answer written later may have been abandoned (delivery.ts). */
@@ -137,40 +139,70 @@ export function createApp(opts: AppOptions): InferenceApp {
   /** The 200 answer of /recommend, its metrics and (for a GET) its provenance row. */
   const sendRecommendation = (req: IncomingMessage, res: ServerResponse, requestId: string, userId: number, body: string) => {
     const ms = elapsed(req);
-    const row: ProvenanceRow | null =
-      judge && req.method === 'GET'
-        ? { requestId, replica, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body }
-        : null;
-    const socket = req.socket;
-    const observe = () => (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
-    if (row && (res.destroyed || socket.destroyed)) {
-      // The caller hung up while the answer was being made: nobody will read it. Its latency still
-      // counts: a replica too slow for NGINX must show as slow to the release judge.
-      row.status = ABANDONED_STATUS;
-      opts.onAbandoned?.();
-      recorder!.record(row);
-      res.destroy();
-      observe();
+    if (!(judge && req.method === 'GET')) {
+      writeAnswer(res, requestId);
+      res.end(body);
+      (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
       return;
     }
+    const row: ProvenanceRow = { requestId, replica, version, userId, servedAt: Date.now(), track, status: 200, latencyMs: ms, result: body };
+    if (res.destroyed || req.socket.destroyed) return abandon(res, row, undefined);
+    // On disk before the caller can have it: a caller never holds an answer whose row a crash lost.
+    const held = recorder!.hold?.(row);
+    if (!recorder!.commit) return deliver(req, res, row, held, true);
+    // The answers of this turn of the event loop leave together once one write(2) has made all
+    // their rows durable (spool.ts): the check phase (setImmediate) runs after the poll phase has
+    // read every ready socket and answered what it could.
+    if (turn.push({ req, res, row, held }) === 1) setImmediate(endTurn);
+  };
+
+  /** Answers waiting for their rows to be written (see sendRecommendation). */
+  let turn: Array<{ req: IncomingMessage; res: ServerResponse; row: ProvenanceRow; held: Held | undefined }> = [];
+  const endTurn = () => {
+    const answers = turn;
+    turn = [];
+    const durable = recorder!.commit!();
+    for (const a of answers) deliver(a.req, a.res, a.row, a.held, durable);
+  };
+
+  /** The service headers of a 200 answer. */
+  const writeAnswer = (res: ServerResponse, requestId: string) => {
     res.statusCode = 200;
     res.setHeader('Content-Type', TEXT);
     res.setHeader('X-Model-Version', version);
     res.setHeader('X-Serving-Track', track);
     res.setHeader('X-Replica', replica);
     res.setHeader('X-Request-Id', requestId);
-    if (row) {
-      const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - ms);
-      // On disk before the caller can have it: a caller never holds an answer whose row a crash lost.
-      const held = recorder!.hold?.(row);
-      if (row.servedAt - start < acceptWithinMs) {
-        // Written while NGINX certainly still waits for it: delivered whatever the socket does next
-        // (delivery.ts), so no verdict to wait for. Only late answers go through the judge.
-        res.end(body);
-        recorder!.record(row, held);
-      } else res.end(body, () => judge!.written(row, held, socket, start, !res.shouldKeepAlive));
-    } else res.end(body);
-    observe();
+  };
+
+  /**
+   * The caller hung up while the answer was being made: nobody will read it. Its latency still
+   * counts: a replica too slow for NGINX must show as slow to the release judge.
+   */
+  const abandon = (res: ServerResponse, row: ProvenanceRow, held: Held | undefined) => {
+    row.status = ABANDONED_STATUS;
+    opts.onAbandoned?.();
+    recorder!.record(row, held, held !== undefined);
+    res.destroy();
+    ok.observe(row.latencyMs / 1000);
+  };
+
+  /** Sends a recorded answer; `durable`: its row's spool write succeeded (else it lives in memory only). */
+  const deliver = (req: IncomingMessage, res: ServerResponse, row: ProvenanceRow, heldRow: Held | undefined, durable: boolean) => {
+    const held = durable ? heldRow : null;
+    if (res.destroyed || req.socket.destroyed) return abandon(res, row, held);
+    writeAnswer(res, row.requestId);
+    const start = startOf(parseRequestStart(req.headers['x-request-start']), row.servedAt - row.latencyMs);
+    if (Date.now() - start < acceptWithinMs) {
+      // Written while NGINX certainly still waits for it: delivered whatever the socket does next
+      // (delivery.ts), so no verdict to wait for. Only late answers go through the judge.
+      res.end(row.result);
+      recorder!.record(row, held);
+    } else {
+      const socket = req.socket;
+      res.end(row.result, () => judge!.written(row, held, socket, start, !res.shouldKeepAlive));
+    }
+    ok.observe(row.latencyMs / 1000);
   };
   const reply =
     delay > 0

@@ -148,9 +148,10 @@ export class ProvenanceRecorder {
   }
 
   /**
-   * Appends the row to the spool now, before its answer is sent, so that an answer a caller
-   * received has its row on disk (a write(2): in the page cache, which kill -9 does not lose).
-   * Pass the result to record() once the row is final. Never throws.
+   * Appends the row to the spool, to be written by the next commit(): call that before the answer
+   * is sent, so that an answer a caller received has its row on disk (a write(2): in the page
+   * cache, which kill -9 does not lose). Pass the result to record() once the row is final (null
+   * if the commit failed). Never throws.
    */
   hold(row: ProvenanceRow): Held {
     const spool = this.opts.spool;
@@ -158,21 +159,46 @@ export class ProvenanceRecorder {
     try {
       return spool.append(row);
     } catch (err) {
-      // A full or broken disk must not fail the request: the row lives in memory only.
-      this.spoolFailures++;
-      if (this.spoolFailures === 1 || this.spoolFailures % 1000 === 0) {
-        this.log.error('provenance spool write failed; rows kept in memory only', { error: (err as Error).message, failures: this.spoolFailures });
-      }
+      this.spoolFailed(err);
       return null;
     }
   }
 
   /**
-   * Queues one row for MySQL; O(1), never throws, never waits. `held` is what hold() returned for
-   * it (default: it is spooled now); `amended` says its status changed since, so the spool gets it
-   * again.
+   * Writes the rows held since the last commit to the spool in one write(2) (one per turn of the
+   * event loop, for all the answers of that turn: app.ts). False when the write failed: those rows
+   * then live in memory only (record them with held = null). Never throws.
    */
-  record(row: ProvenanceRow, held: Held = this.hold(row), amended = false): void {
+  commit(): boolean {
+    try {
+      this.opts.spool?.commit();
+      return true;
+    } catch (err) {
+      this.spoolFailed(err);
+      return false;
+    }
+  }
+
+  /** A full or broken disk must not fail the request: the row lives in memory only. */
+  private spoolFailed(err: unknown): void {
+    this.spoolFailures++;
+    if (this.spoolFailures === 1 || this.spoolFailures % 1000 === 0) {
+      this.log.error('provenance spool write failed; rows kept in memory only', { error: (err as Error).message, failures: this.spoolFailures });
+    }
+  }
+
+  /** hold() and commit() for one row. */
+  private holdNow(row: ProvenanceRow): Held {
+    const held = this.hold(row);
+    return held && this.commit() ? held : null;
+  }
+
+  /**
+   * Queues one row for MySQL; O(1), never throws, never waits. `held` is what hold() returned for
+   * it, committed (default: it is spooled now); `amended` says its status changed since, so the
+   * spool gets it again.
+   */
+  record(row: ProvenanceRow, held: Held = this.holdNow(row), amended = false): void {
     const segment = held ?? undefined;
     if (segment && amended) {
       try {

@@ -10,10 +10,13 @@
 // replays their segments; writes are idempotent (insert.ts), so a replayed row that had already
 // reached MySQL is skipped there.
 //
-// Durability: a row is appended with its own write(2) before its answer is sent (app.ts), so an
-// answer a caller received has its row in the page cache, which `kill -9` of the process does not
-// lose. Writes are fdatasync'd in the background every `groupMs` (group commit): a crash of the
-// whole machine loses at most the rows of the last `groupMs` plus one fdatasync. A row whose
+// Durability: rows appended during one turn of the event loop are written with one write(2)
+// (commit()) before any of their answers is sent (app.ts), so an answer a caller received has its
+// row in the page cache, which `kill -9` of the process does not lose. One write per turn, not per
+// row: under saturation a turn answers several requests, and a system call per answer was the
+// largest part of what recording cost a replica (docs/benchmarks.md). Writes are fdatasync'd in
+// the background every `groupMs` (group commit): a crash of the whole machine loses at most the
+// rows of the last `groupMs` plus one fdatasync. A row whose
 // status changes after it was appended (an answer found abandoned, delivery.ts) is appended again
 // to the same file; when a file is read back, the last line of a (request id, replica) wins.
 import {
@@ -108,6 +111,8 @@ export class Spool {
   private fd: number | null = null;
   private seq = 0;
   private dirty = false;
+  /** Lines appended to the current segment and not yet written (commit()). */
+  private pending = '';
   private syncing = false;
   private timer: NodeJS.Timeout | null = null;
   /** Directories adopted from dead instances, removed once their segments are replayed. */
@@ -154,8 +159,8 @@ export class Spool {
   }
 
   /**
-   * Appends a row now (one write(2): in the page cache when this returns) and returns the segment
-   * that holds it, which counts it as not yet in MySQL until `written` says so.
+   * Appends a row (written by the next commit(), which makes it survive `kill -9`) and returns the
+   * segment that holds it, which counts it as not yet in MySQL until `written` says so.
    */
   append(row: ProvenanceRow): Segment {
     if (this.current && this.current.rows >= this.o.segmentRows) this.closeCurrent();
@@ -165,23 +170,33 @@ export class Spool {
       this.fd = openSync(path, 'a');
       this.current = { path, rows: 0, unwritten: 0, closed: false, spilled: false, openedAt: Date.now() };
     }
-    writeSync(this.fd!, encodeRow(row));
-    this.dirty = true;
+    this.pending += encodeRow(row);
     this.current.rows++;
     this.current.unwritten++;
     return this.current;
   }
 
-  /** Appends the changed version of a row already in `segment` (the later line wins on replay). */
-  amend(segment: Segment, row: ProvenanceRow): void {
-    if (segment === this.current && this.fd !== null) {
-      writeSync(this.fd, encodeRow(row));
-      this.dirty = true;
-    } else appendFileSync(segment.path, encodeRow(row));
+  /**
+   * Writes the lines appended since the last commit in one write(2): in the page cache when this
+   * returns. Throws when the write fails (those lines are then not in the file).
+   */
+  commit(): void {
+    if (this.pending === '' || this.fd === null) return;
+    const text = this.pending;
+    this.pending = '';
+    writeSync(this.fd, text);
+    this.dirty = true;
   }
 
-  /** Starts an fdatasync of what was appended since the last one (group commit). */
+  /** Appends the changed version of a row already in `segment` (the later line wins on replay). */
+  amend(segment: Segment, row: ProvenanceRow): void {
+    if (segment === this.current && this.fd !== null) this.pending += encodeRow(row);
+    else appendFileSync(segment.path, encodeRow(row));
+  }
+
+  /** Writes what is appended and starts an fdatasync of what was written since the last one. */
   flush(): void {
+    this.commit();
     if (this.fd === null || !this.dirty || this.syncing) return;
     this.dirty = false;
     this.syncing = true;
@@ -215,6 +230,12 @@ export class Spool {
   private closeCurrent(): void {
     const s = this.current;
     if (!s) return;
+    try {
+      this.commit();
+    } catch (err) {
+      // Its rows stay counted, so the file is kept and replayed by the next start.
+      this.log.error('provenance spool: write failed', { error: (err as Error).message });
+    }
     // The descriptor is closed once its data is synced, off the event loop (a sync every 2 s in
     // the request path would show in the latency).
     const fd = this.fd;
@@ -284,6 +305,7 @@ export class Spool {
     this.timer = null;
     if (this.fd !== null) {
       try {
+        this.commit();
         fdatasyncSync(this.fd);
       } finally {
         closeSync(this.fd);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { createApp, plainRecommendId, type InferenceApp } from '../app.ts';
 import type { ProvenanceRow } from '../provenance/recorder.ts';
 import { createRecommender } from '../recommender.ts';
@@ -387,6 +388,57 @@ describe('inference app when ranking fails', () => {
       const res = await fetch(`${server.url}/recommend/20`);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(ids(0, 19));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('inference app: the rows of one turn of the event loop are written together, before their answers', () => {
+  it('answers 20 requests that arrive together after one spool commit of their 20 rows', async () => {
+    const events: string[] = [];
+    const app = createApp({
+      recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }),
+      version: 'v7',
+      track: 'stable',
+      registry: new Registry(),
+      recorder: {
+        hold: (row) => {
+          events.push(`hold ${row.userId}`);
+          return null;
+        },
+        commit: () => {
+          events.push('commit');
+          return true;
+        },
+        record: (row) => void events.push(`record ${row.userId} ${row.status}`),
+      },
+    });
+    // Answers go out as the response writes them: watch the writes, in order with the events.
+    const server = await listen((req: IncomingMessage, res: ServerResponse) => {
+      const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+      res.end = ((...a: unknown[]) => {
+        events.push(`send ${req.url!.split('/').pop()}`);
+        return end(...a);
+      }) as typeof res.end;
+      app(req, res);
+    });
+    try {
+      // Pipelined on one connection, in one write: node parses them all in one read.
+      const users = Array.from({ length: 20 }, (_, i) => i + 1);
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      socket.write(users.map((u) => `GET /recommend/${u} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+      await vi.waitFor(() => expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(20), { timeout: 5000 });
+      socket.destroy();
+      expect(events.filter((e) => e === 'commit')).toHaveLength(1);
+      const commit = events.indexOf('commit');
+      // Every row was held before the commit, and every answer and its record came after it.
+      expect(events.slice(0, commit)).toEqual(users.map((u) => `hold ${u}`));
+      expect(events.slice(commit + 1).filter((e) => e.startsWith('send'))).toEqual(users.map((u) => `send ${u}`));
+      expect(events.slice(commit + 1).filter((e) => e.startsWith('record'))).toEqual(users.map((u) => `record ${u} 200`));
     } finally {
       await server.close();
     }

@@ -137,9 +137,26 @@ describe('the spool with the recorder', () => {
     const s = spoolIn(dir);
     s.open();
     const segment = s.append(row(5));
+    s.commit();
     expect(segment.path).toMatch(/\/00000001\.rows$/);
     expect(readSegment(segment.path).rows).toEqual([row(5)]);
     expect(segmentFiles(dir)).toEqual([segment.path]);
+    s.close(false);
+  });
+
+  it('writes the rows appended since the last commit together, and only on commit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const s = new Spool({ dir, groupMs: 60_000, segmentRows: 1000, segmentMs: 60_000 });
+    s.open();
+    const segment = s.append(row(1));
+    s.append(row(2));
+    expect(readSegment(segment.path).rows).toEqual([]);
+    s.commit();
+    expect(readSegment(segment.path).rows).toEqual([row(1), row(2)]);
+    s.append(row(3));
+    s.commit();
+    s.commit(); // nothing new: the file stays as it is
+    expect(readSegment(segment.path).rows).toEqual([row(1), row(2), row(3)]);
     s.close(false);
   });
 
