@@ -162,7 +162,17 @@ export function createApp(opts: AppOptions): InferenceApp {
     const answers = turn;
     turn = [];
     const durable = recorder!.commit!();
-    for (const a of answers) deliver(a.req, a.res, a.row, a.held, durable);
+    for (const a of answers) {
+      try {
+        deliver(a.req, a.res, a.row, a.held, durable);
+      } catch (err) {
+        // A bug, not the caller's fault; outside any request handler here, so caught per answer:
+        // the other answers of the turn still go. One not sent is abandoned (NGINX retries it
+        // elsewhere) and recorded as such.
+        log.error('sending an answer failed', { requestId: a.row.requestId, error: err as Error });
+        if (!a.res.writableEnded) abandon(a.res, a.row, durable ? a.held : null);
+      }
+    }
   };
 
   /** The service headers of a 200 answer. */

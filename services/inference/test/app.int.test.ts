@@ -193,7 +193,7 @@ describe('inference app before the model is loaded', () => {
     const app = createApp({ track: 'stable', registry: new Registry() });
     const server = await listen(app);
     try {
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
       const early = await fetch(`${server.url}/recommend/20`);
       expect(early.status).toBe(503);
@@ -439,6 +439,31 @@ describe('inference app: the rows of one turn of the event loop are written toge
       expect(events.slice(0, commit)).toEqual(users.map((u) => `hold ${u}`));
       expect(events.slice(commit + 1).filter((e) => e.startsWith('send'))).toEqual(users.map((u) => `send ${u}`));
       expect(events.slice(commit + 1).filter((e) => e.startsWith('record'))).toEqual(users.map((u) => `record ${u} 200`));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('inference app: an answer that fails while its turn is sent', () => {
+  it('is abandoned and recorded as such, and the replica keeps serving', async () => {
+    const rows: ProvenanceRow[] = [];
+    const app = createApp({
+      track: 'stable',
+      registry: new Registry(),
+      recorder: { hold: () => null, commit: () => true, record: (row) => void rows.push({ ...row }) },
+    });
+    // A version that is not a legal header value makes setHeader throw while the answer is sent.
+    app.setModel(createRecommender(tinyModel(), { cacheSize: 10, rank }), 'v\n1');
+    const server = await listen(app);
+    try {
+      await expect(fetch(`${server.url}/recommend/20`)).rejects.toThrow();
+      await expect(fetch(`${server.url}/recommend/21`)).rejects.toThrow();
+      expect(rows.map((r) => [r.userId, r.status])).toEqual([
+        [20, 499],
+        [21, 499],
+      ]);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
     } finally {
       await server.close();
     }
