@@ -113,6 +113,8 @@ export class Spool {
   private dirty = false;
   /** Lines appended to the current segment and not yet written (commit()). */
   private pending = '';
+  /** A write that failed where nobody could be told (closing a segment): the next commit reports it. */
+  private failedWrite: unknown = null;
   private syncing = false;
   private timer: NodeJS.Timeout | null = null;
   /** Directories adopted from dead instances, removed once their segments are replayed. */
@@ -178,9 +180,15 @@ export class Spool {
 
   /**
    * Writes the lines appended since the last commit in one write(2): in the page cache when this
-   * returns. Throws when the write fails (those lines are then not in the file).
+   * returns. Throws when the write fails (those lines are then not in the file), and when closing
+   * a full segment could not write the lines appended to it since the last commit.
    */
   commit(): void {
+    if (this.failedWrite) {
+      const err = this.failedWrite;
+      this.failedWrite = null;
+      throw err;
+    }
     if (this.pending === '' || this.fd === null) return;
     const text = this.pending;
     this.pending = '';
@@ -233,8 +241,9 @@ export class Spool {
     try {
       this.commit();
     } catch (err) {
-      // Its rows stay counted, so the file is kept and replayed by the next start.
-      this.log.error('provenance spool: write failed', { error: (err as Error).message });
+      // Its rows stay counted, so the file is kept and replayed by the next start; the rows' answers
+      // have not gone yet, and the commit before them fails too, so they are not counted as on disk.
+      this.failedWrite = err;
     }
     // The descriptor is closed once its data is synced, off the event loop (a sync every 2 s in
     // the request path would show in the latency).

@@ -1,6 +1,6 @@
 // The provenance spool on real files: rows survive a process that stops without flushing, are
 // read back once (the last line of a row wins), and files go once their rows are in MySQL.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -157,6 +157,25 @@ describe('the spool with the recorder', () => {
     s.commit();
     s.commit(); // nothing new: the file stays as it is
     expect(readSegment(segment.path).rows).toEqual([row(1), row(2), row(3)]);
+    s.close(false);
+  });
+
+  it('reports a failed write at the next commit, also one made while closing a full segment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const s = new Spool({ dir, groupMs: 60_000, segmentRows: 2, segmentMs: 60_000 });
+    s.open();
+    // The first segment is a full disk: every write to it fails with ENOSPC.
+    symlinkSync('/dev/full', join(s.instanceDir, '00000001.rows'));
+    s.append(row(1));
+    expect(() => s.commit()).toThrow(/ENOSPC/);
+    s.append(row(2)); // the first segment's second row
+    const second = s.append(row(3)); // closes the first one: its write fails there
+    expect(() => s.commit()).toThrow(/ENOSPC/);
+    s.commit(); // reported once; the second segment's line goes now
+    expect(readSegment(second.path).rows).toEqual([row(3)]);
+    const recorder = recorderFor(keyedSink(), s);
+    expect(recorder.commit()).toBe(true);
+    s.append(row(4));
     s.close(false);
   });
 
