@@ -13,8 +13,8 @@
 // Durability: rows appended during one turn of the event loop are written with one write(2)
 // (commit()) before any of their answers is sent (app.ts), so an answer a caller received has its
 // row in the page cache, which `kill -9` of the process does not lose. One write per turn, not per
-// row: under saturation a turn answers several requests, and a system call per answer was the
-// largest part of what recording cost a replica (docs/benchmarks.md). Writes are fdatasync'd in
+// row: a busy replica answers several requests per turn, and a system call per answer was the
+// largest part of what recording cost it (docs/benchmarks.md). Writes are fdatasync'd in
 // the background every `groupMs` (group commit): a crash of the whole machine loses at most the
 // rows of the last `groupMs` plus one fdatasync. A row whose
 // status changes after it was appended (an answer found abandoned, delivery.ts) is appended again
