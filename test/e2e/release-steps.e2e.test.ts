@@ -26,6 +26,7 @@ import { versionsViaNginx } from './versions-via-nginx.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
 import { startPrometheus, type LocalPrometheus } from '../../deploy/localstack/prometheus.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
+import { listenPortRange } from '../../services/core/child-process.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
@@ -84,7 +85,9 @@ function portFree(port: number): Promise<boolean> {
 /** Four consecutive free ports: the local orchestrator's four slots, one fixed port each (defaultSlots). */
 async function freeRange(n = 4): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below the ephemeral range, like freePort: slots are recreated at their fixed ports.
+    const { low, high } = listenPortRange();
+    const base = low + Math.floor(Math.random() * (high - low - n));
     const ok = await Promise.all(Array.from({ length: n }, (_, i) => portFree(base + i)));
     if (ok.every(Boolean)) return base;
   }
