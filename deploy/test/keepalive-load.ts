@@ -74,6 +74,8 @@ export const RATE = 200;
 export const STEP_MS = 1000;
 // Requests sent this soon after a change may be routed by either split: not counted in a share.
 const SETTLE_MS = 50;
+/** Unmeasured time between a measured phase and the next change (see walk). */
+const DRAIN_MS = 250;
 
 /** A release walk: 90/5/5 → 60/20/20 → 0/50/50 → canary promoted, a rollback, uneven ratios. */
 export const STEPS: SplitWeights[] = [
@@ -96,6 +98,9 @@ export async function walk(nginx: LocalNginx, change: (w: SplitWeights) => Promi
   const measured: Array<{ expected: Record<string, number>; phase: PhaseResult }> = [];
   await sleep(STEP_MS);
   for (const w of STEPS) {
+    // Requests sent just before the change may reach NGINX after it (a busy host delays a worker):
+    // the phase before a change runs DRAIN_MS unmeasured, so the measured one ends well before it.
+    await sleep(DRAIN_MS);
     all.push(load.nextPhase());
     const expected = await change(w);
     await sleep(SETTLE_MS);
