@@ -451,8 +451,13 @@ describe('docker compose up -d, then the production story', () => {
     const before = await reccomCount();
     check('compose down', await compose(['down']));
     await freshNetwork();
+    const t0 = Date.now();
     check('compose up', await compose(['up', '-d']));
     await waitHealthy(6 * 60_000);
+    // As after the first up (step 1): every container healthy is not yet NGINX reaching the
+    // replicas on the fresh network (one run got a 502 right then).
+    const firstMs = await firstOk(60_000);
+    log(`down and up again to first 200 through NGINX: ${((Date.now() - t0) / 1000).toFixed(1)} s (healthy ${((Date.now() - t0 - firstMs) / 1000).toFixed(1)} s)`);
     expect(await reccomCount()).toBeGreaterThanOrEqual(before);
     const again = await recommend(2);
     expect(again.status).toBe(200);
