@@ -43,7 +43,8 @@ export function listenPortRange(): { low: number; high: number } {
 /** Ports this process has handed out, so that concurrent calls never return the same one. */
 const handedOut = new Set<number>();
 
-function canListen(port: number, host: string): Promise<boolean> {
+/** Whether a server can listen on `port` now. */
+export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(false));

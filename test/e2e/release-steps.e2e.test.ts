@@ -15,7 +15,6 @@
 // The models never saw the audience's futures (release-steps/models.ts). The per-step figures and
 // release times are printed; docs/benchmarks.md ("Release through every step") records them.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,7 @@ import { versionsViaNginx } from './versions-via-nginx.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
 import { startPrometheus, type LocalPrometheus } from '../../deploy/localstack/prometheus.ts';
 import type { MysqlSettings } from '../../services/core/db/connection.ts';
-import { listenPortRange } from '../../services/core/child-process.ts';
+import { canListen, listenPortRange } from '../../services/core/child-process.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { createTestDatabase, mysqlEnvOf } from '../../services/core/testing/mysql.ts';
 import { startSimulator, type Simulator, type SimulatorStats } from '../../services/pipeline/simulator/simulator.ts';
@@ -74,21 +73,13 @@ const simulated: SimulatorStats[] = [];
 const weightChanges: number[] = [];
 const junked: JunkStats[] = [];
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
-
 /** Four consecutive free ports: the local orchestrator's four slots, one fixed port each (defaultSlots). */
 async function freeRange(n = 4): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     // Below the ephemeral range, like freePort: slots are recreated at their fixed ports.
     const { low, high } = listenPortRange();
     const base = low + Math.floor(Math.random() * (high - low - n));
-    const ok = await Promise.all(Array.from({ length: n }, (_, i) => portFree(base + i)));
+    const ok = await Promise.all(Array.from({ length: n }, (_, i) => canListen(base + i)));
     if (ok.every(Boolean)) return base;
   }
   throw new Error(`no ${n} consecutive free ports`);
