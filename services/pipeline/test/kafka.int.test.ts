@@ -112,6 +112,11 @@ describe('Kafka source + ingest', () => {
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
+    // The child may commit again between that read and the kill (CI 2026-12-02: run 2 then read one batch
+    // fewer than expected), so the resume point is read once it is dead; a commit request already on the
+    // wire is still applied by the broker, hence the pause.
+    await sleep(1_000);
+    committedAtKill = (await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1;
     expect(committedAtKill).toBeGreaterThan(0);
     expect(committedAtKill).toBeLessThan(N); // really killed partway
 
@@ -122,7 +127,7 @@ describe('Kafka source + ingest', () => {
     const code = await new Promise<number | null>((r) => second.on('exit', (c) => r(c)));
     expect(code).toBe(0);
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { lines: number };
-    expect(report.lines).toBeGreaterThanOrEqual(N - committedAtKill); // re-reads the uncommitted part
+    expect(report.lines).toBe(N - committedAtKill); // resumes at the committed offset: re-reads the uncommitted part, nothing more
     expect(await committedOffsets(BROKERS, groupId, topic)).toEqual(new Map([[0, N]]));
 
     // The store equals a single clean run over the same lines.
