@@ -4,13 +4,16 @@
 #   worker   the pipeline worker: runtime + git, ssh   docker build --target worker -t marquee-worker .
 # The one-shot `init` service of docker-compose.yml (migrations, first model) runs the worker image.
 #
-# The services run TypeScript directly with tsx (a run-time dependency), exactly as in development:
-# there is no compiled dist/. The build stage installs every dependency and type-checks the code,
+# The services run their TypeScript sources directly: there is no compiled dist/. The inference
+# service runs on Node's own type stripping (no loader, no loader thread: the code uses erasable
+# syntax only, tsconfig's erasableSyntaxOnly); the worker still runs with tsx (a run-time
+# dependency), exactly as in development. The build stage installs every dependency and type-checks the code,
 # so an image never ships code that does not compile; the runtime stage gets the sources and the
 # production dependencies only.
 #
 # NODE_IMAGE: Node 24 LTS, pinned to a patch release (Node 20 reached its end of life in April 2026).
-# Any Debian-based image with node and npm on the PATH and a `node` user (uid 1000) fits: the test
+# Any Debian-based image with node >= 22.18 (type stripping on by default) and npm on the PATH and
+# a `node` user (uid 1000) fits: the test
 # story builds a stand-in from Debian and the official Node binaries, since no registry is reachable.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
@@ -50,8 +53,10 @@ EXPOSE 8082
 # process per check costs ~0.1 s of CPU. docker-compose.yml asks /readyz ("model loaded") instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8082} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -q ' 200'"]
-# node --import tsx: one process (no tsx wrapper), so SIGTERM reaches the service and it drains.
-CMD ["node", "--import", "tsx", "services/inference/main.ts"]
+# One node process (no wrapper), so SIGTERM reaches the service and it drains. No tsx loader: one
+# thread fewer per thread that runs TypeScript (main, each rank worker) and nothing to transform at
+# start; the serving tail is the same either way (docs/benchmarks.md, course scale, session 9).
+CMD ["node", "services/inference/main.ts"]
 # What the image was built from (services/release/build-inputs.ts): a release rebuilds only when
 # the checkout's inputs differ. Last, so a new value costs one empty layer.
 ARG BUILD_INPUTS=unknown

@@ -7,8 +7,11 @@ import { z } from 'zod';
 import { MarqueeError } from './errors.ts';
 
 export class ConfigError extends MarqueeError {
-  constructor(readonly issues: string[]) {
+  readonly issues: string[];
+
+  constructor(issues: string[]) {
     super('CONFIG', `invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.issues = issues;
   }
 }
 

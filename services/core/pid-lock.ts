@@ -7,8 +7,11 @@ import { currentProcessIdentity, formatIdentity, isRunning, parseIdentity, type 
 import { MarqueeError } from './errors.ts';
 
 export class LockedError extends MarqueeError {
-  constructor(message: string, readonly owner: number) {
+  readonly owner: number;
+
+  constructor(message: string, owner: number) {
     super('LOCKED', message);
+    this.owner = owner;
   }
 }
 

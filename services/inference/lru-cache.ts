@@ -11,7 +11,10 @@ export class LruCache<K, V> {
    */
   private oldest: Iterator<K> | null = null;
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
     if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`LRU capacity must be an integer >= 0, got ${capacity}`);
   }
 

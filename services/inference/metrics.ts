@@ -21,7 +21,11 @@ export class RequestSeries {
   sum = 0;
   count = 0;
 
-  constructor(readonly labels: Labels) {}
+  readonly labels: Labels;
+
+  constructor(labels: Labels) {
+    this.labels = labels;
+  }
 
   reset(): void {
     this.counts.fill(0);

@@ -98,12 +98,15 @@ export function containerInfoOf(json: unknown): ContainerInfo {
 
 /** The engine answered with an error status, or could not be reached (`status` undefined). */
 export class EngineError extends MarqueeError {
+  readonly status?: number;
+
   constructor(
     message: string,
-    readonly status?: number,
+    status?: number,
     options?: MarqueeErrorOptions,
   ) {
     super('CONTAINER', message, options);
+    this.status = status;
   }
 }
 

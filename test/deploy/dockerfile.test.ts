@@ -52,7 +52,7 @@ describe('Dockerfile', () => {
     expect(runtime?.lines.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/CMD .*\/healthz/);
     expect(has(runtime, /^EXPOSE 8082$/)).toBe(true);
     const cmd = runtime?.lines.find((l) => l.startsWith('CMD'));
-    expect(JSON.parse(cmd?.slice(3).trim() ?? '[]')).toEqual(['node', '--import', 'tsx', 'services/inference/main.ts']);
+    expect(JSON.parse(cmd?.slice(3).trim() ?? '[]')).toEqual(['node', 'services/inference/main.ts']);
   });
 
   it('has a stage for every compose build target', () => {

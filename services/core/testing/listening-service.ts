@@ -1,4 +1,4 @@
-// Runs a service's entry file as a child process (`node --import tsx`, as the Docker images do) on
+// Runs a service's entry file as a child process (`node --import tsx` by default) on
 // a port the OS picks (PORT=0), and learns that port from the service's own log line
 // `... listening ... port=N`. For tests and benchmarks that need a real process.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,11 +17,16 @@ export interface StartOptions {
   cwd: string;
   args?: string[];
   env?: Record<string, string>;
+  /** The node binary (default: this process's). */
+  node?: string;
+  /** Run the entry with tsx's loader (default) or on the node's own type stripping (Node >= 22.18). */
+  loader?: 'tsx' | 'native';
 }
 
 /** Starts `file` and resolves once it listens; rejects, with its output, if it exits first. */
 export function startListening(file: string, o: StartOptions): Promise<ListeningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...(o.args ?? [])], {
+  const loader = o.loader === 'native' ? [] : ['--import', 'tsx'];
+  const child = spawn(o.node ?? process.execPath, [...loader, file, ...(o.args ?? [])], {
     cwd: o.cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],

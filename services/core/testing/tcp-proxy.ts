@@ -23,10 +23,13 @@ export class TcpProxy {
   private currentMode: ProxyMode;
   port = 0;
 
+  private readonly target: { host: string; port: number };
+
   constructor(
-    private readonly target: { host: string; port: number },
+    target: { host: string; port: number },
     mode: ProxyMode = 'forward',
   ) {
+    this.target = target;
     this.currentMode = mode;
   }
 

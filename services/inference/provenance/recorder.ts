@@ -95,7 +95,10 @@ export class ProvenanceRecorder {
   private readonly maxBackoffMs: number;
   private readonly highWaterRows: number;
 
-  constructor(private readonly opts: RecorderOptions) {
+  private readonly opts: RecorderOptions;
+
+  constructor(opts: RecorderOptions) {
+    this.opts = opts;
     for (const k of ['batchSize', 'flushMs', 'bufferMax'] as const) {
       if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`provenance ${k} must be a positive integer, got ${opts[k]}`);
     }

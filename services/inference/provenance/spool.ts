@@ -122,7 +122,10 @@ export class Spool {
   /** Segments that spilled and whose other rows are all written: to be read back whole. */
   private readonly toReplay: string[] = [];
 
-  constructor(private readonly o: SpoolOptions) {
+  private readonly o: SpoolOptions;
+
+  constructor(o: SpoolOptions) {
+    this.o = o;
     for (const k of ['groupMs', 'segmentRows', 'segmentMs'] as const) {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`spool ${k} must be a positive integer, got ${o[k]}`);
     }

@@ -40,7 +40,10 @@ export class Journal {
   private fd: number;
   rows = 0;
 
-  constructor(readonly path: string) {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
     this.fd = openSync(path, 'a');
   }
 

@@ -53,7 +53,12 @@ export class CleanStore {
   private readonly logger: Logger;
   private closed = false;
 
-  private constructor(readonly dataDir: string, private readonly opts: CleanStoreOptions) {
+  readonly dataDir: string;
+  private readonly opts: CleanStoreOptions;
+
+  private constructor(dataDir: string, opts: CleanStoreOptions) {
+    this.dataDir = dataDir;
+    this.opts = opts;
     this.logger = opts.logger ?? silentLogger;
     this.ratingsPath = join(dataDir, RATINGS_FILE);
     this.watchesPath = join(dataDir, WATCHES_FILE);

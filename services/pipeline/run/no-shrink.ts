@@ -12,13 +12,20 @@ import type { WorkdirLayout } from '../version/layout.ts';
 
 /** The data has fewer rows than the version that serves: the run stops and versions nothing. */
 export class DataShrankError extends MarqueeError {
+  readonly rows: number;
+  readonly previousRows: number;
+  readonly previousVersion: number;
+
   constructor(
     message: string,
-    readonly rows: number,
-    readonly previousRows: number,
-    readonly previousVersion: number,
+    rows: number,
+    previousRows: number,
+    previousVersion: number,
   ) {
     super('DATA_SHRANK', message);
+    this.rows = rows;
+    this.previousRows = previousRows;
+    this.previousVersion = previousVersion;
   }
 }
 

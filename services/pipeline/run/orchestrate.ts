@@ -78,11 +78,16 @@ export type RunOutcome<P, C, T, V, G, D extends Gated = Gated> =
 
 /** A step's own error, with the step it came from; `orchestrate` turns it into a 'failed' outcome. */
 class StepFailure extends MarqueeError {
+  readonly step: StepName;
+  readonly original: Error;
+
   constructor(
-    readonly step: StepName,
-    readonly original: Error,
+    step: StepName,
+    original: Error,
   ) {
     super('STEP_FAILED', original.message, { cause: original });
+    this.step = step;
+    this.original = original;
   }
 }
 

@@ -16,11 +16,16 @@ export interface PartitionLag {
 }
 
 export class KafkaLagError extends MarqueeError {
+  readonly topic: string;
+  readonly groupId: string;
+  readonly lag: number;
+  readonly partitions: PartitionLag[];
+
   constructor(
-    readonly topic: string,
-    readonly groupId: string,
-    readonly lag: number,
-    readonly partitions: PartitionLag[],
+    topic: string,
+    groupId: string,
+    lag: number,
+    partitions: PartitionLag[],
   ) {
     const lagging = partitions.filter((p) => p.lag > 0);
     const detail = lagging.map((p) => `partition ${p.partition}: committed ${p.committed < 0 ? 'none' : p.committed}, end ${p.high}`).join('; ');
@@ -30,6 +35,10 @@ export class KafkaLagError extends MarqueeError {
         'another member of the group still holds the partitions (a killed collector keeps them until its session times out) ' +
         'or the window ended before they were assigned. Nothing was read, so nothing must be versioned: run again',
     );
+    this.topic = topic;
+    this.groupId = groupId;
+    this.lag = lag;
+    this.partitions = partitions;
   }
 }
 

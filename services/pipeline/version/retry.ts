@@ -14,11 +14,16 @@ export interface RetryOptions {
 
 /** Every attempt failed; the last failure is `last` and the standard `cause`. */
 export class RetryError extends MarqueeError {
+  readonly attempts: number;
+  readonly last: Error;
+
   constructor(
-    readonly attempts: number,
-    readonly last: Error,
+    attempts: number,
+    last: Error,
   ) {
     super('RETRY_EXHAUSTED', `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${last.message}`, { cause: last });
+    this.attempts = attempts;
+    this.last = last;
   }
 }
 
