@@ -1,7 +1,8 @@
-// One rank-pool.ts thread: scores every movie with the SIMD kernel over the shared memory, then
-// re-scores the close ones exactly (simd-ranker.ts), and answers with the ranked movie indexes.
+// One rank-pool.ts thread: scores movies with the SIMD kernel over the shared memory (from the
+// longest rows down, until the rest cannot matter), re-scores the close ones exactly
+// (simd-ranker.ts rankTopN), and answers with the ranked movie indexes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { exactItems, exactTopN, type KernelLayout } from './simd-ranker.ts';
+import { exactItems, rankTopN, scoreRange, type KernelLayout } from './simd-ranker.ts';
 
 /** What rank-pool.ts hands each worker once. */
 export interface RankWorkerData {
@@ -25,7 +26,7 @@ export type RankWorkerMessage = { type: 'ready' } | { type: 'ranked'; id: number
 const { memory, kernel, layout, slot } = workerData as RankWorkerData;
 const { pOff, outOff } = layout.slots[slot];
 const instance = new WebAssembly.Instance(new WebAssembly.Module(kernel), { env: { mem: memory } });
-const score = instance.exports.score as (q: number, p: number, bias: number, out: number, n: number, kp: number) => void;
+const run = scoreRange(instance, layout, slot);
 const p = new Float32Array(memory.buffer, pOff, layout.kp);
 const approx = new Float32Array(memory.buffer, outOff, layout.nItems);
 const items = exactItems(memory, layout);
@@ -33,8 +34,7 @@ const port = parentPort!;
 
 port.on('message', (job: RankJob) => {
   p.set(job.pu);
-  score(layout.qOff, pOff, layout.biasOff, outOff, layout.nItems, layout.kp);
-  const ranked = exactTopN(approx, items, { P: job.pu, pNorm: job.pNorm, seen: job.seen }, job.n);
+  const ranked = rankTopN(run, approx, items, { P: job.pu, pNorm: job.pNorm, seen: job.seen }, job.n);
   port.postMessage({ type: 'ranked', id: job.id, items: ranked } satisfies RankWorkerMessage, [ranked.buffer as ArrayBuffer]);
 });
 port.postMessage({ type: 'ready' } satisfies RankWorkerMessage);

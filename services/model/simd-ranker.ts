@@ -2,9 +2,12 @@
 //
 // Why: a cache miss scores every item, ~2.7 M multiply-adds for 27k movies × 100 factors; plain JS
 // takes a few ms for that, too slow for 1,000 uncached req/s. Here it takes two passes:
-//  1. a WebAssembly SIMD kernel computes every item's score b_i + q_i·p_u in float32 (4 lanes);
-//  2. JS takes the n-th best approximate score T among unseen items and re-scores exactly, with
-//     topNForUser's own float64 arithmetic, only the items whose approximate score is within a
+//  1. a WebAssembly SIMD kernel computes items' scores b_i + q_i·p_u in float32 (4 lanes), block by
+//     block, rows stored longest first: it stops once no row left can reach the n-th best score so
+//     far (b_i + q_i·p_u ≤ b_i + |q_i|·|p_u|, Cauchy-Schwarz). A trained iALS model's popular movies
+//     have the long rows, so on the course-scale model about a tenth of the catalogue is scored;
+//  2. JS takes the n-th best approximate score T among unseen scored items and re-scores exactly,
+//     with topNForUser's own float64 arithmetic, only the items whose approximate score is within a
 //     proven error margin of T; the n best of those (ties to the lower index) are the answer.
 // The margin bounds float32 rounding (Higham's γ for m-term sums, with |Σ p_f q_f| ≤ |p|·|q|), so
 // every item topNForUser would return is among the candidates: the result is identical, and the
@@ -21,7 +24,7 @@
 //       out[i] = bias[i] + ((acc.0 + acc.1) + (acc.2 + acc.3)))
 // Rows are padded with zeros to kp = k rounded up to a multiple of 4. A term goes through at most
 // kp/16 + 3 accumulator adds, 2 to join the chains, 2 across lanes and the bias add, never more
-// than the kp/4 + 4 roundings the error margin in exactTopN allows for (adds to an exact zero do
+// than the kp/4 + 4 roundings the error margin in rankTopN allows for (adds to an exact zero do
 // not round, which covers kp < 16).
 import { dot } from './dot.ts';
 import type { Model } from './types.ts';
@@ -160,7 +163,12 @@ export function kernelWasm(shared: boolean): Uint8Array<ArrayBuffer> {
 }
 export const KERNEL_WASM = kernelWasm(false);
 
-/** Where things live in the kernel's memory: item rows and biases, then one scratch slot per thread. */
+/**
+ * Where things live in the kernel's memory: item rows and biases, then one scratch slot per thread.
+ * Rows are stored by position, in descending order of their norm |q_i| (`order[position]` is the
+ * item): a user's best movies are nearly always among the long rows (popular movies), so pass 1
+ * scores the catalogue from the top and stops where no row further down can still reach the top n.
+ */
 export interface KernelLayout {
   nItems: number;
   k: number;
@@ -170,6 +178,13 @@ export interface KernelLayout {
   biasOff: number;
   slots: Array<{ pOff: number; outOff: number }>;
   pages: number;
+  /** The item at each position. */
+  order: Uint32Array;
+  /** The position of each item. */
+  position: Uint32Array;
+  /** |q| of the row at each position (non-increasing), and the largest b_i at that position or after. */
+  normAt: Float64Array;
+  maxBiasFrom: Float64Array;
   /** Largest |q_i| and |b_i|, for the error margin. */
   maxItemNorm: number;
   maxAbsBias: number;
@@ -193,15 +208,25 @@ export function kernelLayout(model: Model, slots: number): KernelLayout | null {
   }
   const pages = Math.ceil(end / PAGE);
   if (pages > MAX_PAGES) return null;
-  let maxItemNorm = 0;
+  const norms = new Float64Array(nItems);
   let maxAbsBias = 0;
   for (let i = 0; i < nItems; i++) {
     let sq = 0;
     for (let f = 0; f < k; f++) sq += model.itemFactors[i * k + f] ** 2;
-    maxItemNorm = Math.max(maxItemNorm, Math.sqrt(sq));
+    norms[i] = Math.sqrt(sq);
     maxAbsBias = Math.max(maxAbsBias, Math.abs(model.itemBias[i]));
   }
-  return { nItems, k, kp, qOff, biasOff, slots: out, pages, maxItemNorm, maxAbsBias };
+  const order = Uint32Array.from({ length: nItems }, (_, i) => i).sort((a, b) => norms[b] - norms[a] || a - b);
+  const position = new Uint32Array(nItems);
+  const normAt = new Float64Array(nItems);
+  const maxBiasFrom = new Float64Array(nItems + 1).fill(-Infinity);
+  for (let j = 0; j < nItems; j++) {
+    position[order[j]] = j;
+    normAt[j] = norms[order[j]];
+  }
+  for (let j = nItems - 1; j >= 0; j--) maxBiasFrom[j] = Math.max(maxBiasFrom[j + 1], model.itemBias[order[j]]);
+  const maxItemNorm = nItems ? normAt[0] : 0;
+  return { nItems, k, kp, qOff, biasOff, slots: out, pages, order, position, normAt, maxBiasFrom, maxItemNorm, maxAbsBias };
 }
 
 /** Whether this runtime can run the kernel for `model` (WebAssembly SIMD, a non-empty catalogue). */
@@ -215,26 +240,45 @@ export function kernelSupports(model: Model): boolean {
   return true;
 }
 
-/** Copies the item factors (padded rows) and biases into `memory` at `layout`. */
+/** Copies the item factors (padded rows, in `layout.order`) and biases into `memory` at `layout`. */
 export function loadItems(memory: WebAssembly.Memory, layout: KernelLayout, model: Model): void {
-  const { nItems, k, kp } = layout;
+  const { nItems, k, kp, order } = layout;
   const q = new Float32Array(memory.buffer, layout.qOff, nItems * kp);
-  if (kp === k) q.set(model.itemFactors);
-  else for (let i = 0; i < nItems; i++) q.set(model.itemFactors.subarray(i * k, i * k + k), i * kp);
-  new Float32Array(memory.buffer, layout.biasOff, nItems).set(model.itemBias);
+  const bias = new Float32Array(memory.buffer, layout.biasOff, nItems);
+  for (let j = 0; j < nItems; j++) {
+    const i = order[j];
+    q.set(model.itemFactors.subarray(i * k, i * k + k), j * kp);
+    bias[j] = model.itemBias[i];
+  }
 }
 
-/** The movie side of pass 2, the same for every request: rows, biases and their largest norms. */
+/** The kernel: scores positions [from, from + count) into the slot's output, for the user row in the slot. */
+export type ScoreRange = (from: number, count: number) => void;
+
+/** The kernel's `score` export bound to `layout` and one slot. */
+export function scoreRange(instance: WebAssembly.Instance, layout: KernelLayout, slot: number): ScoreRange {
+  const score = instance.exports.score as (q: number, p: number, bias: number, out: number, n: number, kp: number) => void;
+  const { pOff, outOff } = layout.slots[slot];
+  const rowBytes = layout.kp * 4;
+  return (from, count) => score(layout.qOff + from * rowBytes, pOff, layout.biasOff + from * 4, outOff + from * 4, count, layout.kp);
+}
+
+/** The movie side of both passes, the same for every request. */
 export interface ExactItems {
-  /** Movie rows of stride `kp` (k factors, then zero padding). */
+  /** Movie rows of stride `kp` (k factors, then zero padding), by position. */
   Q: Float32Array;
   kp: number;
   k: number;
+  /** Biases by position. */
   bias: Float32Array;
+  order: Uint32Array;
+  position: Uint32Array;
+  normAt: Float64Array;
+  maxBiasFrom: Float64Array;
   /** Largest |q_i| and |b_i|, for the error margin. */
   maxItemNorm: number;
   maxAbsBias: number;
-  /** nItems bytes of scratch, all zero before and after each call. */
+  /** nItems bytes of scratch (by position), all zero before and after each call. */
   marks: Uint8Array;
 }
 
@@ -243,10 +287,11 @@ export interface ExactUser {
   /** The user's row of k factors, and its norm |P|. */
   P: Float32Array;
   pNorm: number;
+  /** Seen items (item indexes, not positions). */
   seen: ArrayLike<number>;
 }
 
-/** The slice of `layout` and `memory` that pass 2 reads, with fresh scratch marks. */
+/** The slice of `layout` and `memory` that the passes read, with fresh scratch marks. */
 export function exactItems(memory: WebAssembly.Memory, layout: KernelLayout): ExactItems {
   const { nItems, k, kp } = layout;
   return {
@@ -254,81 +299,106 @@ export function exactItems(memory: WebAssembly.Memory, layout: KernelLayout): Ex
     kp,
     k,
     bias: new Float32Array(memory.buffer, layout.biasOff, nItems),
+    order: layout.order,
+    position: layout.position,
+    normAt: layout.normAt,
+    maxBiasFrom: layout.maxBiasFrom,
     maxItemNorm: layout.maxItemNorm,
     maxAbsBias: layout.maxAbsBias,
     marks: new Uint8Array(nItems),
   };
 }
 
+/** Positions pass 1 scores at a time before it checks whether the rest can still matter. */
+export const BLOCK = 512;
+
+/** What one ranking did, for tests and benchmarks: how many positions pass 1 scored. */
+export interface RankStats {
+  scored: number;
+}
+
 /**
- * Pass 2: the `n` best unseen items by topNForUser's exact float64 score, given every item's float32
- * `approx` score.
+ * Both passes: the `n` best unseen items by topNForUser's exact float64 score. Pass 1 runs the
+ * kernel (`run`, writing float32 scores into `approx`, by position) block by block from the longest
+ * rows down, and stops once every unscored row's best possible exact score, b + |p|·|q| (Cauchy-
+ * Schwarz), lies more than the float32 error margin below the n-th best approximate score so far:
+ * then at least n scored movies beat each unscored one, which cannot be in the answer.
  */
-export function exactTopN(approx: Float32Array, items: ExactItems, user: ExactUser, n: number): Uint32Array {
-  const { Q, kp, k, bias, maxItemNorm, maxAbsBias, marks } = items;
+export function rankTopN(run: ScoreRange, approx: Float32Array, items: ExactItems, user: ExactUser, n: number, stats?: RankStats): Uint32Array {
+  const { Q, kp, k, bias, order, position, normAt, maxBiasFrom, maxItemNorm, maxAbsBias, marks } = items;
   const { P, pNorm, seen } = user;
   const nItems = approx.length;
   const cap = Math.max(0, Math.min(n, nItems));
   if (cap === 0) return new Uint32Array(0);
-  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 1;
+  for (let s = 0; s < seen.length; s++) marks[position[seen[s]]] = 1;
 
-  // The cap-th largest approximate score among unseen items (a min-heap of the best cap values).
-  const heap = new Float64Array(cap);
-  let size = 0;
-  for (let i = 0; i < nItems; i++) {
-    if (marks[i] === 1) continue;
-    const v = approx[i];
-    if (size < cap) {
-      let c = size++;
-      while (c > 0 && heap[(c - 1) >> 1] > v) {
-        heap[c] = heap[(c - 1) >> 1];
-        c = (c - 1) >> 1;
-      }
-      heap[c] = v;
-    } else if (v > heap[0]) {
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= size) break;
-        const m = l + 1 < size && heap[l + 1] < heap[l] ? l + 1 : l;
-        if (heap[m] >= v) break;
-        heap[c] = heap[m];
-        c = m;
-      }
-      heap[c] = v;
-    }
-  }
-  const threshold = size < cap ? -Infinity : heap[0];
   // |float32 score - exact score| <= γ(m) · (|p|·|q_i| + |b_i|) with m = kp/4 + 4 roundings per lane
   // chain, u = 2^-24; the float64 side's error is far smaller. Twice the sum of both sides' bounds.
   const m = kp / 4 + 4;
   const gamma = (m * 2 ** -24) / (1 - m * 2 ** -24);
   const margin = 4 * gamma * (pNorm * maxItemNorm + maxAbsBias) + Number.MIN_VALUE;
 
-  // The cap best candidates by exact score, best first, kept sorted as they come. Candidates come in
-  // index order, so among equal scores the earlier one stays ahead (topNForUser's tie rule) and a
-  // later one only enters with a strictly higher score. Bounded, so a user whose scores all tie
-  // (every movie a candidate) costs one pass, not an array and a sort of the whole catalogue.
+  // Pass 1 with the cap-th largest approximate score among unseen scored items (a min-heap of the
+  // best cap values).
+  const heap = new Float64Array(cap);
+  let size = 0;
+  let scored = 0;
+  while (scored < nItems) {
+    if (size === cap && maxBiasFrom[scored] + pNorm * normAt[scored] + 2 * margin < heap[0]) break;
+    const to = Math.min(nItems, scored + BLOCK);
+    run(scored, to - scored);
+    for (let j = scored; j < to; j++) {
+      if (marks[j] === 1) continue;
+      const v = approx[j];
+      if (size < cap) {
+        let c = size++;
+        while (c > 0 && heap[(c - 1) >> 1] > v) {
+          heap[c] = heap[(c - 1) >> 1];
+          c = (c - 1) >> 1;
+        }
+        heap[c] = v;
+      } else if (v > heap[0]) {
+        let c = 0;
+        for (;;) {
+          const l = 2 * c + 1;
+          if (l >= size) break;
+          const mm = l + 1 < size && heap[l + 1] < heap[l] ? l + 1 : l;
+          if (heap[mm] >= v) break;
+          heap[c] = heap[mm];
+          c = mm;
+        }
+        heap[c] = v;
+      }
+    }
+    scored = to;
+  }
+  if (stats) stats.scored = scored;
+  const threshold = size < cap ? -Infinity : heap[0];
+
+  // Pass 2: the cap best candidates by exact score, best first, kept sorted as they come; among
+  // equal scores the lower item index first (topNForUser's tie rule). Bounded, so a user whose
+  // scores all tie (every movie a candidate) costs one pass, not an array and a sort.
   const bestScore = new Float64Array(cap);
   const bestItem = new Uint32Array(cap);
   let count = 0;
   // A user with an all-zero row (no interactions) scores every movie at exactly its bias.
   const zeroUser = pNorm === 0;
-  for (let i = 0; i < nItems; i++) {
-    if (marks[i] === 1 || !(approx[i] >= threshold - margin)) continue;
+  for (let j = 0; j < scored; j++) {
+    if (marks[j] === 1 || !(approx[j] >= threshold - margin)) continue;
     // topNForUser's arithmetic, term for term (the shared dot), so the score is bit-identical.
-    const score = zeroUser ? bias[i] + 0 : bias[i] + dot(P, 0, Q, i * kp, k);
-    if (count === cap && !(score > bestScore[cap - 1])) continue;
-    let j = count < cap ? count++ : cap - 1;
-    while (j > 0 && bestScore[j - 1] < score) {
-      bestScore[j] = bestScore[j - 1];
-      bestItem[j] = bestItem[j - 1];
-      j--;
+    const score = zeroUser ? bias[j] + 0 : bias[j] + dot(P, 0, Q, j * kp, k);
+    const item = order[j];
+    if (count === cap && !(score > bestScore[cap - 1] || (score === bestScore[cap - 1] && item < bestItem[cap - 1]))) continue;
+    let at = count < cap ? count++ : cap - 1;
+    while (at > 0 && (bestScore[at - 1] < score || (bestScore[at - 1] === score && bestItem[at - 1] > item))) {
+      bestScore[at] = bestScore[at - 1];
+      bestItem[at] = bestItem[at - 1];
+      at--;
     }
-    bestScore[j] = score;
-    bestItem[j] = i;
+    bestScore[at] = score;
+    bestItem[at] = item;
   }
-  for (let s = 0; s < seen.length; s++) marks[seen[s]] = 0;
+  for (let s = 0; s < seen.length; s++) marks[position[seen[s]]] = 0;
   return count === cap ? bestItem : bestItem.slice(0, count);
 }
 
@@ -344,15 +414,15 @@ export function norm(v: Float32Array): number {
  * has no WebAssembly SIMD or the items do not fit. Copies the item factors and biases once
  * (nItems × (factors + 1) × 4 bytes).
  */
-export function createSimdRanker(model: Model): RankFn | null {
+export function createSimdRanker(model: Model, stats?: RankStats): RankFn | null {
   if (!kernelSupports(model)) return null;
   const layout = kernelLayout(model, 1);
   if (!layout) return null;
   const { nItems, k, kp } = layout;
   const memory = new WebAssembly.Memory({ initial: layout.pages });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(KERNEL_WASM), { env: { mem: memory } });
-  const score = instance.exports.score as (q: number, p: number, bias: number, out: number, n: number, kp: number) => void;
   loadItems(memory, layout, model);
+  const run = scoreRange(instance, layout, 0);
   const { pOff, outOff } = layout.slots[0];
   const p = new Float32Array(memory.buffer, pOff, kp);
   const approx = new Float32Array(memory.buffer, outOff, nItems);
@@ -363,8 +433,7 @@ export function createSimdRanker(model: Model): RankFn | null {
     if (!Number.isInteger(u) || u < 0 || u >= model.userIds.length) throw new RangeError(`user index ${u} is outside 0..${model.userIds.length - 1}`);
     const row = model.userFactors.subarray(u * k, u * k + k);
     p.set(row); // the padding past k stays zero
-    score(layout.qOff, pOff, layout.biasOff, outOff, nItems, kp);
     const seen = model.seenItems.subarray(model.seenOffsets[u], model.seenOffsets[u + 1]);
-    return exactTopN(approx, items, { P: row, pNorm: norm(row), seen }, n);
+    return rankTopN(run, approx, items, { P: row, pNorm: norm(row), seen }, n, stats);
   };
 }
