@@ -104,10 +104,8 @@ describe('Kafka source + ingest', () => {
     // Run 1: kill it as soon as it has committed something.
     const child = start();
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-    let committedAtKill = 0;
     for (let waited = 0; waited < 60_000; waited += 25) {
-      committedAtKill = (await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1;
-      if (committedAtKill > 0) break;
+      if (((await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1) > 0) break;
       await sleep(25);
     }
     child.kill('SIGKILL');
@@ -116,7 +114,7 @@ describe('Kafka source + ingest', () => {
     // fewer than expected), so the resume point is read once it is dead; a commit request already on the
     // wire is still applied by the broker, hence the pause.
     await sleep(1_000);
-    committedAtKill = (await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1;
+    const committedAtKill = (await committedOffsets(BROKERS, groupId, topic)).get(0) ?? -1;
     expect(committedAtKill).toBeGreaterThan(0);
     expect(committedAtKill).toBeLessThan(N); // really killed partway
 
