@@ -392,6 +392,15 @@ describe('docker compose up -d, then the production story', () => {
     }
     log(`reccom rows with status 200: ${rows} for ${served} answers`);
     expect(rows).toBeGreaterThanOrEqual(served);
+    // The image runs Node's own type stripping, rank workers included (services/model/ts-worker.ts):
+    // a worker that failed to load would only show in the log (its requests fall back to the main
+    // thread), so each replica's log must name the worker ranker and no failure.
+    for (const service of ['inference-stable-1', 'inference-stable-2', 'inference-canary']) {
+      const logs = check(`logs ${service}`, await compose(['logs', '--no-color', service]));
+      const text = logs.stdout + logs.stderr;
+      expect(text, service).toMatch(/ranker[=":]+wasm-simd-workers-[1-9]/);
+      expect(text, service).not.toMatch(/rank worker stopped|off-thread ranking failed/);
+    }
   });
 
   const ids = Array.from({ length: 60 }, (_, i) => `story-k9-${i}`);
