@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { barChartSvg } from '../../services/core/chart.ts';
 import { cpuSeconds } from '../../services/core/process-stat.ts';
+import { median } from '../../services/core/stats.ts';
 import { startListening } from '../../services/core/testing/listening-service.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
 import { productionNode, productionNodeVersion } from './_node-binary.ts';
@@ -56,10 +57,6 @@ interface Run {
 
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 const f = (n: number, d = 2) => n.toFixed(d);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const spread = (xs: number[], d = 2) => `${f(Math.min(...xs), d)}–${f(Math.max(...xs), d)}`;
 
 async function measure(rt: Runtime, users: number, rate: number, seconds: number): Promise<Run> {
