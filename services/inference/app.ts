@@ -13,6 +13,13 @@
 // percent-encoding, other letter case, other routes) is handed to the Express app, whose
 // /recommend route runs the same handler. The listener is composed around Express, not patched
 // into it: `http.createServer(createApp(...))`.
+//
+// The plain forms of the service routes (`GET /metrics`, `/healthz`, `/readyz`, nothing added) are
+// answered the same way, for the sake of /recommend: a request Express handles gets Express's
+// prototypes and properties on node's request and response objects, and once a few such shapes
+// have passed through node's HTTP code, V8's inline caches there stay megamorphic (slower property
+// lookups) for every later answer. Scraped replicas, as Prometheus scrapes every one, spent ~9 %
+// more CPU per /recommend answer (docs/benchmarks.md, session 12).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
@@ -75,7 +82,7 @@ export type InferenceApp = ((req: IncomingMessage, res: ServerResponse) => void)
   readonly metrics: ServiceMetrics;
   /** Everything but the plain /recommend form. */
   readonly express: Express;
-  /** Requests the listener answered without Express (the plain form): tests prove the path with it. */
+  /** Requests the listener answered without Express (the plain forms): tests prove the path with it. */
   readonly plainAnswers: number;
 };
 
@@ -257,22 +264,22 @@ export function createApp(opts: AppOptions): InferenceApp {
   };
   app.get(RECOMMEND_ROUTE, (req: Request<{ userId: string }>, res: Response) => recommend(req, res, req.params.userId));
 
-  app.get('/healthz', (req, res) => sendText(req, res, '/healthz', 200, 'ok'));
-
-  app.get('/readyz', (req, res) =>
+  const healthz = (req: IncomingMessage, res: ServerResponse) => sendText(req, res, '/healthz', 200, 'ok');
+  const readyz = (req: IncomingMessage, res: ServerResponse) =>
     recommender
       ? sendText(req, res, '/readyz', 200, `ready version=${version}`)
-      : sendText(req, res, '/readyz', 503, 'model not loaded yet'),
-  );
-
-  app.get('/metrics', async (req, res) => {
+      : sendText(req, res, '/readyz', 503, 'model not loaded yet');
+  const metricsPage = async (req: IncomingMessage, res: ServerResponse) => {
     const text = await opts.registry.metrics();
     res.statusCode = 200;
     res.setHeader('Content-Type', opts.registry.contentType);
     res.setHeader('X-Serving-Track', track);
     res.end(text);
-    metrics.series(req.method, '/metrics', 200).observe(elapsed(req) / 1000);
-  });
+    metrics.series(req.method ?? 'GET', '/metrics', 200).observe(elapsed(req) / 1000);
+  };
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz);
+  app.get('/metrics', metricsPage);
 
   app.use((req: Request, res: Response) => sendText(req, res, UNMATCHED_ROUTE, 404, 'not found'));
 
@@ -291,10 +298,21 @@ export function createApp(opts: AppOptions): InferenceApp {
   );
 
   let plainAnswers = 0;
+  /** The service routes in their plain form (`GET /metrics` exactly), answered without Express. */
+  const plainService = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>([
+    ['/healthz', healthz],
+    ['/readyz', readyz],
+    ['/metrics', (req, res) => void metricsPage(req, res).catch((err: unknown) => answerError(err, req, res, '/metrics', '/metrics'))],
+  ]);
+
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const raw = plainRecommendId(req);
     if (raw === null) {
-      app(req, res);
+      const service = req.method === 'GET' ? plainService.get(req.url ?? '') : undefined;
+      if (!service) return void app(req, res);
+      (req as Timed)[T0] = performance.now();
+      plainAnswers++;
+      service(req, res);
       return;
     }
     (req as Timed)[T0] = performance.now();

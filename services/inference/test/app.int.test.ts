@@ -264,7 +264,7 @@ describe('plainRecommendId (the /recommend form served before the Express router
 });
 
 describe('which path answers', () => {
-  it('the listener answers the plain form itself and hands every other request to Express', async () => {
+  it('the listener answers the plain forms itself and hands every other request to Express', async () => {
     const app = createApp({
       recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }),
       version: 'v7',
@@ -276,10 +276,15 @@ describe('which path answers', () => {
       const before = app.plainAnswers;
       expect((await fetch(`${server.url}/recommend/20`)).status).toBe(200);
       expect(app.plainAnswers).toBe(before + 1);
-      for (const path of ['/recommend/20?x=1', '/recommend/20/', '/recommend/abc', '/healthz']) {
+      // The service routes' plain forms too: Express's shapes never reach node's HTTP code on a
+      // replica that is only scraped and asked for recommendations (see app.ts).
+      for (const path of ['/metrics', '/healthz', '/readyz']) expect((await fetch(server.url + path)).status).toBe(200);
+      expect(app.plainAnswers).toBe(before + 4);
+      for (const path of ['/recommend/20?x=1', '/recommend/20/', '/recommend/abc', '/healthz/', '/metrics?x=1', '/Metrics', '/readyz/x']) {
         await (await fetch(server.url + path)).text();
       }
-      expect(app.plainAnswers).toBe(before + 1);
+      expect((await fetch(`${server.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
+      expect(app.plainAnswers).toBe(before + 4);
     } finally {
       await server.close();
     }
