@@ -80,7 +80,7 @@ export type InferenceApp = ((req: IncomingMessage, res: ServerResponse) => void)
   /** Installs the loaded model; /readyz turns 200 and model_info is set. */
   setModel(recommender: Recommender, version: string): void;
   readonly metrics: ServiceMetrics;
-  /** Everything but the plain /recommend form. */
+  /** Everything but the plain forms (see plainRecommendId and the service routes). */
   readonly express: Express;
   /** Requests the listener answered without Express (the plain forms): tests prove the path with it. */
   readonly plainAnswers: number;
@@ -312,7 +312,13 @@ export function createApp(opts: AppOptions): InferenceApp {
       if (!service) return void app(req, res);
       (req as Timed)[T0] = performance.now();
       plainAnswers++;
-      service(req, res);
+      try {
+        service(req, res);
+      } catch (err) {
+        // As for /recommend below: Express serves it from the start, or its error handler answers.
+        if (!res.headersSent) return void app(req, res);
+        answerError(err, req, res, req.url!, req.url!);
+      }
       return;
     }
     (req as Timed)[T0] = performance.now();

@@ -291,6 +291,29 @@ describe('which path answers', () => {
   });
 });
 
+describe('the plain /metrics when the registry fails', () => {
+  it('answers a 4xx with its reason, on the plain form and through Express alike, and serves on', async () => {
+    const registry = new Registry();
+    const app = createApp({ recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }), version: 'v7', track: 'stable', registry });
+    const server = await listen(app);
+    try {
+      const real = registry.metrics.bind(registry);
+      registry.metrics = () => Promise.reject(new Error('collector broke'));
+      const before = app.plainAnswers;
+      const plain = await fetch(`${server.url}/metrics`);
+      expect(app.plainAnswers).toBe(before + 1);
+      const routed = await fetch(`${server.url}/metrics?x=1`);
+      expect([plain.status, await plain.text()]).toEqual([400, 'bad request']);
+      expect([routed.status, await routed.text()]).toEqual([400, 'bad request']);
+      registry.metrics = real;
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+      expect((await fetch(`${server.url}/recommend/20`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('inference app: /recommend forms through the router and past it answer alike', () => {
   it('gives the same status, headers and body for /recommend/20, /recommend/20/, /recommend/%32%30 and ?q', async () => {
     const registry = new Registry();
