@@ -307,29 +307,18 @@ export function createApp(opts: AppOptions): InferenceApp {
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const raw = plainRecommendId(req);
-    if (raw === null) {
-      const service = req.method === 'GET' ? plainService.get(req.url ?? '') : undefined;
-      if (!service) return void app(req, res);
-      (req as Timed)[T0] = performance.now();
-      plainAnswers++;
-      try {
-        service(req, res);
-      } catch (err) {
-        // As for /recommend below: Express serves it from the start, or its error handler answers.
-        if (!res.headersSent) return void app(req, res);
-        answerError(err, req, res, req.url!, req.url!);
-      }
-      return;
-    }
+    const service = raw === null && req.method === 'GET' ? plainService.get(req.url ?? '') : undefined;
+    if (raw === null && !service) return void app(req, res);
     (req as Timed)[T0] = performance.now();
     try {
       plainAnswers++;
-      recommend(req, res, raw);
+      if (raw !== null) recommend(req, res, raw);
+      else service!(req, res);
     } catch (err) {
       // Nothing sent yet: let Express serve the request from the start, so a failure is answered
       // exactly as on the routed path. Else what Express does after a throw: the error handler.
       if (!res.headersSent) return void app(req, res);
-      answerError(err, req, res, RECOMMEND_ROUTE, req.url ?? '');
+      answerError(err, req, res, raw !== null ? RECOMMEND_ROUTE : req.url!, req.url ?? '');
     }
   };
 

@@ -361,6 +361,13 @@ describe('inference app when writing the answer throws', () => {
       expect(await plain.text()).toBe(await routed.text());
       // Still serving (every answer carries the version header, so each fails the same way).
       expect((await fetch(`${server.url}/recommend/21`)).status).toBe(plain.status);
+      // The plain service routes take the same way out as the routed ones.
+      for (const path of ['/healthz', '/readyz']) {
+        const direct = await fetch(server.url + path);
+        const viaExpress = await fetch(`${server.url}${path}?x=1`);
+        expect([direct.status, await direct.text()], path).toEqual([viaExpress.status, await viaExpress.text()]);
+        expect(direct.status, path).toBeGreaterThanOrEqual(400);
+      }
     } finally {
       await server.close();
     }
