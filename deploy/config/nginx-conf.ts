@@ -1,7 +1,7 @@
 // Renders nginx.conf for the inference load balancer. One renderer for both places NGINX runs:
 // production (nginx/nginx.conf, generated from PRODUCTION_NGINX in topology.ts) and the local
 // processes the tests start, so both share the same proxy, failover and logging settings.
-import { PROXY_TIMEOUTS, REQUEST_ID_SOURCE, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../../services/core/nginx-contract.ts';
+import { PROVENANCE_HEADER, PROXY_TIMEOUTS, REQUEST_ID_SOURCE, SIMULATOR_BUDGET_MS, worstCaseAnswerMs } from '../../services/core/nginx-contract.ts';
 import { TRACK_WEIGHTS } from '../../services/core/tracks.ts';
 import { renderSlotMaps, renderTrackChoice, renderTrackUpstreams, servingTracks, type TrackUpstreams } from './nginx-track-routing.ts';
 import { slotCounts, type SplitWeights } from './track-split.ts';
@@ -24,6 +24,11 @@ export interface NginxConfOptions {
   pidFile: string;
   errorLog: string;
   accessLog: string;
+  /**
+   * Where NGINX writes provenance (replicas with PROVENANCE=nginx): one line per answer that
+   * carried X-Provenance, read by the provenance shipper. Omitted: no such log.
+   */
+  provenanceLog?: string;
   /** Directory for client-body/proxy temp files; omitted when undefined (build-time defaults). */
   tempDir?: string;
   /** A name per server address for the config's comments, e.g. the container behind a static IP. */
@@ -77,7 +82,7 @@ ${temp}
                        'track=$upstream_http_x_serving_track replica=$upstream_http_x_replica rt=$request_time '
                        'uct=$upstream_connect_time urt=$upstream_response_time route=$marquee_track';
     access_log ${o.accessLog} marquee;
-
+${o.provenanceLog ? renderProvenanceLog(o.provenanceLog) : ''}
     # Traffic share without a written step: ${[...servingTracks(o.upstreams)].reverse().map((t) => `${t} ${percent[t]} %`).join(', ')}.
     # Steps (${o.weightsDir}/current) change it per request; see nginx-track-routing.ts.
 ${renderSlotMaps(weights, o.upstreams)}
@@ -115,6 +120,7 @@ ${renderTrackChoice(o.weightsDir, o.upstreams)}
             proxy_set_header X-Request-Start $msec;
             # Exactly one X-Request-Id in every answer, also on NGINX's own 502/504.
             proxy_hide_header X-Request-Id;
+            proxy_hide_header ${PROVENANCE_HEADER};
             add_header X-Request-Id $marquee_request_id always;
 
             # Fail fast and try the next replica inside the simulator's ${SIMULATOR_BUDGET_MS} ms: a retry starts
@@ -140,5 +146,30 @@ ${renderTrackChoice(o.weightsDir, o.upstreams)}
         }
     }
 }
+`;
+}
+
+/**
+ * The provenance log: a line per answer that carried X-Provenance, in the shipper's field order
+ * (services/provenance/shipper/nginx-line.ts). Written at the end of the request, so $status and
+ * $request_completion say whether the caller got the whole answer; after a retry the
+ * $upstream_http_* values are those of the try NGINX passed on. Buffered: one write(2) per 64 KB
+ * or per second, whichever comes first; `kill -9` of NGINX loses at most that (a reload or
+ * `nginx -s reopen` writes the buffer out first). Only answers with the header are logged.
+ */
+export function renderProvenanceLog(path: string): string {
+  const header = `$upstream_http_${PROVENANCE_HEADER.toLowerCase().replace(/-/g, '_')}`;
+  const fields = [
+    '$marquee_request_id',
+    '$upstream_http_x_replica',
+    '$upstream_http_x_model_version',
+    '$upstream_http_x_serving_track',
+    '$msec',
+    '$status',
+    '$request_completion',
+    header,
+  ];
+  return `    log_format marquee_provenance '${fields.join('\\t')}';
+    access_log ${path} marquee_provenance buffer=64k flush=1s if=${header};
 `;
 }

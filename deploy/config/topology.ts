@@ -61,6 +61,9 @@ export const PRODUCTION_UPSTREAMS: Upstreams = {
 /** Canary analysis compares short windows; 5 s gives several samples per minute. */
 export const PRODUCTION_SCRAPE_INTERVAL_MS = 5000;
 
+/** The provenance shipper (docker-compose.yml) and where NGINX writes the log it reads. */
+export const PROVENANCE_SHIPPER = { service: 'provenance-shipper', metricsPort: 9465, log: '/var/log/marquee/provenance.log' } as const;
+
 export const PRODUCTION_SCRAPE_TARGETS: ScrapeTarget[] = [
   ...PRODUCTION_REPLICAS.map((r) => ({
     address: `${r.service}:${INFERENCE_PORT}`,
@@ -69,6 +72,7 @@ export const PRODUCTION_SCRAPE_TARGETS: ScrapeTarget[] = [
   })),
   ...PRODUCTION_TRIAL_REPLICAS.map((r) => ({ address: `${r.service}:${INFERENCE_PORT}`, job: TRIAL_JOB, replica: r.replica })),
   { address: `${PIPELINE_METRICS.service}:${PIPELINE_METRICS.port}`, job: 'pipeline' },
+  { address: `${PROVENANCE_SHIPPER.service}:${PROVENANCE_SHIPPER.metricsPort}`, job: 'provenance-shipper' },
   { address: 'cadvisor:8080', job: 'cadvisor' },
 ];
 
@@ -108,12 +112,13 @@ export function productionNginxConf(): string {
     // nginx:alpine links these two files to the container's stdout/stderr.
     errorLog: '/var/log/nginx/error.log',
     accessLog: '/var/log/nginx/access.log',
+    provenanceLog: PROVENANCE_SHIPPER.log,
   });
 }
 
 export function productionPrometheusYml(): string {
   return renderPrometheusYml({
-    header: `${GENERATED('Prometheus scraping every inference replica, the pipeline worker, cAdvisor and itself')}\nMounted at /etc/prometheus/prometheus.yml in the prom/prometheus container (docker-compose.yml), with\nmonitoring/alerts.yml at /etc/prometheus/alerts.yml.`,
+    header: `${GENERATED('Prometheus scraping every inference replica, the pipeline worker, the provenance shipper, cAdvisor and itself')}\nMounted at /etc/prometheus/prometheus.yml in the prom/prometheus container (docker-compose.yml), with\nmonitoring/alerts.yml at /etc/prometheus/alerts.yml.`,
     scrapeIntervalMs: PRODUCTION_SCRAPE_INTERVAL_MS,
     targets: PRODUCTION_SCRAPE_TARGETS,
     ruleFiles: PRODUCTION_RULE_FILES,

@@ -30,6 +30,8 @@ export interface StartNginxOptions {
   workerProcesses?: number; // default 1
   /** Working directory (config, pid, logs, temp); default a new temp dir, removed on stop. */
   dir?: string;
+  /** Write the provenance log (replicas with PROVENANCE=nginx): `provenanceLog` of the handle. */
+  provenance?: boolean;
   /** Let NGINX outlive this process (shell scripts); stop it later with attachNginx(dir).stop(). */
   detached?: boolean;
   readyTimeoutMs?: number;
@@ -42,6 +44,10 @@ export interface LocalNginx {
   pid: number;
   accessLog: string;
   errorLog: string;
+  /** NGINX's provenance log (read by the provenance shipper); written only with `provenance`. */
+  provenanceLog: string;
+  /** The master's pid file (the shipper asks it to reopen the logs after a rotation). */
+  pidFile: string;
   /**
    * Swap the upstream servers (and optionally the weights; default: keep them). A reload: the old
    * worker closes its idle keep-alive connections, so a client sending on one then gets a reset.
@@ -58,6 +64,7 @@ export interface LocalNginx {
 interface NginxState {
   host: string;
   port: number;
+  provenance?: boolean;
   generation: number;
   upstreams: Upstreams;
   weights: SplitWeights;
@@ -82,6 +89,7 @@ function pathsIn(dir: string) {
     logs: join(dir, 'logs'),
     errorLog: join(dir, 'logs', 'error.log'),
     accessLog: join(dir, 'logs', 'access.log'),
+    provenanceLog: join(dir, 'logs', 'provenance.log'),
     out: join(dir, 'logs', 'nginx.out'),
     temp: join(dir, 'temp'),
   };
@@ -101,6 +109,7 @@ function renderLocal(dir: string, s: NginxState): string {
     pidFile: p.pid,
     errorLog: p.errorLog,
     accessLog: p.accessLog,
+    provenanceLog: s.provenance ? p.provenanceLog : undefined,
     tempDir: p.temp,
     generation: s.generation,
   });
@@ -154,6 +163,8 @@ function handle(nginx: string, dir: string, state: NginxState, master: ProcessId
     pid,
     accessLog: p.accessLog,
     errorLog: p.errorLog,
+    provenanceLog: p.provenanceLog,
+    pidFile: p.pid,
     ready: () => waitGeneration(state.generation),
     async reload(upstreams, weights) {
       if (!isRunning(master)) throw new MarqueeError('PROCESS', `nginx (pid ${pid}, ${dir}) is not running`);
@@ -200,6 +211,7 @@ export async function startNginx(o: StartNginxOptions): Promise<LocalNginx> {
     weights: o.weights ?? TRACK_WEIGHTS,
     workerProcesses: o.workerProcesses ?? 1,
     ownsDir: o.dir === undefined,
+    provenance: o.provenance,
   };
   try {
     await writeCheckedConf(nginx, dir, state);

@@ -1,15 +1,17 @@
 // Deployment benchmarks (`npm run bench -- deployment`):
 //  1. Throughput and latency through NGINX in front of three local inference replicas (the
-//     ml-latest-small sample model), with provenance recording off, on (the default write-behind:
-//     writes wait while the CPU is saturated, up to PROVENANCE_MAX_DEFER_MS) and on without
-//     deferral (PROVENANCE_MAX_DEFER_MS=0: what saturation longer than the defer window costs):
+//     ml-latest-small sample model), with provenance recording off, on (as deployed: replicas with
+//     PROVENANCE=nginx, NGINX's provenance log, the shipper writing behind while the CPU is
+//     saturated, up to PROVENANCE_MAX_DEFER_MS) and on without deferral (the shipper with
+//     PROVENANCE_MAX_DEFER_MS=0: what saturation longer than the defer window costs):
 //     autocannon, 24 connections, 10 s per run, five rounds of one run per mode (the order rotates;
 //     BENCH_DEPLOYMENT_SECONDS and BENCH_DEPLOYMENT_ROUNDS change both)
 //     after a warm-up; medians reported, and the cost per round against that round's off run.
 //     Target: recording costs < 5 %. After each provenance run the benchmark
 //     waits until every served request has its reccom row (the catch-up time is reported), so no
-//     write spills into the next run; CPU seconds per process (replicas, NGINX, MariaDB when local,
-//     the load generator) are read from /proc for each run, catch-up writes included.
+//     write spills into the next run; CPU seconds per process (replicas, NGINX, the shipper,
+//     MariaDB when local, the load generator) are read from /proc for each run, catch-up writes
+//     included, and the replicas' garbage collection time from their /metrics.
 //  2. Time from `release` start to promotion with a 30 s window (deploy, observe, judge, promote),
 //     under 30 req/s of background traffic, Prometheus scraping every second.
 // Writes docs/charts/deployment.svg (throughput) and docs/charts/deployment-release.svg (phases).
@@ -24,6 +26,7 @@ import { z } from 'zod';
 import { barChartSvg } from '../../services/core/chart.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
+import { startShipper, type LocalShipper } from '../../deploy/localstack/shipper.ts';
 import { freePort } from '../../services/core/child-process.ts';
 import { childPids, cpuSeconds, pidByCommand } from '../../services/core/process-stat.ts';
 import { startPrometheus } from '../../deploy/localstack/prometheus.ts';
@@ -60,9 +63,11 @@ const USERS = 610; // ml-latest-small's user ids are 1..610
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
 /**
- * off: no provenance; on: the default write-behind; sustained: provenance without deferral; plus any
+ * off: no provenance; on: as deployed (PROVENANCE=nginx: NGINX's provenance log, the shipper
+ * writing behind while the CPU is saturated); sustained: the shipper without deferral; plus any
  * variants named in BENCH_DEPLOYMENT_VARIANTS, to compare settings side by side in one run:
- * `name:VAR=value,VAR=value;name2:...` (each a provenance-on stack with those variables).
+ * `name:VAR=value,VAR=value;name2:...` (each a provenance-on stack with those variables, given to
+ * the replicas and the shipper; `PROVENANCE=on` is the replicas' own recorder and spool).
  */
 type Mode = string;
 const VARIANTS = parseVariants(process.env.BENCH_DEPLOYMENT_VARIANTS ?? '', 'BENCH_DEPLOYMENT_VARIANTS', ['off', 'on', 'sustained']);
@@ -70,10 +75,17 @@ const MODES: readonly Mode[] = ['off', 'on', 'sustained', ...Object.keys(VARIANT
 const LABEL: Record<Mode, string> = {
   off: 'provenance off',
   on: 'provenance on',
-  sustained: 'provenance on, no deferral',
+  sustained: 'provenance on, shipper without deferral',
   ...Object.fromEntries(Object.entries(VARIANTS).map(([name, env]) => [name, `provenance on, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`])),
 };
-const records = (mode: Mode) => mode !== 'off';
+/** How a mode's stack records: not at all, by NGINX and the shipper, or by the replicas themselves. */
+const provenanceOf = (mode: Mode): 'off' | 'nginx' | 'on' => {
+  if (mode === 'off') return 'off';
+  const p = VARIANTS[mode]?.PROVENANCE ?? 'nginx';
+  if (p !== 'off' && p !== 'nginx' && p !== 'on') throw new Error(`BENCH_DEPLOYMENT_VARIANTS: PROVENANCE=${p} is not off, nginx or on`);
+  return p;
+};
+const records = (mode: Mode) => provenanceOf(mode) !== 'off';
 /** Environment of each mode's replicas beyond the common settings. */
 const envOf = (mode: Mode): Record<string, string> =>
   mode === 'sustained' ? { PROVENANCE_MAX_DEFER_MS: '0' } : (VARIANTS[mode] ?? {});
@@ -93,18 +105,20 @@ interface LoadFigure {
 interface CpuGroups {
   replicas: number[];
   nginx: number[];
+  /** The provenance shipper (PROVENANCE=nginx stacks). */
+  shipper: number[];
   mysql: number[];
 }
-type CpuUse = { replicas: number; nginx: number; mysql: number; load: number };
+type CpuUse = { replicas: number; nginx: number; shipper: number; mysql: number; load: number };
 
 function cpuNow(g: CpuGroups): CpuUse {
   const sum = (pids: number[]) => pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
   const self = process.cpuUsage();
-  return { replicas: sum(g.replicas), nginx: sum(g.nginx), mysql: sum(g.mysql), load: (self.user + self.system) / 1e6 };
+  return { replicas: sum(g.replicas), nginx: sum(g.nginx), shipper: sum(g.shipper), mysql: sum(g.mysql), load: (self.user + self.system) / 1e6 };
 }
 const cpuSince = (g: CpuGroups, t0: CpuUse): CpuUse => {
   const t = cpuNow(g);
-  return { replicas: t.replicas - t0.replicas, nginx: t.nginx - t0.nginx, mysql: t.mysql - t0.mysql, load: t.load - t0.load };
+  return { replicas: t.replicas - t0.replicas, nginx: t.nginx - t0.nginx, shipper: t.shipper - t0.shipper, mysql: t.mysql - t0.mysql, load: t.load - t0.load };
 };
 
 async function slots(): Promise<LocalSlot[]> {
@@ -145,7 +159,7 @@ export async function run(): Promise<void> {
     const db = await createTestDatabase('marquee_bench');
     cleanups.push(() => db.drop());
     const s = db.settings;
-    const stacks = {} as Record<Mode, { orch: LocalOrchestrator; nginx: LocalNginx; cpu: CpuGroups }>;
+    const stacks = {} as Record<Mode, { orch: LocalOrchestrator; nginx: LocalNginx; shipper?: LocalShipper; cpu: CpuGroups }>;
     const mysqlPid = pidByCommand(/^(mariadbd|mysqld)$/);
     // Set once NGINX and Prometheus watch the provenance-off stack, for the release in part 2.
     const follow: { to?: (endpoints: LocalEndpoint[]) => Promise<void> } = {};
@@ -158,8 +172,8 @@ export async function run(): Promise<void> {
         logDir: join(work, `logs-${mode}`),
         slots: await slots(),
         env: {
-          PROVENANCE: records(mode) ? 'on' : 'off',
           ...envOf(mode),
+          PROVENANCE: provenanceOf(mode),
           ...mysqlEnvOf(s),
           LOG_LEVEL: 'warn',
         },
@@ -167,15 +181,21 @@ export async function run(): Promise<void> {
       });
       cleanups.push(() => orch.down());
       const endpoints = await orch.up('sample');
-      const nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints) });
+      const nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints), provenance: provenanceOf(mode) === 'nginx' });
       cleanups.push(() => nginx.stop());
+      const shipper =
+        provenanceOf(mode) === 'nginx'
+          ? await startShipper({ repoRoot, nginx, env: { ...envOf(mode), ...mysqlEnvOf(s), LOG_LEVEL: 'warn' }, logFile: join(work, `logs-${mode}`, 'shipper.out') })
+          : undefined;
+      if (shipper) cleanups.push(() => shipper.stop());
       const state = JSON.parse(readFileSync(join(work, `stack-${mode}.json`), 'utf8')) as { slots: Record<string, { pid: number }> };
       const cpu = {
         replicas: Object.values(state.slots).map((slot) => slot.pid),
         nginx: [nginx.pid, ...childPids(nginx.pid)],
+        shipper: shipper ? [shipper.identity.pid] : [],
         mysql: mysqlPid === undefined ? [] : [mysqlPid],
       };
-      stacks[mode] = { orch, nginx, cpu };
+      stacks[mode] = { orch, nginx, shipper, cpu };
     }
 
     // 1. The three modes, alternating so drift on the shared machine hits each. Every provenance
@@ -185,8 +205,13 @@ export async function run(): Promise<void> {
       const [[{ n }]] = (await conn.query('SELECT COUNT(*) AS n FROM reccom')) as unknown as [[{ n: number }]];
       return Number(n);
     };
-    /** Rows the replicas of a stack say they wrote (provenance_written_total): free for MariaDB to ask. */
+    /**
+     * Rows a stack says it wrote (the shipper's provenance_shipped_total, or the replicas'
+     * provenance_written_total): free for MariaDB to ask.
+     */
     const writtenBy = async (mode: Mode) => {
+      const shipper = stacks[mode].shipper;
+      if (shipper) return shipper.shipped();
       let sum = 0;
       for (const e of stacks[mode].orch.endpoints()) {
         const text = await (await fetch(`http://${e.address}/metrics`)).text();
@@ -205,6 +230,20 @@ export async function run(): Promise<void> {
         await sleep(100);
       }
     };
+    /**
+     * Seconds the stack's replicas spent in garbage collection so far, by kind (prom-client's
+     * nodejs_gc_duration_seconds): how much of a mode's CPU per answer is the collector's.
+     */
+    const gcOf = async (mode: Mode): Promise<Record<string, number>> => {
+      const out: Record<string, number> = {};
+      for (const e of stacks[mode].orch.endpoints()) {
+        const text = await (await fetch(`http://${e.address}/metrics`)).text();
+        for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+      }
+      return out;
+    };
+    const gcSince = (a: Record<string, number>, b: Record<string, number>) =>
+      Object.fromEntries(Object.keys(b).map((k) => [k, b[k] - (a[k] ?? 0)]));
     // Warm-up: JIT, keep-alive connections, answer caches; with provenance also the table, the
     // buffer pool and the prepared statements of each replica's connections.
     for (const mode of MODES) {
@@ -213,7 +252,7 @@ export async function run(): Promise<void> {
       const f = await load(stacks[mode].nginx, mode, WARM_SECONDS);
       if (records(mode)) await drained(mode, written0, f.served);
     }
-    const figures: Array<LoadFigure & { round: number; cpu: CpuUse; cpuRun: CpuUse; rows: number; catchUpSeconds: number }> = [];
+    const figures: Array<LoadFigure & { round: number; cpu: CpuUse; cpuRun: CpuUse; rows: number; catchUpSeconds: number; gcRun: number }> = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // The order rotates from round to round, so that no mode always follows another one's
       // catch-up (MariaDB flushes pages for a while after a burst of writes).
@@ -222,10 +261,12 @@ export async function run(): Promise<void> {
         say(`round ${round}/${ROUNDS}: ${LABEL[mode]}, ${CONNECTIONS} connections, ${SECONDS} s ...`);
         const rows0 = await reccomRows();
         const written0 = records(mode) ? await writtenBy(mode) : 0;
+        const gc0 = await gcOf(mode);
         const t0 = cpuNow(stacks[mode].cpu);
         const f = await load(stacks[mode].nginx, mode);
         const loadEnd = performance.now();
         const cpuRun = cpuSince(stacks[mode].cpu, t0);
+        const gcRun = gcSince(gc0, await gcOf(mode));
         const writtenDuring = records(mode) ? (await writtenBy(mode)) - written0 : 0;
         if (records(mode)) await drained(mode, written0, f.served);
         const catchUpSeconds = (performance.now() - loadEnd) / 1000;
@@ -233,17 +274,22 @@ export async function run(): Promise<void> {
         const cpu = cpuSince(stacks[mode].cpu, t0);
         const rows = (await reccomRows()) - rows0;
         const us = (sec: number) => ((sec * 1e6) / Math.max(1, f.served)).toFixed(0);
+        const gcText = (g: Record<string, number>) =>
+          `${us(Object.values(g).reduce((a, v) => a + v, 0))} (${Object.entries(g).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${us(v)}`).join(', ')})`;
         const cpuText = (c: CpuUse) =>
-          `replicas ${us(c.replicas)}, NGINX ${us(c.nginx)}` + (stacks[mode].cpu.mysql.length ? `, MariaDB ${us(c.mysql)}` : '') + `, load generator ${us(c.load)}`;
+          `replicas ${us(c.replicas)}, NGINX ${us(c.nginx)}` +
+          (stacks[mode].shipper ? `, shipper ${us(c.shipper)}` : '') +
+          (stacks[mode].cpu.mysql.length ? `, MariaDB ${us(c.mysql)}` : '') +
+          `, load generator ${us(c.load)}`;
         say(
           `  ${f.rps.toFixed(0)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, errors ${f.errors} (timeouts ${f.timeouts})` +
             (records(mode)
               ? `, ${rows} reccom rows for ${f.served} answers (${writtenDuring} written during the run, all ${catchUpSeconds.toFixed(1)} s after it)`
               : '') +
-            `\n  CPU µs per request during the run: ${cpuText(cpuRun)}` +
+            `\n  CPU µs per request during the run: ${cpuText(cpuRun)}; of the replicas' garbage collection ${gcText(gcRun)}` +
             (records(mode) ? `\n  CPU µs per request, catch-up included: ${cpuText(cpu)}` : ''),
         );
-        figures.push({ ...f, round, cpu, cpuRun, rows, catchUpSeconds });
+        figures.push({ ...f, round, cpu, cpuRun, rows, catchUpSeconds, gcRun: Object.values(gcRun).reduce((a, v) => a + v, 0) });
       }
     }
     const of = (mode: Mode) => figures.filter((f) => f.mode === mode);
@@ -258,9 +304,10 @@ export async function run(): Promise<void> {
     await conn.end();
     const list = (mode: Mode) => of(mode).map((f) => f.rps.toFixed(0)).join(', ');
     const cpuTotal = (mode: Mode, during: boolean) =>
-      (['replicas', 'nginx', 'mysql', 'load'] as const).reduce((a, k) => a + cpuPerRequest(mode, k, during), 0);
+      (['replicas', 'nginx', 'shipper', 'mysql', 'load'] as const).reduce((a, k) => a + cpuPerRequest(mode, k, during), 0);
     const cpuLine = (mode: Mode, during: boolean) =>
       `replicas ${cpuPerRequest(mode, 'replicas', during).toFixed(0)}, NGINX ${cpuPerRequest(mode, 'nginx', during).toFixed(0)}, ` +
+      `shipper ${cpuPerRequest(mode, 'shipper', during).toFixed(0)}, ` +
       `MariaDB ${cpuPerRequest(mode, 'mysql', during).toFixed(0)}, load generator ${cpuPerRequest(mode, 'load', during).toFixed(0)}; ` +
       `all ${cpuTotal(mode, during).toFixed(0)}`;
     for (const mode of MODES) {
@@ -268,7 +315,8 @@ export async function run(): Promise<void> {
         `${LABEL[mode]}: ${med(mode, 'rps').toFixed(0)} req/s median of ${list(mode)} ` +
           `(p50 ${med(mode, 'p50').toFixed(1)} ms, p99 ${med(mode, 'p99').toFixed(1)} ms` +
           (records(mode) ? `, rows all written ${med(mode, 'catchUpSeconds').toFixed(1)} s after the run` : '') +
-          `)\n  CPU µs per request (medians) during the run: ${cpuLine(mode, true)}` +
+          `)\n  CPU µs per request (medians) during the run: ${cpuLine(mode, true)}; of the replicas' garbage collection ` +
+          `${median(of(mode).map((f) => (f.gcRun * 1e6) / Math.max(1, f.served))).toFixed(1)}` +
           (records(mode) ? `\n  CPU µs per request (medians), catch-up included: ${cpuLine(mode, false)}` : ''),
       );
     }
@@ -287,6 +335,7 @@ export async function run(): Promise<void> {
       );
     }
     for (const mode of MODES.filter(records)) {
+      await stacks[mode].shipper?.stop();
       await stacks[mode].nginx.stop();
       await stacks[mode].orch.down();
     }

@@ -26,7 +26,7 @@ import { barChartSvg } from '../../services/core/chart.ts';
 import { CLOCK_TICKS_PER_SECOND, cpuSeconds } from '../../services/core/process-stat.ts';
 import { startListening, type ListeningService } from '../../services/core/testing/listening-service.ts';
 import { waitForHttp } from '../../services/core/wait-for-ready.ts';
-import { parseProcStat } from '../../services/inference/provenance/cpu-pressure.ts';
+import { parseProcStat } from '../../services/core/provenance/cpu-pressure.ts';
 import { loadArtifact, runTraining, type Manifest } from '../../services/model/index.ts';
 import { runPaced } from './_paced-run.ts';
 

@@ -31,3 +31,16 @@ export function worstCaseAnswerMs(t: ProxyTimeouts = PROXY_TIMEOUTS): number {
  */
 export const REQUEST_ID_SOURCE = '^[A-Za-z0-9._:-]{1,64}$';
 export const REQUEST_ID = new RegExp(REQUEST_ID_SOURCE);
+
+/**
+ * PROVENANCE=nginx: a replica's 200 answer to GET /recommend carries this header, and NGINX writes
+ * one line per answer it passed on to its provenance log (deploy/config/nginx-conf.ts), which the
+ * provenance shipper (services/provenance/shipper) puts into `reccom`. NGINX hides the header from
+ * the caller. Its value holds what NGINX does not know itself: `<userId> <latencyMs> <ids>`.
+ */
+export const PROVENANCE_HEADER = 'X-Provenance';
+
+/** The X-Provenance value of one answer; the latency rounded to µs keeps the header short. */
+export function provenanceHeaderValue(userId: number, latencyMs: number, result: string): string {
+  return `${userId} ${Math.round(latencyMs * 1000) / 1000} ${result}`;
+}

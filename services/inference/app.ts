@@ -28,11 +28,11 @@ import { silentLogger } from '../core/logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { deliveryJudge, parseRequestStart, startOf } from './provenance/delivery.ts';
 import type { Held } from './provenance/recorder.ts';
-import { ABANDONED_STATUS, type ProvenanceRow } from './provenance/row.ts';
+import { ABANDONED_STATUS, type ProvenanceRow } from '../core/provenance/row.ts';
 import type { Recommender } from './recommender.ts';
 import { requestIdMinter } from './request-id.ts';
 import { parseUserId, userIdError } from './user-id.ts';
-import { REQUEST_ID } from '../core/nginx-contract.ts';
+import { PROVENANCE_HEADER, provenanceHeaderValue, REQUEST_ID } from '../core/nginx-contract.ts';
 
 export const RECOMMEND_ROUTE = '/recommend/:userId';
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -65,6 +65,12 @@ export interface AppOptions {
     commit?(): boolean;
     record(row: ProvenanceRow, held?: Held, amended?: boolean): void;
   };
+  /**
+   * PROVENANCE=nginx: each 200 answer to a GET carries X-Provenance for NGINX's provenance log
+   * (nginx-contract.ts), instead of a recorder here. NGINX writes its line once it has passed the
+   * answer on, so a row there is by construction the answer the caller got.
+   */
+  provenanceHeader?: boolean;
   /** NGINX's per-try read timeout: an answer written later may have been abandoned (delivery.ts). */
   acceptWithinMs?: number;
   /** Counts answers the caller did not receive. */
@@ -90,6 +96,8 @@ type Timed = IncomingMessage & { [T0]?: number };
 
 export function createApp(opts: AppOptions): InferenceApp {
   const { track, recorder } = opts;
+  const provenanceHeader = opts.provenanceHeader === true;
+  if (provenanceHeader && recorder) throw new Error('provenance: a recorder or the X-Provenance header, not both');
   const replica = opts.replica ?? 'replica';
   const log = opts.logger ?? silentLogger;
   const delay = opts.testDelayMs ?? 0;
@@ -148,6 +156,7 @@ export function createApp(opts: AppOptions): InferenceApp {
     const ms = elapsed(req);
     if (!(judge && req.method === 'GET')) {
       writeAnswer(res, requestId);
+      if (provenanceHeader && req.method === 'GET') res.setHeader(PROVENANCE_HEADER, provenanceHeaderValue(userId, ms, body));
       res.end(body);
       (req.method === 'GET' ? ok : metrics.series(req.method ?? 'GET', RECOMMEND_ROUTE, 200)).observe(ms / 1000);
       return;

@@ -32,8 +32,13 @@ export const inferenceEnvShape = {
   /** Folder of a model artifact (or a symlink to one), relative to the repo root unless absolute. */
   MODEL_PATH: env.string('models/current'),
   TRACK: z.enum(['stable', 'baseline', 'canary']).default('stable'),
-  PROVENANCE: z.enum(['on', 'off']).default('off'),
-  /** Rows per INSERT; a power of two is one prepared statement (see provenance/insert.ts). */
+  /**
+   * on: this replica records each answer (spool, then MySQL); nginx: its answers carry the
+   * X-Provenance header and NGINX's provenance log is the record (services/provenance/shipper);
+   * off: nothing is recorded.
+   */
+  PROVENANCE: z.enum(['on', 'off', 'nginx']).default('off'),
+  /** Rows per INSERT; a power of two is one prepared statement (see core/provenance/insert.ts). */
   PROVENANCE_BATCH_SIZE: env.int(1024, 1),
   PROVENANCE_FLUSH_MS: env.int(1000, 10),
   /** Rows held in memory at most (beyond it they wait in the spool only); ~0.2 KB each. */
@@ -83,7 +88,10 @@ export interface InferenceConfig {
   track: 'stable' | 'baseline' | 'canary';
   replica: string;
   provenance: {
+    /** The replica records rows itself (PROVENANCE=on). */
     enabled: boolean;
+    /** Answers carry X-Provenance for NGINX's provenance log (PROVENANCE=nginx). */
+    viaNginx: boolean;
     /** Spool directory for this database, or null when the spool is off. */
     spoolDir: string | null;
     spoolGroupMs: number;
@@ -119,6 +127,7 @@ export function loadInferenceConfig(
     replica: c.REPLICA_NAME ?? defaultReplicaName(c.PORT),
     provenance: {
       enabled: c.PROVENANCE === 'on',
+      viaNginx: c.PROVENANCE === 'nginx',
       spoolDir: c.PROVENANCE_SPOOL === 'on' ? resolve(root, database) : null,
       spoolGroupMs: c.PROVENANCE_SPOOL_GROUP_MS,
       acceptWithinMs: c.PROVENANCE_ACCEPT_WITHIN_MS,

@@ -14,9 +14,10 @@ import { createLogger } from '../core/logger.ts';
 import { createRankPool, createSimdRanker, loadArtifact, topNForUser, type RankPool } from '../model/index.ts';
 import { createApp } from './app.ts';
 import { loadInferenceConfig, type InferenceConfig } from './config.ts';
-import { hostCpuPressure, type CpuPressure } from './provenance/cpu-pressure.ts';
+import { hostCpuPressure, type CpuPressure } from '../core/provenance/cpu-pressure.ts';
 import { createProvenanceMetrics } from './metrics.ts';
-import { mysqlRowSink, ProvenanceRecorder } from './provenance/recorder.ts';
+import { ProvenanceRecorder } from './provenance/recorder.ts';
+import { mysqlRowSink } from '../core/provenance/row-sink.ts';
 import { createRecommender } from './recommender.ts';
 import { warmUp } from './warm-up.ts';
 import { Spool } from './provenance/spool.ts';
@@ -84,6 +85,7 @@ const app = createApp({
   replica: config.replica,
   registry,
   recorder,
+  provenanceHeader: config.provenance.viaNginx,
   acceptWithinMs: config.provenance.acceptWithinMs,
   onAbandoned: () => provenanceMetrics.abandoned.inc(),
   testDelayMs: config.testDelayMs,
@@ -92,7 +94,7 @@ const app = createApp({
 const server: Server = createServer(app).listen(config.port, config.host);
 server.on('listening', () => {
   const { port } = server.address() as AddressInfo;
-  log.info('listening', { host: config.host, port, track: config.track, replica: config.replica, provenance: config.provenance.enabled ? 'on' : 'off' });
+  log.info('listening', { host: config.host, port, track: config.track, replica: config.replica, provenance: config.provenance.enabled ? 'on' : config.provenance.viaNginx ? 'nginx' : 'off' });
 });
 server.on('error', (err) => {
   log.error('server error', { error: err });

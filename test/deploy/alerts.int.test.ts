@@ -14,6 +14,8 @@ import { PRODUCTION_RULE_FILES } from '../../deploy/config/topology.ts';
 import { createMetrics, createProvenanceMetrics } from '../../services/inference/metrics.ts';
 import { RECOMMEND_ROUTE } from '../../services/release/promql.ts';
 import { readRepo, REPO } from './repo.ts';
+import { registerShipperMetrics } from '../../services/provenance/shipper/metrics.ts';
+import { ProvenanceShipper } from '../../services/provenance/shipper/shipper.ts';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
@@ -81,7 +83,7 @@ describe('monitoring/alerts.yml', () => {
   it('covers every alert with a test where it fires and one where it does not', () => {
     const names = [...new Set(rules.map((r) => r.alert))];
     expect(names.sort()).toEqual(
-      ['InferenceHighErrorRate', 'InferenceHighLatency', 'InferenceModelNotLoaded', 'InferenceReplicaDown', 'PipelineNeverSucceeded', 'PipelineNoRecentSuccess', 'PipelineRunFailed', 'PipelineWorkerDown', 'ProvenanceLagHigh'].sort(),
+      ['InferenceHighErrorRate', 'InferenceHighLatency', 'InferenceModelNotLoaded', 'InferenceReplicaDown', 'PipelineNeverSucceeded', 'PipelineNoRecentSuccess', 'PipelineRunFailed', 'PipelineWorkerDown', 'ProvenanceLagHigh', 'ProvenanceShipperDown', 'ProvenanceShipperLagging'].sort(),
     );
     for (const name of names) {
       const mine = tests.filter((t) => t.alertname === name);
@@ -114,5 +116,18 @@ describe('pipeline alerts', () => {
       expect(pipeline).toContain(`${gauge}{job="pipeline"}`);
     }
     expect(readFileSync(resolve(REPO, 'monitoring/prometheus.yml'), 'utf8')).toMatch(/job_name: pipeline\n[\s\S]*?- worker:9464/);
+  });
+});
+
+// The provenance shipper exports these (port 9465); the rules and the scrape job must agree on them.
+describe('provenance shipper alerts', () => {
+  it('read the metric the shipper exports, from the job Prometheus scrapes it as', async () => {
+    const registry = new Registry();
+    registerShipperMetrics(registry, new ProvenanceShipper({ log: '/nonexistent/provenance.log', checkpoint: '/nonexistent/position', sink: { write: async () => undefined, close: async () => undefined }, batchSize: 1, rotateBytes: 1024 }));
+    const exposition = await registry.metrics();
+    const shipper = rules.filter((r) => r.alert.startsWith('ProvenanceShipper')).map((r) => r.expr).join('\n');
+    expect(shipper).toContain('provenance_shipper_lag_seconds{job="provenance-shipper"}');
+    expect(exposition).toMatch(/^provenance_shipper_lag_seconds 0$/m);
+    expect(readFileSync(resolve(REPO, 'monitoring/prometheus.yml'), 'utf8')).toMatch(/job_name: provenance-shipper\n[\s\S]*?- provenance-shipper:9465/);
   });
 });

@@ -1,6 +1,7 @@
 // docker-compose.yml describes the production topology: three inference replicas of one image
 // (two stable, one canary), NGINX on 8082, Prometheus, cAdvisor, MySQL with a persistent volume,
-// the one-shot init and the pipeline worker; healthchecks, ordered start-up, restart policies.
+// the one-shot init, the pipeline worker and the provenance shipper; healthchecks, ordered start-up,
+// restart policies.
 // Quick checks of the file's shape; test/stack/compose.stack.test.ts runs it for real.
 import { describe, expect, it } from 'vitest';
 import { PRODUCTION_NETWORK, PRODUCTION_REPLICAS, PRODUCTION_TRIAL_REPLICAS } from '../../deploy/config/topology.ts';
@@ -14,7 +15,7 @@ const INFERENCE = ['inference-stable-1', 'inference-stable-2', 'inference-canary
 describe('docker-compose.yml topology', () => {
   it('has exactly the production services', () => {
     expect(Object.keys(svc).sort()).toEqual(
-      ['cadvisor', 'inference-baseline', 'inference-canary', 'inference-stable-1', 'inference-stable-2', 'init', 'mysql', 'nginx', 'prometheus', 'worker'].sort(),
+      ['cadvisor', 'inference-baseline', 'inference-canary', 'inference-stable-1', 'inference-stable-2', 'init', 'mysql', 'nginx', 'prometheus', 'provenance-shipper', 'worker'].sort(),
     );
   });
 
@@ -105,10 +106,16 @@ describe('docker-compose.yml topology', () => {
   it('runs migrations once, in init, as root; the apps as least-privilege users with secrets from files', () => {
     expect(JSON.stringify(svc.init.command)).toContain('services/core/db/migrate-cli.ts');
     expect(svc.init.environment?.MYSQL_ADMIN_PASSWORD_FILE).toBe('/run/secrets/mysql_root_password');
+    // The replicas need no database (PROVENANCE=nginx): no MySQL settings, no secret. The shipper
+    // writes their rows with the INSERT-only user.
     for (const name of INFERENCE) {
-      expect(svc[name].environment?.MYSQL_USER, name).toBe('${MYSQL_INFERENCE_USER:-marquee_inference}');
-      expect(svc[name].environment?.MYSQL_PASSWORD_FILE, name).toBe('/run/secrets/mysql_inference_password');
+      expect(svc[name].environment?.PROVENANCE, name).toBe('nginx');
+      expect(svc[name].environment?.MYSQL_USER, name).toBeUndefined();
+      expect(svc[name].secrets, name).toBeUndefined();
     }
+    const shipper = svc['provenance-shipper'];
+    expect(shipper.environment?.MYSQL_USER).toBe('${MYSQL_INFERENCE_USER:-marquee_inference}');
+    expect(shipper.environment?.MYSQL_PASSWORD_FILE).toBe('/run/secrets/mysql_inference_password');
     expect(svc.worker.environment?.MYSQL_USER).toBe('${MYSQL_PIPELINE_USER:-marquee_pipeline}');
     expect(svc.mysql.environment?.MYSQL_ROOT_PASSWORD_FILE).toBe('/run/secrets/mysql_root_password');
     // No password in any environment, and none on the healthcheck's command line.
@@ -119,7 +126,7 @@ describe('docker-compose.yml topology', () => {
   });
 
   it('runs application containers as a non-root user', () => {
-    for (const name of [...INFERENCE, 'worker', 'init']) expect(svc[name].user, name).toBe('${HOST_UID:-1000}:${HOST_GID:-1000}');
+    for (const name of [...INFERENCE, 'worker', 'init', 'provenance-shipper']) expect(svc[name].user, name).toBe('${HOST_UID:-1000}:${HOST_GID:-1000}');
     const dockerfile = readRepo('Dockerfile');
     const runtime = dockerfile.slice(dockerfile.search(/^FROM .* AS runtime$/m));
     expect(runtime).toMatch(/^USER node$/m);

@@ -18,6 +18,7 @@ import { readRepo, REPO } from './repo.ts';
 function runnableCopy(conf: string, dir: string, port: number): string {
   const out = conf
     .replaceAll('/var/log/nginx/', `${dir}/`)
+    .replaceAll('/var/log/marquee/', `${dir}/`)
     .replace(/^pid .*;$/m, `pid ${dir}/nginx.pid;`)
     .replace(/^(\s*)listen 8082;$/m, `$1listen 127.0.0.1:${port};`)
     // temp files: the build-time default (/var/lib/nginx) needs root

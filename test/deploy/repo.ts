@@ -20,6 +20,7 @@ export interface ComposeService {
   user?: string;
   command?: string[] | string;
   init?: boolean;
+  secrets?: string[];
   networks?: string[] | Record<string, { ipv4_address?: string } | null>;
 }
 

@@ -32,7 +32,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** nginx.conf as Debian's NGINX 1.22 can test it here unchanged but for its log and pid paths → tmp. */
 function localCopy(conf: string, dir: string): string {
-  return conf.replaceAll('/var/log/nginx/', `${dir}/`).replace(/^pid .*;$/m, `pid ${dir}/nginx.pid;`);
+  return conf.replaceAll('/var/log/nginx/', `${dir}/`).replaceAll('/var/log/marquee/', `${dir}/`).replace(/^pid .*;$/m, `pid ${dir}/nginx.pid;`);
 }
 
 async function nginxTest(text: string, name: string): Promise<{ code: number; out: string }> {
@@ -91,7 +91,7 @@ describe('docker-compose config on docker-compose.yml', () => {
     const resolved = parse(out) as ComposeFile;
     expect(resolved.services['inference-stable-1'].environment?.MODEL_PATH).toBe('/app/models/sample');
     expect(resolved.services['inference-canary'].environment?.TRACK).toBe('canary');
-    expect(resolved.services['inference-stable-1'].environment?.MYSQL_USER).toBe('marquee_inference');
+    expect(resolved.services['provenance-shipper'].environment?.MYSQL_USER).toBe('marquee_inference');
     expect(resolved.services.worker.environment?.DVC_REMOTE_URL).toBe('/srv/marquee/dvc-remote');
     expect(resolved.services.nginx.depends_on?.['inference-stable-1']).toEqual({ condition: 'service_healthy' });
   });

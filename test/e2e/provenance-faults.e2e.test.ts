@@ -1,7 +1,9 @@
 // Issue 8's acceptance test, "nothing lost, nothing false": a steady 200 req/s through NGINX to two
 // stable and one canary inference process while the canary and then a stable are killed with
-// SIGKILL, MySQL (a private MariaDB of this test's own) is stopped for 20 s and started again, one
-// release is promoted and one (a canary that answers after NGINX's read timeout) is aborted.
+// SIGKILL, MySQL (a private MariaDB of this test's own) is stopped for 20 s and started again (the
+// provenance shipper is SIGKILLed meanwhile too), one release is promoted and one (a canary that
+// answers after NGINX's read timeout) is aborted. Provenance as deployed: the replicas answer with
+// X-Provenance (PROVENANCE=nginx), NGINX writes its provenance log, the shipper writes reccom.
 // Afterwards every 200 the client received must have exactly one `reccom` row with status 200
 // under its request id, naming the model version (and, where the schema and the replica say it,
 // the replica) the client got, and the provenance query (`npm run provenance -- --request ID`)
@@ -19,6 +21,7 @@ import { createPool, type MysqlSettings } from '../../services/core/db/connectio
 import { migrate } from '../../services/core/db/migrate.ts';
 import { createLogger, silentLogger } from '../../services/core/logger.ts';
 import { startNginx, type LocalNginx } from '../../deploy/localstack/nginx.ts';
+import { startShipper, type LocalShipper } from '../../deploy/localstack/shipper.ts';
 import { freePort } from '../../services/core/child-process.ts';
 import { startPrometheus, type LocalPrometheus } from '../../deploy/localstack/prometheus.ts';
 import { isRunning, type ProcessIdentity } from '../../services/core/process-identity.ts';
@@ -65,6 +68,7 @@ let inferenceUser: MysqlSettings;
 let readerUser: MysqlSettings;
 let prometheus: LocalPrometheus | undefined;
 let nginx: LocalNginx | undefined;
+let shipper: LocalShipper | undefined;
 let orchestrator: LocalOrchestrator | undefined;
 let controller: ReleaseController;
 let load: Load | undefined;
@@ -124,25 +128,19 @@ beforeAll(async () => {
       { name: 'canary', track: 'canary', port: ports[2] },
     ],
     env: {
-      PROVENANCE: 'on',
-      PROVENANCE_FLUSH_MS: '200',
-      PROVENANCE_MAX_DEFER_MS: '3000',
+      PROVENANCE: 'nginx',
       // One worker thread each: three replicas, NGINX, MariaDB, Prometheus and this test share 2 cores.
       RANK_WORKERS: '1',
-      ...mysqlEnvOf(inferenceUser),
       LOG_LEVEL: 'warn',
     },
-    envFor: (slot, version): Record<string, string> => ({
-      // The slot's durable spool: the same directory for every process of the slot, across restarts.
-      PROVENANCE_SPOOL_DIR: join(work, 'spool', slot.name),
-      ...(slot.track === 'canary' && version === SLOW ? { INFERENCE_TEST_DELAY_MS: '700' } : {}),
-    }),
+    envFor: (slot, version): Record<string, string> => (slot.track === 'canary' && version === SLOW ? { INFERENCE_TEST_DELAY_MS: '700' } : {}),
     onEndpointsChange: endpointsChanged,
     logger: log.child('local'),
   });
   const endpoints = await orchestrator.up(FIRST);
   await prometheus.reloadTargets(scrapeTargetsOf(endpoints));
-  nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints), dir: join(work, 'nginx') });
+  nginx = await startNginx({ port: 0, upstreams: upstreamsOf(endpoints), dir: join(work, 'nginx'), provenance: true });
+  shipper = await startLocalShipper();
 
   const thresholds = { maxAvgLatencyMs: 500, maxErrorRate: 0.01, minRequests: 20 };
   controller = createReleaseController({
@@ -158,8 +156,19 @@ beforeAll(async () => {
   });
 }, 240_000);
 
+/** The shipper as Compose runs it (the replicas' MySQL user: INSERT on reccom only). */
+function startLocalShipper(): Promise<LocalShipper> {
+  return startShipper({
+    repoRoot: REPO,
+    nginx: nginx!,
+    env: { ...mysqlEnvOf(inferenceUser), SHIPPER_INTERVAL_MS: '200', PROVENANCE_MAX_DEFER_MS: '3000', LOG_LEVEL: 'warn' },
+    logFile: join(work, 'shipper.out'),
+  });
+}
+
 afterAll(async () => {
   await load?.stop().catch(() => undefined);
+  await shipper?.stop().catch(() => undefined);
   await orchestrator?.down().catch(() => undefined);
   await nginx?.stop().catch(() => undefined);
   await prometheus?.stop().catch(() => undefined);
@@ -307,19 +316,14 @@ async function killAndRestart(slot: string, downMs: number): Promise<void> {
   if (!now || now.pid === killed.pid || !isRunning(now)) throw new Error(`slot ${slot} was not started again after its kill (pid ${now?.pid})`);
 }
 
-/** Rows the replicas still hold (provenance_buffered_rows summed); null when a replica does not answer. */
-async function bufferedRows(): Promise<number | null> {
-  let total = 0;
-  for (const e of orchestrator!.endpoints()) {
-    try {
-      const text = await (await fetch(`http://${e.address}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-      const m = /^provenance_buffered_rows(?:\{[^}]*\})? (\S+)$/m.exec(text);
-      total += m ? Number(m[1]) : 0;
-    } catch {
-      return null;
-    }
+/** True when the shipper is at the end of NGINX's provenance log (provenance_shipper_lag_seconds 0). */
+async function shipperCaughtUp(): Promise<boolean> {
+  try {
+    const text = await (await fetch(shipper!.metricsUrl, { signal: AbortSignal.timeout(2000) })).text();
+    return /^provenance_shipper_lag_seconds 0$/m.test(text);
+  } catch {
+    return false;
   }
-  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,13 +445,18 @@ describe('provenance under faults', () => {
     l.phase = 'after canary restart';
     await sleep(2000);
 
-    // 2. MySQL goes away for 20 s; meanwhile a stable dies, its rows held only by the replica.
+    // 2. MySQL goes away for 20 s; meanwhile a stable dies, and the shipper, whose rows since the
+    // outage began are only in NGINX's log, is SIGKILLed and started again.
     l.phase = 'mysql down';
     await db.stop();
     const mysqlBack = sleep(MYSQL_DOWN_MS).then(() => db.start());
     await sleep(4000);
     l.phase = 'stable killed, mysql down';
     await killAndRestart('stable-1', 1500);
+    l.phase = 'shipper killed, mysql down';
+    process.kill(shipper!.identity.pid, 'SIGKILL');
+    await sleep(1000);
+    shipper = await startLocalShipper();
     l.phase = 'mysql down';
     await mysqlBack;
     l.phase = 'mysql back';
@@ -489,8 +498,8 @@ describe('provenance under faults', () => {
       expect(served[key], `200 answers from ${key}`).toBeGreaterThan(0);
     }
 
-    // Let the recorders catch up: until every answer has a 200 row, or nothing more arrives while the
-    // replicas hold nothing, or CATCH_UP_MS.
+    // Let the shipper catch up: until every answer has a 200 row, or nothing more arrives while it
+    // is at the end of the log, or CATCH_UP_MS.
     const conn = await mysql.createConnection(db.settings);
     const pool = createPool(readerUser, 4);
     try {
@@ -507,7 +516,7 @@ describe('provenance under faults', () => {
         const now = await recorded();
         if (now > have) lastProgress = Date.now();
         have = now;
-        if (Date.now() - lastProgress >= 10_000 && (await bufferedRows()) === 0) break;
+        if (Date.now() - lastProgress >= 10_000 && (await shipperCaughtUp())) break;
       }
       const catchUpSeconds = (Date.now() - catchUpStart) / 1000;
 

@@ -58,7 +58,7 @@ async function containerStates(): Promise<Map<string, string>> {
   return states;
 }
 
-const LONG_RUNNING = ['mysql', 'inference-stable-1', 'inference-stable-2', 'inference-canary', 'nginx', 'prometheus', 'worker', 'kafka', 'git-ssh'];
+const LONG_RUNNING = ['mysql', 'inference-stable-1', 'inference-stable-2', 'inference-canary', 'nginx', 'provenance-shipper', 'prometheus', 'worker', 'kafka', 'git-ssh'];
 const HEALTHCHECKED = ['mysql', 'inference-stable-1', 'inference-stable-2', 'inference-canary', 'nginx', 'prometheus'];
 
 async function waitHealthy(timeoutMs: number): Promise<Map<string, string>> {
@@ -405,7 +405,33 @@ describe('docker compose up -d, then the production story', () => {
 
   const ids = Array.from({ length: 60 }, (_, i) => `story-k9-${i}`);
   const answered: string[] = [];
-  /** 60 answers through NGINX (MySQL stopped: their rows wait), then SIGKILL of stable-1's node process. */
+  /**
+   * SIGKILL of `service`'s node process running `main` (the process, not the container: a crash,
+   * which the restart policy answers); resolves once the container is seen down or restarted.
+   */
+  async function killNodeIn(service: string, main: string): Promise<void> {
+    // Detached and a moment later, so that the exec session has ended before its container goes
+    // down (Podman drops the session of a dead container, and Compose then reports an error).
+    const kill = `setTimeout(() => { const fs = require('fs');
+      for (const p of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)) {
+        let cmd = ''; try { cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8'); } catch {}
+        if (cmd.startsWith('node') && cmd.includes(${JSON.stringify(main)})) process.kill(Number(p), 'SIGKILL');
+      } }, 500)`;
+    const before = await containerStates();
+    check(`kill -9 in ${service}`, await compose(['exec', '-T', '-d', service, 'node', '-e', kill]));
+    // Seen down or restarted (its status text changes: "Exited", or "Up 1 second").
+    let now = before.get(service);
+    for (let i = 0; i < 40 && now === before.get(service); i++) {
+      await sleep(500);
+      now = (await containerStates()).get(service);
+    }
+    expect(now, `${service} after kill -9 of its node process`).not.toBe(before.get(service));
+  }
+
+  /**
+   * 60 answers through NGINX (MySQL stopped: their rows wait in NGINX's provenance log), then
+   * SIGKILL of stable-1's node process (which answered some of them) and of the shipper's.
+   */
   async function killReplicaWithRowsPending(): Promise<void> {
     for (const [i, id] of ids.entries()) {
       const res = await fetch(publicUrl(`/recommend/${1 + i}`), { headers: { 'X-Request-Id': id }, signal: AbortSignal.timeout(5000) });
@@ -413,26 +439,11 @@ describe('docker compose up -d, then the production story', () => {
       if (res.status === 200) answered.push(id);
     }
     expect(answered).toHaveLength(ids.length);
-    // The process, not the container: a crash, which the restart policy answers. Detached and a
-    // moment later, so that the exec session has ended before its container goes down (Podman
-    // drops the session of a dead container, and Compose then reports an error).
-    const kill = `setTimeout(() => { const fs = require('fs');
-      for (const p of fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)) {
-        let cmd = ''; try { cmd = fs.readFileSync('/proc/' + p + '/cmdline', 'utf8'); } catch {}
-        if (cmd.startsWith('node') && cmd.includes('services/inference/main.ts')) process.kill(Number(p), 'SIGKILL');
-      } }, 500)`;
-    const before = await containerStates();
-    check('kill -9 in inference-stable-1', await compose(['exec', '-T', '-d', 'inference-stable-1', 'node', '-e', kill]));
-    // The replica is seen down or restarted (its status text changes: "Exited", or "Up 1 second").
-    let now = before.get('inference-stable-1');
-    for (let i = 0; i < 40 && now === before.get('inference-stable-1'); i++) {
-      await sleep(500);
-      now = (await containerStates()).get('inference-stable-1');
-    }
-    expect(now, 'inference-stable-1 after kill -9 of its node process').not.toBe(before.get('inference-stable-1'));
+    await killNodeIn('inference-stable-1', 'services/inference/main.ts');
+    await killNodeIn('provenance-shipper', 'services/provenance/shipper/main.ts');
   }
 
-  it('7. kill -9 of a replica while MySQL is stopped loses no provenance row (the spool volume)', async () => {
+  it('7. kill -9 of a replica and of the shipper while MySQL is stopped loses no provenance row', async () => {
     check('stop mysql', await compose(['stop', 'mysql']));
     try {
       await killReplicaWithRowsPending();

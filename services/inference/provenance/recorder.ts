@@ -14,25 +14,20 @@
 // judged when a flush starts, not per batch: a catch-up loads the CPU itself and must not stall on
 // the pressure it makes.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from 'mysql2/promise';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { insertParams, insertSql, rowProblem, statementSizes } from './insert.ts';
+import { rowProblem } from '../../core/provenance/insert.ts';
+import type { RowSink } from '../../core/provenance/row-sink.ts';
 import type { ProvenanceMetrics } from '../metrics.ts';
-import type { ProvenanceRow } from './row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 import type { Segment, Spool } from './spool.ts';
 import { readSegment } from './spool.ts';
 
-export type { ProvenanceRow } from './row.ts';
+export type { ProvenanceRow } from '../../core/provenance/row.ts';
+export type { RowSink } from '../../core/provenance/row-sink.ts';
 
 /** The spool segment a row went to before its answer went out (ProvenanceRecorder.hold); null: none. */
 export type Held = Segment | null;
-
-/** Where batches go; a MySQL pool in production, a fake in unit tests. */
-export interface RowSink {
-  write(rows: readonly ProvenanceRow[]): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** When writes may wait: see shouldDefer. */
 export interface DeferOptions {
@@ -401,47 +396,4 @@ export class ProvenanceRecorder {
     await Promise.race([this.opts.sink.close().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     return { written: left === 0, left };
   }
-}
-
-/**
- * Multi-row INSERTs into `reccom` as prepared statements (see insert.ts): a batch of a
- * power-of-two size is one statement; any other size is a few statements in one transaction, so a
- * batch is written whole or not at all.
- */
-export function mysqlRowSink(pool: Pool): RowSink {
-  return {
-    async write(rows) {
-      for (const r of rows) {
-        const problem = rowProblem(r);
-        if (problem) throw new RangeError(`provenance row ${r.requestId.slice(0, 64)}: ${problem}`);
-      }
-      const sizes = statementSizes(rows.length);
-      if (sizes.length === 0) return;
-      if (sizes.length === 1) {
-        await pool.execute(insertSql(sizes[0]), insertParams(rows, 0, sizes[0]));
-        return;
-      }
-      const conn = await pool.getConnection();
-      let healthy = true;
-      try {
-        await conn.beginTransaction();
-        let from = 0;
-        for (const size of sizes) {
-          await conn.execute(insertSql(size), insertParams(rows, from, size));
-          from += size;
-        }
-        await conn.commit();
-      } catch (err) {
-        await conn.rollback().catch(() => {
-          healthy = false;
-        });
-        throw err;
-      } finally {
-        // A connection that could not even roll back is not handed to the next batch.
-        if (healthy) conn.release();
-        else conn.destroy();
-      }
-    },
-    close: () => pool.end(),
-  };
 }

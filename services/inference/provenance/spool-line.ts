@@ -8,7 +8,7 @@
 //
 // Lines written before this format (a JSON array, SPOOL_FIELDS order) are still read: a spool
 // left by the previous version of the service is replayed by the next one.
-import type { ProvenanceRow } from './row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 
 const NEEDS_ESCAPE = /[\\\t\n]/;
 const ESCAPED = /[\\\t\n]/g;

@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../core/logger.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { currentProcessIdentity, isRunning, readIdentityFile, writeIdentityFile } from '../../core/process-identity.ts';
-import type { ProvenanceRow } from './row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 import { decodeRow, encodeRow } from './spool-line.ts';
 
 export { decodeRow, encodeRow } from './spool-line.ts';

@@ -504,3 +504,44 @@ describe('inference app: an answer that fails while its turn is sent', () => {
     }
   });
 });
+
+describe('inference app with PROVENANCE=nginx (the X-Provenance header)', () => {
+  let server: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    const app = createApp({
+      recommender: createRecommender(tinyModel(), { cacheSize: 10, rank }),
+      version: 'v7',
+      track: 'stable',
+      registry: new Registry(),
+      provenanceHeader: true,
+    });
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+
+  it('puts the user, the latency and the ids of every 200 GET answer in X-Provenance, on both paths', async () => {
+    for (const path of ['/recommend/20', '/recommend/020']) {
+      const res = await fetch(server.url + path);
+      const body = await res.text();
+      expect(res.status).toBe(200);
+      const m = /^(\d+) (\d+(?:\.\d+)?) (.*)$/.exec(res.headers.get('x-provenance') ?? '');
+      expect(m, path).not.toBeNull();
+      expect(m![1]).toBe('20');
+      expect(Number(m![2])).toBeGreaterThanOrEqual(0);
+      expect(m![3]).toBe(body);
+    }
+  });
+
+  it('leaves it off HEAD answers and errors', async () => {
+    const head = await fetch(`${server.url}/recommend/20`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('x-provenance')).toBeNull();
+    const bad = await fetch(`${server.url}/recommend/abc`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('x-provenance')).toBeNull();
+  });
+
+  it('is refused together with a recorder: one record per answer', () => {
+    expect(() => createApp({ track: 'stable', registry: new Registry(), provenanceHeader: true, recorder: { record: () => undefined } })).toThrow(/not both/);
+  });
+});

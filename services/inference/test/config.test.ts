@@ -46,6 +46,7 @@ describe('loadInferenceConfig', () => {
     expect(c).toMatchObject({ port: 9001, host: '127.0.0.1', modelPath: '/abs/models/7', track: 'canary', replica: 'canary-1', cacheSize: 0, coldStartBelow: 0, rankWorkers: 0, testDelayMs: 300 });
     expect(c.provenance).toEqual({
       enabled: true,
+      viaNginx: false,
       // One spool per database: rows only ever go back to the database they were recorded for.
       spoolDir: '/repo/spool/db_3307_marquee',
       spoolGroupMs: 20,
@@ -57,6 +58,12 @@ describe('loadInferenceConfig', () => {
       deferCpu: 0.95,
       mysql: { host: 'db', port: 3307, user: 'root', password: 's3cret', database: 'marquee', timeouts: { connectMs: 2_000, queryMs: 1_500 } },
     });
+  });
+
+  it('PROVENANCE=nginx: answers carry X-Provenance, the replica records nothing itself', () => {
+    expect(loadInferenceConfig({ PROVENANCE: 'nginx' }).provenance).toMatchObject({ enabled: false, viaNginx: true });
+    expect(loadInferenceConfig({ PROVENANCE: 'on' }).provenance).toMatchObject({ enabled: true, viaNginx: false });
+    expect(loadInferenceConfig({}).provenance).toMatchObject({ enabled: false, viaNginx: false });
   });
 
   it.each([

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { delivered, parseRequestStart, peerHungUp, startOf } from '../provenance/delivery.ts';
-import type { ProvenanceRow } from '../provenance/row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 import type { Recommender } from '../recommender.ts';
 import { listen } from './fixtures.ts';
 

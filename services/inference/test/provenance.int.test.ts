@@ -8,7 +8,8 @@ import { createTestDatabase } from '../../core/testing/mysql.ts';
 import { TcpProxy } from '../../core/testing/tcp-proxy.ts';
 import { createApp } from '../app.ts';
 import { createProvenanceMetrics } from '../metrics.ts';
-import { mysqlRowSink, ProvenanceRecorder } from '../provenance/recorder.ts';
+import { ProvenanceRecorder } from '../provenance/recorder.ts';
+import { mysqlRowSink } from '../../core/provenance/row-sink.ts';
 import { createRecommender } from '../recommender.ts';
 import { listen, rank, tinyModel } from './fixtures.ts';
 

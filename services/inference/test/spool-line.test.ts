@@ -1,7 +1,7 @@
 // The spool's line format (spool-line.ts): every row round-trips exactly, whatever its text holds;
 // anything else is refused; lines of the earlier JSON format still read.
 import { describe, expect, it } from 'vitest';
-import type { ProvenanceRow } from '../provenance/row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 import { decodeJsonRow, decodeRow, encodeRow } from '../provenance/spool-line.ts';
 
 const row: ProvenanceRow = {

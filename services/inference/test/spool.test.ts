@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { processStartTicks } from '../../core/process-identity.ts';
 import { createProvenanceMetrics } from '../metrics.ts';
 import { ProvenanceRecorder, type RowSink } from '../provenance/recorder.ts';
-import type { ProvenanceRow } from '../provenance/row.ts';
+import type { ProvenanceRow } from '../../core/provenance/row.ts';
 import { decodeRow, encodeRow, readSegment, segmentFiles, Spool } from '../provenance/spool.ts';
 
 const row = (n: number, status = 200): ProvenanceRow => ({

@@ -14,8 +14,8 @@
 // privilege, and the replicas' user may only INSERT (services/core/db/users.ts). IGNORE would
 // also turn a value too long for its column into a silently cut one, so every row is checked
 // against the columns first (rowProblem): then a duplicate key is all IGNORE can skip.
-import { MODEL_VERSION_PATTERN } from '../../core/model-version.ts';
-import { REQUEST_ID } from '../../core/nginx-contract.ts';
+import { MODEL_VERSION_PATTERN } from '../model-version.ts';
+import { REQUEST_ID } from '../nginx-contract.ts';
 import type { ProvenanceRow } from './row.ts';
 
 /** reccom.request_id and reccom.replica: VARCHAR(64) ascii_bin, the request-id rule NGINX keeps. */

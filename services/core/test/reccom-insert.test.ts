@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProvenanceRow } from '../provenance/recorder.ts';
+import type { ProvenanceRow } from '../../inference/provenance/recorder.ts';
 import { insertParams, insertSql, MAX_ROWS_PER_STATEMENT, RECCOM_COLUMNS, rowProblem, statementSizes } from '../provenance/insert.ts';
 
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;

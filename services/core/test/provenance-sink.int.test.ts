@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, type MysqlSettings } from '../../core/db/connection.ts';
-import { createTestDatabase } from '../../core/testing/mysql.ts';
-import { mysqlRowSink, type ProvenanceRow, type RowSink } from '../provenance/recorder.ts';
+import { createPool, type MysqlSettings } from '../db/connection.ts';
+import { createTestDatabase } from '../testing/mysql.ts';
+import { type ProvenanceRow, type RowSink } from '../../inference/provenance/recorder.ts';
+import { mysqlRowSink } from '../provenance/row-sink.ts';
 
 const MIGRATION_002 = join(dirname(fileURLToPath(import.meta.url)), '../../core/db/migrations/002_reccom_drop_version_index.sql');
 
