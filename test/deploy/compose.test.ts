@@ -59,6 +59,13 @@ describe('docker-compose.yml topology', () => {
       expect(Array.isArray(test) ? test[0] : '', name).toMatch(/^CMD(-SHELL)?$/);
     }
     for (const name of INFERENCE) expect(JSON.stringify(svc[name].healthcheck?.test)).toMatch(/127\.0\.0\.1\/8082.*GET \/readyz/);
+    for (const name of [...INFERENCE, 'inference-baseline']) {
+      const test = svc[name].healthcheck?.test as string[];
+      // CMD-SHELL: Podman's Docker API splits each CMD word at spaces; a shell string stays whole.
+      expect(test[0], name).toBe('CMD-SHELL');
+      // The datagram that announces a recreated replica's MAC goes to this network's gateway.
+      expect(test[1], name).toContain(`/dev/udp/${PRODUCTION_NETWORK.gateway}/`);
+    }
     expect(JSON.stringify(svc.nginx.healthcheck?.test)).toContain('/nginx-health');
     expect(JSON.stringify(svc.mysql.healthcheck?.test)).toMatch(/mysqladmin","ping/);
     for (const [name, s] of Object.entries(svc)) expect(s.restart, name).toMatch(name === 'init' ? /^no$/ : /^(always|unless-stopped|on-failure)/);

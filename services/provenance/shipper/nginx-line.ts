@@ -32,7 +32,6 @@ export function parseProvenanceLine(line: string): { row: ProvenanceRow } | { pr
   const [requestId, replica, version, track, msec, status, completion, header] = f.map(unescapeNginx);
   const m = /^(\d+) (\d+(?:\.\d+)?(?:e-?\d+)?) (.*)$/.exec(header);
   if (!m) return { problem: `${PROVENANCE_HEADER} is not "<userId> <latencyMs> <ids>"` };
-  const servedAt = Math.round(Number(msec) * 1000);
   if (!/^\d+(\.\d+)?$/.test(msec)) return { problem: `time ${JSON.stringify(msec.slice(0, 40))} is not NGINX's $msec` };
   // The caller got the answer only if NGINX passed it on whole: status 200 and the request
   // complete. Anything else (the client went: 499, or mid-body) was abandoned.
@@ -42,7 +41,7 @@ export function parseProvenanceLine(line: string): { row: ProvenanceRow } | { pr
     replica,
     version,
     userId: Number(m[1]),
-    servedAt,
+    servedAt: Math.round(Number(msec) * 1000),
     track,
     status: delivered ? 200 : ABANDONED_STATUS,
     latencyMs: Number(m[2]),
